@@ -1,0 +1,62 @@
+#pragma once
+
+#include "core/dataset.hpp"
+#include "core/rng.hpp"
+#include "core/shards.hpp"
+#include "core/types.hpp"
+
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace murmur {
+
+/// Scratch memory for one caller's forward/backward passes. Sized on first use
+/// for the largest batch seen and reused after that, so steady-state steps do
+/// not allocate.
+class workspace {
+public:
+  virtual ~workspace() = default;
+};
+
+struct model_spec {
+  std::string kind = "softmax";  ///< "softmax" or "mlp"
+  std::vector<int> hidden;       ///< mlp: hidden layer widths (ReLU)
+  double weight_decay = 0;       ///< L2 term (wd/2)||theta||^2 inside the loss
+};
+
+struct eval_result {
+  double loss = 0;      ///< mean cross-entropy (no L2 term)
+  double accuracy = 0;  ///< fraction of correctly classified samples
+};
+
+/// A differentiable classifier over one flat parameter vector. Stateless: the
+/// parameters are passed in, so one model object serves every agent.
+class model {
+public:
+  virtual ~model() = default;
+
+  virtual std::size_t num_params() const = 0;
+
+  /// Deterministic initialisation for a seeded generator.
+  virtual void init(vec_map theta, rng& gen) const = 0;
+
+  virtual std::unique_ptr<workspace> make_workspace() const = 0;
+
+  /// Mean cross-entropy over the batch plus (weight_decay/2)||theta||^2.
+  /// Writes the gradient of exactly that quantity into `grad`.
+  virtual double loss_and_gradient(const_vec_map theta, const batch_view& b,
+                                   vec_map grad, workspace& ws) const = 0;
+
+  /// Loss and accuracy over `b`, computed in fixed-size chunks in parallel
+  /// (oneTBB) and reduced in chunk order: same bytes whatever the threads.
+  virtual eval_result evaluate(const_vec_map theta, const batch_view& b) const
+    = 0;
+};
+
+/// Builds the model for inputs of `dim` features and `classes` outputs; throws
+/// input_error for an unknown kind or bad sizes.
+std::unique_ptr<model> make_model(const model_spec& spec, std::size_t dim,
+                                  int classes);
+
+} // namespace murmur
