@@ -59,4 +59,28 @@ public:
 std::unique_ptr<model> make_model(const model_spec& spec, std::size_t dim,
                                   int classes);
 
+/// How a layered model draws its initial parameters. Biases always start at 0.
+enum class weight_init {
+  zeros,      ///< convex models: no symmetry to break
+  he_uniform, ///< ReLU nets: U(-b, b), b = sqrt(6 / fan_in) (Kaiming)
+};
+
+/// Fully connected network dim -> hidden[0] -> ... -> classes with ReLU
+/// between layers and softmax cross-entropy on top. theta holds, layer after
+/// layer, W (out x in, row-major) then its bias (out). The shared mechanism
+/// behind make_softmax_regression and make_mlp; sizes are not validated here.
+std::unique_ptr<model> make_layered_model(std::size_t dim,
+                                          const std::vector<int>& hidden,
+                                          int classes, double weight_decay,
+                                          weight_init init);
+
+/// Multinomial logistic regression: the layered model without hidden layers,
+/// started at zero.
+std::unique_ptr<model> make_softmax_regression(std::size_t dim, int classes,
+                                               double weight_decay);
+
+/// ReLU multilayer perceptron, He-uniform initialised.
+std::unique_ptr<model> make_mlp(std::size_t dim, const std::vector<int>& hidden,
+                                int classes, double weight_decay);
+
 } // namespace murmur

@@ -17,6 +17,11 @@ struct optimizer_spec {
   double warmup = 0;                 ///< fraction of the run with linear warm-up
 };
 
+/// Throws input_error naming the first bad field ("optimizer.lr", ...):
+/// lr > 0, momentum in [0, 1), warmup in [0, 1), milestones increasing in
+/// (0, 1), decay in (0, 1], schedule one of constant | step | cosine.
+void validate(const optimizer_spec& spec);
+
 /// Learning rate as a function of the step index over a run of `total` steps:
 /// linear warm-up from 0 for `warmup*total` steps, then the schedule.
 class lr_schedule {

@@ -1,5 +1,7 @@
 #pragma once
 
+#include "core/rng.hpp"
+
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -28,9 +30,25 @@ using partitioner = partition (*)(const std::vector<std::int32_t>& labels,
                                   std::uint64_t seed);
 
 /// Looks the kind up in the registry and runs it; throws input_error for an
-/// unknown kind, alpha <= 0, more agents than samples, etc.
+/// unknown kind, alpha <= 0, more agents than samples, etc. `seed` is the
+/// master seed: the partitioner receives derive_seed(seed, stream::partition).
+/// Every index of `labels` lands in exactly one shard.
 partition make_partition(const std::vector<std::int32_t>& labels,
                          int num_classes, std::size_t agents,
                          const partition_spec& spec, std::uint64_t seed);
+
+// -- building blocks shared by the partitioners -------------------------------
+
+/// 0, 1, ..., n-1 in a random order (Fisher-Yates driven by `gen`).
+std::vector<std::size_t> shuffled_indices(std::size_t n, rng& gen);
+
+/// 0, 1, ..., n-1 stably sorted by label.
+std::vector<std::size_t>
+sorted_by_label(const std::vector<std::int32_t>& labels);
+
+/// Cuts `order` into `agents` contiguous chunks whose sizes differ by at most
+/// one (the first chunks are the smaller ones).
+std::vector<std::vector<std::size_t>>
+split_evenly(const std::vector<std::size_t>& order, std::size_t agents);
 
 } // namespace murmur

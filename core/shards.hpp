@@ -14,7 +14,8 @@ namespace murmur {
 struct sharded_data {
   row_matrix features;
   std::vector<std::int32_t> labels;
-  std::vector<std::size_t> offsets; ///< shard a = rows [offsets[a], offsets[a+1])
+  /// Shard a is rows [offsets[a], offsets[a+1]).
+  std::vector<std::size_t> offsets;
   bool sequential = false;
   int num_classes = 0;
 
@@ -49,15 +50,21 @@ batch_view whole(const dataset& data);
 /// then hands out consecutive slices of min(batch, shard) rows, dropping the
 /// incomplete tail. Sequential shards are never permuted.
 class batch_stream {
-public:
+ public:
+  /// `seed` seeds this stream's own generator as given: derive it per agent
+  /// (e.g. derive_seed(master, stream::sampling, agent)). Throws input_error
+  /// for an empty shard or batch == 0. Permutes the block for epoch 0.
   batch_stream(sharded_data& data, std::size_t agent, std::size_t batch,
                std::uint64_t seed);
 
+  /// The next slice. Its rows stay put until the next call that starts a new
+  /// epoch (which permutes the block). Never allocates.
   batch_view next();
   std::size_t batch_rows() const { return batch_; }
+  /// Epochs completed; counts up as the last batch of an epoch is handed out.
   std::uint64_t epochs() const { return epochs_; }
 
-private:
+ private:
   void shuffle();
 
   float* features_;

@@ -5,6 +5,7 @@
 #include <array>
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace murmur {
@@ -25,7 +26,13 @@ struct graph {
 graph undirected_graph(std::size_t n,
                        const std::vector<std::pair<agent_id, agent_id>>& edges);
 
-/// Row i of a mixing matrix W: x_i <- self * x_i + sum_k weights[k] * x_in[i][k].
+/// Builds a directed graph from (sender, receiver) pairs (duplicates and self
+/// loops ignored). Throws std::out_of_range for an endpoint >= n.
+graph directed_graph(std::size_t n,
+                     const std::vector<std::pair<agent_id, agent_id>>& edges);
+
+/// Row i of a mixing matrix W:
+///   x_i <- self * x_i + sum_k weights[k] * x_{in[i][k]}.
 struct mixing_row {
   double self = 1;
   std::vector<double> weights; ///< aligned with graph.in[i]
@@ -34,9 +41,12 @@ using mixing = std::vector<mixing_row>;
 
 /// Metropolis-Hastings weights W_ij = 1/(max(deg_i, deg_j) + 1) on an
 /// undirected graph (symmetric, doubly stochastic; 1/3 everywhere on a ring).
+/// Throws std::invalid_argument for a directed graph.
 mixing metropolis_hastings(const graph& g);
 
-/// Uniform row-stochastic weights 1/(in-degree + 1) over self and in-neighbours.
+/// Uniform row-stochastic weights 1/(in-degree + 1) over self and
+/// in-neighbours (doubly stochastic when all in- and out-degrees are equal,
+/// as in each one-peer exponential phase).
 mixing uniform_weights(const graph& g);
 
 /// W as a dense matrix (tests, spectra).
@@ -48,7 +58,7 @@ double spectral_gap(const graph& g, const mixing& w);
 
 bool is_connected(const graph& g); ///< strongly connected for directed graphs
 std::size_t diameter(const graph& g); ///< hop diameter; throws if disconnected
-std::size_t max_degree(const graph& g);
-double mean_degree(const graph& g);
+std::size_t max_degree(const graph& g); ///< largest out-degree
+double mean_degree(const graph& g);     ///< mean out-degree
 
 } // namespace murmur

@@ -39,7 +39,8 @@ topology make_topology(std::size_t n, std::uint64_t seed,
 /// Trees for RelaySum, all as undirected graphs on 0..n-1.
 graph bfs_spanning_tree(const graph& g, agent_id root = 0);
 graph chain_tree(std::size_t n);
-/// RelaySGD numbering: neighbours(0) = {1}; w >= 1: {w/2} U {2w, 2w+1} in [0,n).
+/// RelaySGD numbering: neighbours(0) = {1}; for w >= 1,
+/// neighbours(w) = {w/2} U ({2w, 2w+1} within [0, n)).
 graph binary_tree(std::size_t n);
 /// The same tree with every label k mapped to n-1-k (second of double trees).
 graph mirrored_binary_tree(std::size_t n);

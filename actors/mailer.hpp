@@ -1,0 +1,40 @@
+#pragma once
+
+#include "core/experiment.hpp"
+
+#include <caf/all.hpp>
+
+#include <map>
+#include <memory>
+#include <vector>
+
+namespace murmur {
+
+/// Messages of one round as they arrive, slotted by the sender's position in
+/// the graph's in-list.
+struct pending_round {
+  inbox slots;
+  std::size_t filled = 0;
+  bool published = false; ///< the own trainer has sent this round
+};
+
+/// The communication half of an agent. It sends its trainer's payloads to the
+/// out-neighbours' mailers (one shared message for a broadcast, so a model
+/// sent to k neighbours is never copied), files what arrives by round, and
+/// hands the trainer a round's inbox once the trainer has published that
+/// round and every in-neighbour's message is there. Neighbours may run ahead
+/// by several rounds on directed graphs, so future rounds are buffered.
+struct mailer_state {
+  static inline const char* name = "mailer";
+  experiment* exp = nullptr;
+  agent_id id = 0;
+  std::shared_ptr<const std::vector<caf::actor>> directory; ///< all mailers
+  caf::actor trainer;
+  std::map<round_t, pending_round> rounds;
+};
+
+caf::behavior mailer(caf::stateful_actor<mailer_state>* self, experiment* exp,
+                     agent_id id,
+                     std::shared_ptr<const std::vector<caf::actor>> directory);
+
+} // namespace murmur

@@ -1,0 +1,14 @@
+#include "actors/messages.hpp"
+
+namespace murmur {
+
+void register_messages(caf::actor_system_config& cfg) {
+  cfg.add_message_type<payload>("murmur::payload");
+  cfg.add_message_type<exchange>("murmur::exchange");
+  cfg.add_message_type<report>("murmur::report");
+  cfg.add_message_type<outbox>("murmur::outbox");
+  cfg.add_message_type<received>("murmur::received");
+  cfg.add_message_type<inbox>("murmur::inbox");
+}
+
+} // namespace murmur

@@ -1,0 +1,136 @@
+#pragma once
+
+#include "core/agent_context.hpp"
+#include "core/registry.hpp"
+#include "core/schema.hpp"
+#include "topologies/topology.hpp"
+
+#include <toml++/toml.h>
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <vector>
+
+namespace murmur {
+
+/// What one message between agents carries: a model-sized vector shared
+/// read-only by everyone who holds it, plus a small integer (RelaySum's
+/// counters; 1 otherwise).
+struct payload {
+  blob data;
+  std::int64_t count = 1;
+};
+
+/// A message an agent received this round.
+struct received {
+  agent_id from = 0;
+  payload msg;
+};
+
+/// Messages of one round, in the order of the graph's in-list: combining them
+/// in this order makes results independent of arrival order.
+using inbox = std::vector<received>;
+
+/// What an agent sends this round: one payload for every out-neighbour, or one
+/// per out-neighbour in the graph's out-list order.
+struct outbox {
+  std::vector<payload> items;
+  bool per_neighbour = false;
+};
+
+/// An agent's view of the communication graph in one round.
+struct neighbourhood {
+  const std::vector<agent_id>* in = nullptr;
+  const std::vector<agent_id>* out = nullptr;
+  const mixing_row* weights = nullptr; ///< row of W for this agent
+};
+
+/// One decentralized-learning algorithm for one agent: a policy the runtime
+/// calls at fixed points of every synchronous round
+///
+///   before_send -> publish -> (messages travel) while_waiting -> combine
+///
+/// Loops, clocks, metrics and message plumbing are shared; an algorithm only
+/// says what to compute, what to send and how to combine what arrived. The
+/// same object is driven by actors (actors/trainer) and by the actor-free
+/// lock-step reference loop (core/lockstep), which must agree bit for bit.
+class algorithm {
+public:
+  virtual ~algorithm() = default;
+
+  /// Work done before this round's messages leave (e.g. a local step).
+  virtual void before_send(agent_context&, round_t, const neighbourhood&) {}
+
+  /// This round's outgoing messages.
+  virtual outbox publish(agent_context& ctx, round_t k,
+                         const neighbourhood& hood)
+    = 0;
+
+  /// Work that overlaps the exchange (e.g. the gradient at the sent model).
+  virtual void while_waiting(agent_context&, round_t, const neighbourhood&) {}
+
+  /// Folds what arrived into the agent's state; ends the round.
+  virtual void combine(agent_context& ctx, round_t k,
+                       const neighbourhood& hood, const inbox& in)
+    = 0;
+};
+
+/// Everything an algorithm factory may look at when it builds the per-agent
+/// instances of a run.
+struct algorithm_setup {
+  std::size_t agents = 0;
+  std::size_t num_params = 0;
+  std::uint64_t seed = 0;
+};
+
+/// A registered algorithm: its declared options and its factories.
+struct algorithm_factory {
+  /// Checks the [algorithm] keys (minus name) and returns them with defaults
+  /// filled in; throws input_error naming "algorithm.<key>".
+  std::function<toml::table(const toml::table& options)> resolve;
+  /// The graph the algorithm communicates over, given the configured one
+  /// (All-Reduce: complete; RelaySGD: a spanning tree). Throws input_error
+  /// when the graph does not suit the algorithm (e.g. disconnected).
+  std::function<topology(const topology& configured,
+                         const toml::table& options)>
+    communication;
+  /// One instance for `agent`.
+  std::function<std::unique_ptr<algorithm>(
+    const toml::table& options, const algorithm_setup& setup, agent_id agent)>
+    make;
+};
+
+using algorithm_registry = registry<algorithm_factory>;
+
+/// Convenience for algorithms with a typed options struct: builds the
+/// factory's `resolve` from a schema over that struct.
+template <class Options>
+std::function<toml::table(const toml::table&)>
+resolver(const schema<Options>& declared) {
+  return [&declared](const toml::table& given) {
+    Options opts;
+    toml::table prefixed;
+    prefixed.insert("algorithm", given);
+    declared.apply(opts, prefixed);
+    auto resolved = declared.to_toml(opts);
+    auto sub = resolved["algorithm"].as_table();
+    return sub ? *sub : toml::table{};
+  };
+}
+
+/// Reads a typed options struct back from resolved options.
+template <class Options>
+Options parse_options(const schema<Options>& declared,
+                      const toml::table& resolved) {
+  Options opts;
+  toml::table prefixed;
+  prefixed.insert("algorithm", resolved);
+  declared.apply(opts, prefixed);
+  return opts;
+}
+
+/// Throws input_error unless every phase of the topology is connected.
+void require_connected(const topology& t, const std::string& algorithm_name);
+
+} // namespace murmur

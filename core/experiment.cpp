@@ -1,0 +1,76 @@
+#include "core/experiment.hpp"
+
+namespace murmur {
+
+namespace {
+
+train_test load_data(const run_config& cfg) {
+  if (cfg.data.name == "synthetic")
+    return make_synthetic(cfg.data.synthetic, cfg.seed);
+  return load_fashion_mnist(cfg.data.path);
+}
+
+dataset first_rows(dataset d, std::size_t n) {
+  if (n == 0 || n >= d.size())
+    return d;
+  d.features.conservativeResize(static_cast<Eigen::Index>(n),
+                                d.features.cols());
+  d.labels.resize(n);
+  return d;
+}
+
+mixing weights_for(const graph& g) {
+  return g.is_undirected() ? metropolis_hastings(g) : uniform_weights(g);
+}
+
+} // namespace
+
+neighbourhood experiment::hood(agent_id i, round_t k) const {
+  auto phase = k % comm.phases.size();
+  auto& g = comm.phases[phase];
+  return {&g.in[i], &g.out[i], &weights[phase][i]};
+}
+
+bool experiment::is_eval_round(round_t completed) const {
+  return completed % cfg.run.eval_every == 0 || completed == cfg.run.rounds;
+}
+
+std::unique_ptr<experiment> build_experiment(const run_config& cfg) {
+  auto exp = std::make_unique<experiment>();
+  exp->cfg = cfg;
+  exp->algo = &algorithm_registry::get(cfg.algorithm.name, "algorithm.name")
+                 .make;
+  auto data = load_data(cfg);
+  auto parts = make_partition(data.train.labels, data.train.num_classes,
+                              cfg.run.agents, cfg.partition, cfg.seed);
+  exp->train = make_sharded(data.train, parts);
+  exp->test = first_rows(std::move(data.test), cfg.eval.test_samples);
+  exp->net = make_model(cfg.model, data.train.dim(), data.train.num_classes);
+  exp->configured = make_topology(cfg.run.agents, cfg.seed, cfg.topology);
+  exp->comm = exp->algo->communication(exp->configured, cfg.algorithm.options);
+  for (auto& phase : exp->comm.phases)
+    exp->weights.push_back(weights_for(phase));
+  exp->initial.resize(static_cast<Eigen::Index>(exp->net->num_params()));
+  rng gen{derive_seed(cfg.seed, stream::model_init)};
+  exp->net->init({exp->initial.data(), exp->initial.size()}, gen);
+  exp->lr = std::make_unique<lr_schedule>(cfg.optimizer, cfg.run.rounds);
+  return exp;
+}
+
+agent_slot make_agent(experiment& exp, agent_id i) {
+  batch_stream stream{exp.train, i, exp.cfg.run.batch_size,
+                      derive_seed(exp.cfg.seed, stream::sampling, i)};
+  algorithm_setup setup{exp.agents(), exp.num_params(), exp.cfg.seed};
+  return {agent_context{i, exp.agents(), *exp.net, exp.cfg.optimizer, *exp.lr,
+                        std::move(stream), exp.initial},
+          exp.algo->make(exp.cfg.algorithm.options, setup, i)};
+}
+
+std::uint64_t wire_bytes(const payload& p) {
+  // Header (sender, round, counter, length) plus the raw floats; the actor
+  // layer's serializer writes exactly this (checked in tests).
+  constexpr std::uint64_t header = 4 + 8 + 8 + 8;
+  return header + sizeof(float) * static_cast<std::uint64_t>(p.data->size());
+}
+
+} // namespace murmur

@@ -1,0 +1,61 @@
+#pragma once
+
+#include "core/agent_context.hpp"
+#include "core/algorithm.hpp"
+#include "core/config.hpp"
+#include "core/dataset.hpp"
+#include "core/model.hpp"
+#include "core/optimizer.hpp"
+#include "core/shards.hpp"
+#include "topologies/topology.hpp"
+
+#include <memory>
+#include <vector>
+
+namespace murmur {
+
+/// Everything a run needs, built from a validated config before any output is
+/// written: a bad data path, partition or graph fails here, not half-way.
+struct experiment {
+  run_config cfg;
+  sharded_data train;
+  dataset test;
+  std::unique_ptr<model> net;
+  topology configured; ///< the topology the config names
+  topology comm;       ///< the graph the algorithm talks over
+  std::vector<mixing> weights; ///< per phase of `comm`
+  vec initial;         ///< common initial model x^0
+  std::unique_ptr<lr_schedule> lr;
+  const algorithm_factory* algo = nullptr;
+
+  std::size_t agents() const { return cfg.run.agents; }
+  std::size_t num_params() const {
+    return static_cast<std::size_t>(initial.size());
+  }
+
+  /// Agent i's view of the communication graph in round k.
+  neighbourhood hood(agent_id i, round_t k) const;
+
+  /// Whether the trainers report to the observer after `completed` rounds.
+  bool is_eval_round(round_t completed) const;
+};
+
+/// Loads data, partitions it, builds the model, topology and weights; throws
+/// input_error naming the field or file at fault.
+std::unique_ptr<experiment> build_experiment(const run_config& cfg);
+
+/// The per-agent pair the runtime drives: shared state plus the algorithm.
+struct agent_slot {
+  agent_context ctx;
+  std::unique_ptr<algorithm> algo;
+};
+
+/// Agent i's state and algorithm instance (its data stream, optimizer and
+/// RNG seeded from (seed, i) so they do not depend on threads or order).
+agent_slot make_agent(experiment& exp, agent_id i);
+
+/// Bytes a payload occupies on the wire (its serialized size), the figure
+/// metrics count for every message sent.
+std::uint64_t wire_bytes(const payload& p);
+
+} // namespace murmur

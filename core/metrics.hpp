@@ -1,0 +1,58 @@
+#pragma once
+
+#include "core/agent_context.hpp"
+#include "core/experiment.hpp"
+
+#include <cstdint>
+#include <ostream>
+#include <string>
+#include <vector>
+
+namespace murmur {
+
+/// One line of metrics.csv.
+struct metrics_row {
+  round_t round = 0;           ///< rounds completed
+  double wall_seconds = 0;     ///< since the agents started
+  double train_loss = 0;       ///< mean minibatch loss since the last row
+  double test_accuracy = 0;    ///< of the average model
+  double test_loss = 0;        ///< of the average model
+  double mean_agent_accuracy = 0;
+  double min_agent_accuracy = 0;
+  double consensus_distance = 0; ///< mean ||x_i - x_bar||^2
+  std::uint64_t bytes_sent = 0;  ///< all agents, cumulative
+};
+
+/// What every agent reports after an evaluated round.
+struct agent_report {
+  blob model;
+  double train_loss = 0; ///< mean over the steps since its last report
+  std::uint64_t bytes_sent = 0;
+};
+
+/// Evaluates one round from the agents' reports (indexed by agent id):
+/// average model in agent order, consensus distance over all agents, and
+/// per-agent test accuracy on up to eval.max_agents evenly spaced agents.
+metrics_row evaluate_round(const experiment& exp, round_t round,
+                           const std::vector<agent_report>& reports);
+
+/// Agents whose own models are evaluated (evenly spaced, deterministic).
+std::vector<agent_id> evaluated_agents(std::size_t agents,
+                                       std::size_t max_agents);
+
+void write_csv_header(std::ostream& out);
+void write_csv_row(std::ostream& out, const metrics_row& row);
+
+} // namespace murmur
+
+namespace murmur {
+
+/// Receives metrics rows in round order as a run produces them.
+class metrics_sink {
+public:
+  virtual ~metrics_sink() = default;
+  /// Returns false to end the run after this row (e.g. time budget spent).
+  virtual bool on_row(const metrics_row& row) = 0;
+};
+
+} // namespace murmur

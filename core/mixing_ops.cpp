@@ -1,0 +1,28 @@
+#include "core/mixing_ops.hpp"
+
+namespace murmur {
+
+void mix_into(vec& out, const vec& self, const mixing_row& w,
+              const inbox& in) {
+  out.noalias() = static_cast<float>(w.self) * self;
+  for (std::size_t k = 0; k < in.size(); ++k)
+    out.noalias() += static_cast<float>(w.weights[k]) * *in[k].msg.data;
+}
+
+void exact_average_into(vec& out, agent_id self_id, const vec& self,
+                        const inbox& in) {
+  out.setZero();
+  bool self_added = false;
+  for (auto& r : in) {
+    if (!self_added && r.from > self_id) {
+      out += self;
+      self_added = true;
+    }
+    out += *r.msg.data;
+  }
+  if (!self_added)
+    out += self;
+  out *= 1.0f / static_cast<float>(in.size() + 1);
+}
+
+} // namespace murmur

@@ -1,0 +1,102 @@
+#include "core/shards.hpp"
+
+#include "core/error.hpp"
+
+#include <algorithm>
+#include <random>
+#include <string>
+
+namespace murmur {
+
+namespace {
+
+std::vector<std::size_t> shard_offsets(const partition& parts) {
+  std::vector<std::size_t> offsets{0};
+  for (auto& shard : parts.shards)
+    offsets.push_back(offsets.back() + shard.size());
+  return offsets;
+}
+
+} // namespace
+
+sharded_data make_sharded(const dataset& data, const partition& parts) {
+  sharded_data result;
+  result.offsets = shard_offsets(parts);
+  result.sequential = parts.sequential;
+  result.num_classes = data.num_classes;
+  auto total = result.offsets.back();
+  result.features.resize(static_cast<Eigen::Index>(total),
+                         data.features.cols());
+  result.labels.resize(total);
+  std::size_t row = 0;
+  for (auto& shard : parts.shards)
+    for (auto i : shard) {
+      if (i >= data.size())
+        throw input_error("partition: sample " + std::to_string(i) +
+                          " is out of range for a data set of " +
+                          std::to_string(data.size()));
+      auto r = static_cast<Eigen::Index>(row);
+      result.features.row(r) = data.features.row(static_cast<Eigen::Index>(i));
+      result.labels[row++] = data.labels[i];
+    }
+  return result;
+}
+
+batch_view whole(const dataset& data) {
+  return {data.features.data(), data.labels.data(), data.size(), data.dim()};
+}
+
+batch_stream::batch_stream(sharded_data& data, std::size_t agent,
+                           std::size_t batch, std::uint64_t seed)
+  : features_(nullptr), labels_(nullptr), rows_(0),
+    dim_(static_cast<std::size_t>(data.features.cols())), batch_(0),
+    sequential_(data.sequential), gen_(seed), row_tmp_(dim_) {
+  if (agent >= data.agents())
+    throw input_error("batch_stream: agent " + std::to_string(agent) +
+                      " of only " + std::to_string(data.agents()));
+  rows_ = data.shard_size(agent);
+  if (rows_ == 0)
+    throw input_error("partition: agent " + std::to_string(agent) +
+                      " holds no samples; use fewer agents or a milder "
+                      "partition");
+  if (batch == 0)
+    throw input_error("batch size: must be >= 1");
+  features_ = data.features.data() + data.offsets[agent] * dim_;
+  labels_ = data.labels.data() + data.offsets[agent];
+  batch_ = std::min(batch, rows_);
+  shuffle();
+}
+
+batch_view batch_stream::next() {
+  // Reshuffle only when the next epoch is asked for: the previous view's
+  // rows must stay as they were while the caller still uses them.
+  if (pos_ + batch_ > rows_) {
+    pos_ = 0;
+    shuffle();
+  }
+  batch_view view{features_ + pos_ * dim_, labels_ + pos_, batch_, dim_};
+  pos_ += batch_;
+  if (pos_ + batch_ > rows_)
+    ++epochs_;
+  return view;
+}
+
+// Fisher-Yates over whole rows; row_tmp_ is the only scratch space.
+void batch_stream::shuffle() {
+  if (sequential_)
+    return;
+  for (auto i = rows_; i > 1; --i) {
+    std::uniform_int_distribution<std::size_t> pick{0, i - 1};
+    auto j = pick(gen_);
+    if (j == i - 1)
+      continue;
+    auto* a = features_ + (i - 1) * dim_;
+    auto* b = features_ + j * dim_;
+    std::copy_n(a, dim_, row_tmp_.data());
+    std::copy_n(b, dim_, a);
+    std::copy_n(row_tmp_.data(), dim_, b);
+    std::swap(labels_[i - 1], labels_[j]);
+  }
+}
+
+} // namespace murmur

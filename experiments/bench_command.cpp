@@ -1,0 +1,98 @@
+#include "experiments/bench_command.hpp"
+
+#include "actors/runtime.hpp"
+#include "core/experiment.hpp"
+#include "core/lockstep.hpp"
+#include "experiments/results.hpp"
+
+#include <tbb/global_control.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+
+namespace murmur {
+
+namespace {
+
+using clock_type = std::chrono::steady_clock;
+
+double seconds_since(clock_type::time_point t0) {
+  return std::chrono::duration<double>(clock_type::now() - t0).count();
+}
+
+/// Keeps the last row, to check both sides ended on the same models.
+class last_row : public metrics_sink {
+public:
+  bool on_row(const metrics_row& row) override {
+    last = row;
+    return true;
+  }
+  metrics_row last;
+};
+
+bool same_models(const metrics_row& a, const metrics_row& b) {
+  return a.test_loss == b.test_loss && a.train_loss == b.train_loss
+         && a.consensus_distance == b.consensus_distance
+         && a.bytes_sent == b.bytes_sent;
+}
+
+} // namespace
+
+void bench_dpsgd(run_config cfg, const bench_options& opts, std::ostream& out) {
+  cfg.algorithm.name = "dpsgd";
+  cfg.run.agents = opts.agents;
+  cfg.run.threads = opts.threads;
+  cfg.run.rounds = opts.rounds > 0
+                     ? opts.rounds
+                     : std::clamp<std::uint64_t>(200000 / opts.agents, 5,
+                                                 2000);
+  // Evaluate only the final round, on few test rows, so both sides time
+  // training; the final evaluation still proves they computed the same.
+  cfg.run.eval_every = cfg.run.rounds;
+  cfg.eval.max_agents = 1;
+  cfg.eval.test_samples = 1000;
+  validate(cfg);
+  tbb::global_control limit{tbb::global_control::max_allowed_parallelism,
+                            static_cast<std::size_t>(opts.threads)};
+  auto exp = build_experiment(cfg);
+
+  last_row sink;
+  auto t0 = clock_type::now();
+  run_actors(*exp, sink, opts.threads);
+  double actor_s = seconds_since(t0);
+  double actor_rss = peak_rss_mib();
+
+  // The lock-step loop is timed on its rounds alone (no evaluation).
+  lockstep loop{*exp};
+  auto t1 = clock_type::now();
+  while (loop.rounds_done() < cfg.run.rounds)
+    loop.run_round();
+  double bare_s = seconds_since(t1);
+  auto bare_row = evaluate_round(*exp, loop.rounds_done(), loop.reports());
+
+  auto agent_rounds = static_cast<double>(cfg.run.agents * cfg.run.rounds);
+  double actor_us = 1e6 * actor_s / agent_rounds;
+  double bare_us = 1e6 * bare_s / agent_rounds;
+  char line[512];
+  std::snprintf(line, sizeof line,
+                "dpsgd bench: %llu agents, %d threads, %llu rounds, %s, %zu "
+                "params, batch %llu\n"
+                "  murmur (actors): %10.2f us/agent-round  (%.3f s total, incl."
+                " spawn and one evaluation)\n"
+                "  bare loop:       %10.2f us/agent-round  (%.3f s)\n"
+                "  ratio:           %10.3f\n"
+                "  same final models (loss, consensus, bytes): %s\n"
+                "  peak RSS:        %10.1f MiB after the actor run, %.1f MiB "
+                "overall\n",
+                static_cast<unsigned long long>(cfg.run.agents), opts.threads,
+                static_cast<unsigned long long>(cfg.run.rounds),
+                cfg.topology.kind.c_str(), exp->num_params(),
+                static_cast<unsigned long long>(cfg.run.batch_size), actor_us,
+                actor_s, bare_us, bare_s, actor_us / bare_us,
+                same_models(sink.last, bare_row) ? "yes" : "NO", actor_rss,
+                peak_rss_mib());
+  out << line;
+}
+
+} // namespace murmur

@@ -1,0 +1,21 @@
+#pragma once
+
+#include "core/config.hpp"
+
+#include <ostream>
+
+namespace murmur {
+
+struct bench_options {
+  std::uint64_t agents = 64;
+  int threads = 2;
+  std::uint64_t rounds = 0; ///< 0 = enough for about a second of work
+};
+
+/// `murmur bench dpsgd`: D-PSGD through the actor runtime next to the
+/// actor-free lock-step loop doing the same math on the same data in the same
+/// process; prints microseconds per agent-round, their ratio, whether both
+/// ended on bit-identical models, and peak memory.
+void bench_dpsgd(run_config cfg, const bench_options& opts, std::ostream& out);
+
+} // namespace murmur

@@ -1,0 +1,118 @@
+// The murmur command line: run experiments, inspect topologies, benchmark.
+#include "core/algorithm.hpp"
+#include "core/config.hpp"
+#include "core/error.hpp"
+#include "experiments/bench_command.hpp"
+#include "experiments/run_command.hpp"
+#include "experiments/topology_command.hpp"
+
+#include <CLI/CLI.hpp>
+
+#include <unistd.h>
+
+#include <filesystem>
+#include <iostream>
+
+namespace {
+
+using namespace murmur;
+
+void print_keys(std::ostream& out) {
+  run_config defaults;
+  for (auto& f : config_schema().fields())
+    out << f.key << " = " << f.show(defaults) << "\n    " << f.help << "\n";
+  out << "\nalgorithms (algorithm.name): " << algorithm_registry::joined_names()
+      << "\ntopologies (topology.kind): "
+      << registry<topology_factory>::joined_names()
+      << "\npartitions (partition.kind): "
+      << registry<partitioner>::joined_names() << "\n";
+  for (auto& name : algorithm_registry::names()) {
+    auto& entry = algorithm_registry::get(name, "algorithm.name");
+    out << "\n[algorithm] name = \"" << name << "\": " << entry.help << "\n";
+    for (auto& [key, value] : entry.make.resolve({}))
+      out << "  algorithm." << key.str() << " = " << show_node(value) << "\n";
+  }
+}
+
+int run_main(const std::string& path, const std::vector<std::string>& sets) {
+  auto cfg = load_config(path, sets);
+  if (cfg.run.name.empty())
+    cfg.run.name = std::filesystem::path{path}.stem().string();
+  auto outcome = run_experiment(cfg, true);
+  std::cout << "results: " << outcome.folder.string() << "\n";
+  if (!outcome.rows.empty())
+    std::printf("final: round %llu, test accuracy %.2f%% (average model), "
+                "min agent %.2f%%, %.1f s\n",
+                static_cast<unsigned long long>(outcome.rows.back().round),
+                100 * outcome.rows.back().test_accuracy,
+                100 * outcome.rows.back().min_agent_accuracy,
+                outcome.rows.back().wall_seconds);
+  return 0;
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"murmur: decentralized learning on CAF actors"};
+  app.require_subcommand(1);
+
+  std::string config_path;
+  std::vector<std::string> sets;
+  auto run = app.add_subcommand("run", "run an experiment from a TOML config");
+  run->add_option("config", config_path, "experiment config (TOML)")
+    ->required();
+  run->add_option("--set", sets, "override a key, e.g. --set optimizer.lr=0.1")
+    ->take_all();
+
+  std::string topo_name;
+  std::uint64_t topo_agents = 16;
+  std::uint64_t topo_seed = 1;
+  std::vector<std::string> topo_sets;
+  auto topo = app.add_subcommand("topology", "describe a topology");
+  topo->add_option("name", topo_name, "topology kind")->required();
+  topo->add_option("--agents,-n", topo_agents, "number of agents");
+  topo->add_option("--seed", topo_seed, "seed for random graphs");
+  topo->add_option("--set", topo_sets, "topology.* parameters")->take_all();
+
+  std::string bench_what;
+  bench_options bench;
+  std::string bench_config;
+  std::vector<std::string> bench_sets;
+  auto bench_cmd = app.add_subcommand("bench", "benchmark the runtime");
+  bench_cmd->add_option("what", bench_what, "dpsgd")
+    ->required()
+    ->check(CLI::IsMember({"dpsgd"}));
+  bench_cmd->add_option("--agents,-n", bench.agents, "number of agents");
+  bench_cmd->add_option("--threads,-t", bench.threads, "threads");
+  bench_cmd->add_option("--rounds", bench.rounds, "rounds (default: auto)");
+  bench_cmd->add_option("--config", bench_config, "base config (TOML)");
+  bench_cmd->add_option("--set", bench_sets, "override a key")->take_all();
+
+  app.add_subcommand("keys", "list every config key with default and help");
+
+  CLI11_PARSE(app, argc, argv);
+  try {
+    if (*run)
+      return run_main(config_path, sets);
+    if (*topo) {
+      auto cfg = load_config("", topo_sets);
+      cfg.topology.kind = topo_name;
+      describe_topology(topo_agents, topo_seed, cfg.topology, std::cout);
+      return 0;
+    }
+    if (*bench_cmd) {
+      if (bench.agents < 1 || bench.threads < 1)
+        throw input_error("bench: --agents and --threads must be >= 1");
+      bench_dpsgd(load_config(bench_config, bench_sets), bench, std::cout);
+      return 0;
+    }
+    print_keys(std::cout);
+    return 0;
+  } catch (const input_error& e) {
+    std::cerr << "murmur: error: " << e.what() << "\n";
+    return 2;
+  } catch (const std::exception& e) {
+    std::cerr << "murmur: error: " << e.what() << "\n";
+    return 1;
+  }
+}

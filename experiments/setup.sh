@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Installs the Debian packages murmur needs (only those missing), configures
+# CMake in Release mode and builds everything into build/.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+packages=(
+  g++ cmake make              # toolchain
+  libcaf-dev                  # CAF 0.17.6: actors and networking
+  libeigen3-dev libtbb-dev    # numerics and parallel loops
+  zlib1g-dev                  # gzip'ed IDX files
+  libcli11-dev                # command line
+  libtomlplusplus-dev         # TOML configs
+  nlohmann-json3-dev          # summary.json
+  doctest-dev                 # tests
+  dataset-fashion-mnist       # the default data set
+)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" \
+    || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  echo "setup: installing ${missing[*]}"
+  $sudo env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+  $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+    --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+cmake -S . -B build -DCMAKE_BUILD_TYPE=Release >/dev/null
+cmake --build build -j"$(nproc)"

@@ -1,0 +1,104 @@
+// The murmur binary as a user meets it: bad input gets one line naming the
+// field, a non-zero exit, and no results folder that looks complete.
+#include <doctest/doctest.h>
+
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <array>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <string>
+
+namespace fs = std::filesystem;
+
+namespace {
+
+struct outcome {
+  int exit_code = -1;
+  std::string output;
+};
+
+outcome run(const std::string& args) {
+  std::string cmd = std::string{MURMUR_BINARY} + " " + args + " 2>&1";
+  outcome result;
+  auto pipe = popen(cmd.c_str(), "r");
+  REQUIRE(pipe != nullptr);
+  std::array<char, 4096> buf;
+  while (auto n = fread(buf.data(), 1, buf.size(), pipe))
+    result.output.append(buf.data(), n);
+  auto status = pclose(pipe);
+  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return result;
+}
+
+std::size_t lines(const std::string& s) {
+  std::size_t n = 0;
+  for (char c : s)
+    n += c == '\n';
+  return n;
+}
+
+struct scratch {
+  fs::path dir = fs::temp_directory_path()
+                 / ("murmur-cli-" + std::to_string(::getpid()));
+  scratch() {
+    fs::remove_all(dir);
+    fs::create_directories(dir);
+  }
+  ~scratch() { fs::remove_all(dir); }
+  fs::path write(const std::string& name, const std::string& text) {
+    std::ofstream{dir / name} << text;
+    return dir / name;
+  }
+  bool has_results() const {
+    return fs::exists(dir / "out") && !fs::is_empty(dir / "out");
+  }
+};
+
+void check_rejected(const std::string& toml, const std::string& field,
+                    const std::string& extra = "") {
+  scratch s;
+  auto cfg = s.write("bad.toml", toml + "\n[run]\noutput = \""
+                                   + (s.dir / "out").string() + "\"\n");
+  auto r = run("run " + cfg.string() + " " + extra);
+  CAPTURE(toml);
+  CAPTURE(r.output);
+  CHECK(r.exit_code != 0);
+  CHECK(lines(r.output) == 1);
+  CHECK(r.output.find(field) != std::string::npos);
+  CHECK(!s.has_results());
+}
+
+} // namespace
+
+TEST_CASE("bad configs are refused with one line naming the field") {
+  check_rejected("bogus = 3", "bogus");
+  check_rejected("[optimizer]\nlrr = 0.1", "did you mean optimizer.lr");
+  check_rejected("[algorithm]\nname = \"dspgd\"", "algorithm.name");
+  check_rejected("[topology]\nkind = \"rign\"", "topology.kind");
+  check_rejected("", "run.agents", "--set run.agents=0");
+  check_rejected("[partition]\nkind = \"dirichlet\"\nalpha = 0",
+                 "partition.alpha");
+  check_rejected("[partition]\nkind = \"dirichlet\"\nalpha = -0.5",
+                 "partition.alpha");
+  check_rejected("[data]\npath = \"/nonexistent/fmnist\"",
+                 "dataset-fashion-mnist");
+  check_rejected("[run\nagents = 3", "bad.toml:1");
+}
+
+TEST_CASE("a missing config file is one clear line") {
+  auto r = run("run /nonexistent/x.toml");
+  CHECK(r.exit_code != 0);
+  CHECK(lines(r.output) == 1);
+  CHECK(r.output.find("/nonexistent/x.toml") != std::string::npos);
+}
+
+TEST_CASE("topology command prints the ring's closed-form spectral gap") {
+  auto r = run("topology ring --agents 16");
+  CHECK(r.exit_code == 0);
+  // 1 - (1/3 + 2/3 cos(2 pi / 16)) = 0.0507...
+  CHECK(r.output.find("spectral gap 0.0507") != std::string::npos);
+  CHECK(r.output.find("diameter 8") != std::string::npos);
+}

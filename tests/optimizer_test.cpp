@@ -1,0 +1,162 @@
+#include "core/error.hpp"
+#include "core/optimizer.hpp"
+
+#include <doctest/doctest.h>
+
+#include <cmath>
+#include <functional>
+#include <string>
+#include <vector>
+
+using namespace murmur;
+
+namespace {
+
+constexpr double pi = 3.14159265358979323846;
+
+// Gradients for three steps of a two-parameter problem.
+const std::vector<std::vector<float>> grads{
+  {1.f, -2.f}, {0.5f, 0.25f}, {-1.f, 3.f}};
+
+// Runs `sgd` over `grads` and returns each step's proposed update.
+std::vector<vec> run(sgd& opt, double lr) {
+  std::vector<vec> out;
+  for (const auto& g : grads) {
+    vec u(2);
+    opt.update(const_vec_map{g.data(), 2}, lr, vec_map{u.data(), 2});
+    out.push_back(u);
+  }
+  return out;
+}
+
+std::string error_of(const std::function<void()>& f) {
+  try {
+    f();
+  } catch (const input_error& e) {
+    return e.what();
+  }
+  return "no input_error";
+}
+
+} // namespace
+
+TEST_CASE("plain sgd proposes -lr g") {
+  optimizer_spec spec;
+  sgd opt{spec, 2};
+  auto u = run(opt, 0.1);
+  for (std::size_t k = 0; k < grads.size(); ++k)
+    for (int i = 0; i < 2; ++i)
+      CHECK(u[k][i] == doctest::Approx(-0.1 * grads[k][i]));
+}
+
+TEST_CASE("heavy ball and Nesterov follow PyTorch's recurrence") {
+  for (bool nesterov : {false, true}) {
+    CAPTURE(nesterov);
+    optimizer_spec spec;
+    spec.momentum = 0.9;
+    spec.nesterov = nesterov;
+    sgd opt{spec, 2};
+    auto u = run(opt, 0.05);
+    double m[2] = {0, 0};
+    for (std::size_t k = 0; k < grads.size(); ++k)
+      for (int i = 0; i < 2; ++i) {
+        const double g = grads[k][i];
+        m[i] = 0.9 * m[i] + g;
+        const double want = nesterov ? -0.05 * (g + 0.9 * m[i]) : -0.05 * m[i];
+        CHECK(u[k][i] == doctest::Approx(want).epsilon(1e-6));
+      }
+  }
+}
+
+TEST_CASE("reset zeroes the momentum buffer") {
+  for (bool nesterov : {false, true}) {
+    CAPTURE(nesterov);
+    optimizer_spec spec;
+    spec.momentum = 0.5;
+    spec.nesterov = nesterov;
+    sgd opt{spec, 2};
+    run(opt, 1.0);
+    opt.reset();
+    // A fresh buffer: m = g, so u = -lr g (heavy ball) or -lr (1 + mu) g.
+    auto u = run(opt, 1.0);
+    const double factor = nesterov ? 1.5 : 1.0;
+    CHECK(u[0][0] == doctest::Approx(-factor * grads[0][0]));
+    CHECK(u[0][1] == doctest::Approx(-factor * grads[0][1]));
+  }
+}
+
+TEST_CASE("constant schedule with linear warm-up") {
+  optimizer_spec spec;
+  spec.lr = 0.2;
+  spec.warmup = 0.1;
+  lr_schedule s{spec, 1000}; // 100 warm-up steps
+  CHECK(s.at(0) == 0);
+  CHECK(s.at(50) == doctest::Approx(0.1));
+  CHECK(s.at(99) == doctest::Approx(0.198));
+  CHECK(s.at(100) == doctest::Approx(0.2));
+  CHECK(s.at(999) == doctest::Approx(0.2));
+}
+
+TEST_CASE("step schedule decays at each milestone") {
+  optimizer_spec spec;
+  spec.lr = 1;
+  spec.schedule = "step";
+  spec.milestones = {0.5, 0.75};
+  spec.decay = 0.1;
+  lr_schedule s{spec, 200};
+  CHECK(s.at(0) == 1);
+  CHECK(s.at(99) == 1);
+  CHECK(s.at(100) == doctest::Approx(0.1));
+  CHECK(s.at(149) == doctest::Approx(0.1));
+  CHECK(s.at(150) == doctest::Approx(0.01));
+  CHECK(s.at(199) == doctest::Approx(0.01));
+}
+
+TEST_CASE("cosine schedule runs from lr to zero after warm-up") {
+  optimizer_spec spec;
+  spec.lr = 0.4;
+  spec.schedule = "cosine";
+  lr_schedule plain{spec, 100};
+  CHECK(plain.at(0) == doctest::Approx(0.4));
+  CHECK(plain.at(25) == doctest::Approx(0.2 * (1 + std::cos(pi / 4))));
+  CHECK(plain.at(50) == doctest::Approx(0.2));
+  CHECK(plain.at(100) == doctest::Approx(0).epsilon(1e-12));
+
+  spec.warmup = 0.2;
+  lr_schedule warm{spec, 100}; // ramp to step 20, cosine over 80 steps
+  CHECK(warm.at(10) == doctest::Approx(0.2));
+  CHECK(warm.at(20) == doctest::Approx(0.4));
+  CHECK(warm.at(60) == doctest::Approx(0.2));
+  CHECK(warm.at(100) == doctest::Approx(0).epsilon(1e-12));
+}
+
+TEST_CASE("validate names the offending field") {
+  auto fails = [](auto&& edit) {
+    optimizer_spec spec;
+    edit(spec);
+    return error_of([&] { validate(spec); });
+  };
+  auto names = [](const std::string& message, const char* field) {
+    return message.find(field) != std::string::npos;
+  };
+  CHECK(error_of([] { validate(optimizer_spec{}); }) == "no input_error");
+  CHECK(names(fails([](auto& s) { s.lr = 0; }), "optimizer.lr"));
+  CHECK(names(fails([](auto& s) { s.momentum = 1; }), "optimizer.momentum"));
+  CHECK(names(fails([](auto& s) { s.momentum = -0.1; }), "optimizer.momentum"));
+  CHECK(names(fails([](auto& s) { s.warmup = 1; }), "optimizer.warmup"));
+  CHECK(names(fails([](auto& s) { s.decay = 0; }), "optimizer.decay"));
+  CHECK(names(fails([](auto& s) { s.decay = 1.5; }), "optimizer.decay"));
+  CHECK(names(fails([](auto& s) {
+                s.milestones = {0.5, 0.3};
+              }),
+              "optimizer.milestones"));
+  CHECK(names(fails([](auto& s) { s.milestones = {1.0}; }),
+              "optimizer.milestones"));
+  CHECK(
+    names(fails([](auto& s) { s.schedule = "exp"; }), "optimizer.schedule"));
+  // The constructors refuse a bad spec too.
+  optimizer_spec bad;
+  bad.lr = -1;
+  CHECK_THROWS_AS(lr_schedule(bad, 10), input_error);
+  CHECK_THROWS_AS(sgd(bad, 2), input_error);
+}

@@ -1,0 +1,236 @@
+// The runtime end to end: mixing, D-PSGD on a quadratic with a known optimum,
+// the actor runtime against the actor-free lock-step loop, determinism.
+#include "actors/runtime.hpp"
+#include "core/lockstep.hpp"
+#include "core/mixing_ops.hpp"
+#include "experiments/run_command.hpp"
+
+#include <doctest/doctest.h>
+
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+using namespace murmur;
+namespace fs = std::filesystem;
+
+namespace {
+
+/// f_i(x) = mean over agent i's rows c of 0.5 ||x - c||^2: the global optimum
+/// is the mean of all rows, and the gradient is linear in x.
+class quadratic_model : public model {
+public:
+  explicit quadratic_model(std::size_t d) : d_(d) {}
+  std::size_t num_params() const override { return d_; }
+  void init(vec_map theta, rng&) const override { theta.setZero(); }
+  std::unique_ptr<workspace> make_workspace() const override {
+    return std::make_unique<workspace>();
+  }
+  double loss_and_gradient(const_vec_map theta, const batch_view& b,
+                           vec_map grad, workspace&) const override {
+    auto x = b.x();
+    grad = theta - x.colwise().mean().transpose();
+    double loss = 0;
+    for (Eigen::Index r = 0; r < x.rows(); ++r)
+      loss += 0.5 * (theta - x.row(r).transpose()).squaredNorm();
+    return loss / static_cast<double>(x.rows());
+  }
+  eval_result evaluate(const_vec_map theta,
+                       const batch_view& b) const override {
+    vec g(theta.size());
+    auto ws = make_workspace();
+    return {loss_and_gradient(theta, b, {g.data(), g.size()}, *ws), 0};
+  }
+
+private:
+  std::size_t d_;
+};
+
+constexpr std::size_t dim = 5;
+
+row_matrix centers(std::size_t agents) {
+  row_matrix c(static_cast<Eigen::Index>(agents), dim);
+  for (std::size_t i = 0; i < agents; ++i)
+    for (std::size_t j = 0; j < dim; ++j)
+      c(i, j) = static_cast<float>((i + 1) * (j % 3) + 0.5 * i * i - j);
+  return c;
+}
+
+std::unique_ptr<experiment> quadratic_experiment(const std::string& order,
+                                                 round_t rounds) {
+  std::size_t n = 4;
+  auto exp = std::make_unique<experiment>();
+  exp->cfg = load_config("", {"run.agents=4", "run.batch_size=1",
+                              "optimizer.lr=0.1", "algorithm.order=" + order,
+                              "run.rounds=" + std::to_string(rounds),
+                              "run.eval_every=" + std::to_string(rounds)});
+  exp->train.features = centers(n);
+  exp->train.labels.assign(n, 0);
+  for (std::size_t i = 0; i <= n; ++i)
+    exp->train.offsets.push_back(i);
+  exp->train.num_classes = 1;
+  exp->test.features = centers(n);
+  exp->test.labels.assign(n, 0);
+  exp->test.num_classes = 1;
+  exp->net = std::make_unique<quadratic_model>(dim);
+  exp->configured = make_topology(n, 1, exp->cfg.topology);
+  exp->comm = exp->configured;
+  exp->weights.push_back(metropolis_hastings(exp->comm.phases[0]));
+  exp->initial = vec::Zero(dim);
+  exp->lr = std::make_unique<lr_schedule>(exp->cfg.optimizer, rounds);
+  exp->algo = &algorithm_registry::get("dpsgd", "algorithm.name").make;
+  return exp;
+}
+
+class last_row : public metrics_sink {
+public:
+  bool on_row(const metrics_row& row) override {
+    rows.push_back(row);
+    return true;
+  }
+  std::vector<metrics_row> rows;
+};
+
+std::string read_file(const fs::path& p) {
+  std::ifstream in{p};
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+/// metrics.csv without the wall-clock column, the only one allowed to vary.
+std::string metrics_without_wall(const fs::path& dir) {
+  std::istringstream in{read_file(dir / "metrics.csv")};
+  std::string line;
+  std::string out;
+  while (std::getline(in, line)) {
+    auto first = line.find(',');
+    auto second = line.find(',', first + 1);
+    out += line.substr(0, first) + line.substr(second) + "\n";
+  }
+  return out;
+}
+
+run_config synthetic_config(const fs::path& output,
+                            const std::vector<std::string>& extra) {
+  std::vector<std::string> sets{"data.name=synthetic",
+                                "run.agents=8",
+                                "run.rounds=40",
+                                "run.eval_every=10",
+                                "run.threads=2",
+                                "run.output=\"" + output.string() + "\"",
+                                "run.name=t",
+                                "optimizer.lr=0.2",
+                                "partition.kind=dirichlet",
+                                "partition.alpha=0.5"};
+  sets.insert(sets.end(), extra.begin(), extra.end());
+  return load_config("", sets);
+}
+
+fs::path temp_dir(const std::string& tag) {
+  auto dir = fs::temp_directory_path()
+             / ("murmur-test-" + tag + "-" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  return dir;
+}
+
+} // namespace
+
+TEST_CASE("gossip alone converges to the exact average and preserves it") {
+  std::size_t n = 8;
+  topology_spec spec;
+  auto g = make_topology(n, 1, spec).phases[0];
+  auto w = metropolis_hastings(g);
+  std::vector<std::shared_ptr<vec>> x(n);
+  vec exact = vec::Zero(3);
+  for (std::size_t i = 0; i < n; ++i) {
+    x[i] = std::make_shared<vec>(vec::Constant(3, static_cast<float>(i * i)));
+    (*x[i])[1] = static_cast<float>(i % 3);
+    exact += *x[i];
+  }
+  exact /= static_cast<float>(n);
+  for (int step = 0; step < 300; ++step) {
+    std::vector<std::shared_ptr<vec>> next(n);
+    for (std::size_t i = 0; i < n; ++i) {
+      inbox in;
+      for (auto j : g.in[i])
+        in.push_back({j, payload{x[j]}});
+      next[i] = std::make_shared<vec>(3);
+      mix_into(*next[i], *x[i], w[i], in);
+    }
+    x = next;
+    vec mean = vec::Zero(3);
+    for (auto& xi : x)
+      mean += *xi;
+    mean /= static_cast<float>(n);
+    REQUIRE((mean - exact).norm() < 1e-4);
+  }
+  for (auto& xi : x)
+    CHECK((*xi - exact).norm() < 1e-4);
+}
+
+TEST_CASE("D-PSGD on a 4-agent quadratic reaches the known optimum") {
+  vec optimum = centers(4).colwise().mean().transpose();
+  for (std::string order : {"step-then-mix", "mix-then-step"}) {
+    CAPTURE(order);
+    auto exp = quadratic_experiment(order, 400);
+    lockstep loop{*exp};
+    while (loop.rounds_done() < 400)
+      loop.run_round();
+    vec mean = vec::Zero(dim);
+    for (agent_id i = 0; i < 4; ++i)
+      mean += loop.agent(i).x();
+    mean /= 4.0f;
+    CHECK((mean - optimum).norm() < 1e-3);
+    // Heterogeneous optima keep a consensus gap of order lr, not zero.
+    CHECK((loop.agent(0).x() - optimum).norm() < 2.0);
+  }
+}
+
+TEST_CASE("actor runtime and lock-step loop compute the same trajectory") {
+  for (std::string order : {"step-then-mix", "mix-then-step"}) {
+    CAPTURE(order);
+    auto a = quadratic_experiment(order, 60);
+    last_row actor_rows;
+    run_actors(*a, actor_rows, 2);
+    auto b = quadratic_experiment(order, 60);
+    lockstep loop{*b};
+    while (loop.rounds_done() < 60)
+      loop.run_round();
+    auto ref = evaluate_round(*b, 60, loop.reports());
+    REQUIRE(actor_rows.rows.size() == 2); // round 0 and round 60
+    auto& got = actor_rows.rows.back();
+    CHECK(got.round == 60);
+    CHECK(got.test_loss == ref.test_loss);
+    CHECK(got.consensus_distance == ref.consensus_distance);
+    CHECK(got.train_loss == ref.train_loss);
+    CHECK(got.bytes_sent == ref.bytes_sent);
+    CHECK(got.bytes_sent == 4 * 2 * 60 * wire_bytes(payload{
+                                           std::make_shared<vec>(dim)}));
+  }
+}
+
+TEST_CASE("same seed gives the same metrics, on actors and lock-step alike") {
+  auto dir = temp_dir("determinism");
+  auto a = run_experiment(synthetic_config(dir, {}), false);
+  auto b = run_experiment(synthetic_config(dir, {}), false);
+  auto c = run_experiment(synthetic_config(dir, {"run.engine=lockstep"}),
+                          false);
+  auto d = run_experiment(synthetic_config(dir, {"seed=2"}), false);
+  CHECK(a.folder != b.folder); // never overwrites an earlier run
+  auto ma = metrics_without_wall(a.folder);
+  CHECK(ma.size() > 100);
+  CHECK(ma == metrics_without_wall(b.folder));
+  CHECK(ma == metrics_without_wall(c.folder));
+  CHECK(ma != metrics_without_wall(d.folder));
+  CHECK(fs::exists(a.folder / "summary.json"));
+  CHECK(read_file(a.folder / "config.toml").find("seed = 1")
+        != std::string::npos);
+  // Learning happened: the synthetic teacher is easy.
+  CHECK(a.rows.back().test_accuracy > 0.8);
+  CHECK(a.rows.back().test_accuracy > a.rows.front().test_accuracy + 0.3);
+  fs::remove_all(dir);
+}
