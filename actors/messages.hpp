@@ -42,7 +42,7 @@ constexpr std::uint64_t max_wire_floats = std::uint64_t{1} << 28;
 /// Inspects `head...` followed by a vector as a length and raw host-endian
 /// floats: one memcpy per vector instead of one serializer call per element
 /// (caf017.md section 3).
-template <class Inspector, class... Head>
+template<class Inspector, class... Head>
 typename Inspector::result_type inspect_with_blob(Inspector& f, blob& x,
                                                   Head&&... head) {
   std::uint64_t n = x ? static_cast<std::uint64_t>(x->size()) : 0;
@@ -70,31 +70,30 @@ typename Inspector::result_type inspect_with_blob(Inspector& f, blob& x,
   }
 }
 
-template <class Inspector>
+template<class Inspector>
 typename Inspector::result_type inspect(Inspector& f, payload& x) {
-  return inspect_with_blob(f, x.data, caf::meta::type_name("payload"),
-                           x.count);
+  return inspect_with_blob(f, x.data, caf::meta::type_name("payload"), x.count);
 }
 
-template <class Inspector>
+template<class Inspector>
 typename Inspector::result_type inspect(Inspector& f, exchange& x) {
   return inspect_with_blob(f, x.msg.data, caf::meta::type_name("exchange"),
                            x.from, x.round, x.msg.count);
 }
 
-template <class Inspector>
+template<class Inspector>
 typename Inspector::result_type inspect(Inspector& f, report& x) {
   return inspect_with_blob(f, x.data.model, caf::meta::type_name("report"),
                            x.from, x.round, x.data.train_loss,
                            x.data.bytes_sent);
 }
 
-template <class Inspector>
+template<class Inspector>
 typename Inspector::result_type inspect(Inspector& f, outbox& x) {
   return f(caf::meta::type_name("outbox"), x.items, x.per_neighbour);
 }
 
-template <class Inspector>
+template<class Inspector>
 typename Inspector::result_type inspect(Inspector& f, received& x) {
   return f(caf::meta::type_name("received"), x.from, x.msg);
 }

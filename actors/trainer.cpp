@@ -12,9 +12,9 @@ void send_report(self_ptr self) {
   auto& s = self->state;
   auto& ctx = s.slot->ctx;
   self->send(s.observer, report_atom::value,
-             report{ctx.id(), s.round,
-                    {ctx.shared_model(), ctx.take_loss().first,
-                     s.bytes_sent}});
+             report{ctx.id(),
+                    s.round,
+                    {ctx.shared_model(), ctx.take_loss().first, s.bytes_sent}});
 }
 
 void begin_round(self_ptr self) {
@@ -32,9 +32,8 @@ void begin_round(self_ptr self) {
 
 } // namespace
 
-caf::behavior trainer(caf::stateful_actor<trainer_state>* self,
-                      experiment* exp, agent_id id, caf::actor mailer,
-                      caf::actor observer) {
+caf::behavior trainer(caf::stateful_actor<trainer_state>* self, experiment* exp,
+                      agent_id id, caf::actor mailer, caf::actor observer) {
   auto& s = self->state;
   s.exp = exp;
   s.slot.emplace(make_agent(*exp, id));

@@ -25,8 +25,7 @@ struct trainer_state {
   std::uint64_t bytes_sent = 0;
 };
 
-caf::behavior trainer(caf::stateful_actor<trainer_state>* self,
-                      experiment* exp, agent_id id, caf::actor mailer,
-                      caf::actor observer);
+caf::behavior trainer(caf::stateful_actor<trainer_state>* self, experiment* exp,
+                      agent_id id, caf::actor mailer, caf::actor observer);
 
 } // namespace murmur

@@ -29,10 +29,10 @@ graph union_of(const std::vector<graph>& phases) {
 
 void require_connected(const topology& t, const std::string& algorithm_name) {
   if (!is_connected(union_of(t.phases)))
-    throw input_error("topology.kind: the '" + t.name
-                      + "' graph is not connected, which " + algorithm_name
-                      + " needs; pick a connected topology or raise its "
-                        "density");
+    throw input_error("topology.kind: the '" + t.name +
+                      "' graph is not connected, which " + algorithm_name +
+                      " needs; pick a connected topology or raise its "
+                      "density");
 }
 
 } // namespace murmur

@@ -64,16 +64,14 @@ public:
 
   /// This round's outgoing messages.
   virtual outbox publish(agent_context& ctx, round_t k,
-                         const neighbourhood& hood)
-    = 0;
+                         const neighbourhood& hood) = 0;
 
   /// Work that overlaps the exchange (e.g. the gradient at the sent model).
   virtual void while_waiting(agent_context&, round_t, const neighbourhood&) {}
 
   /// Folds what arrived into the agent's state; ends the round.
-  virtual void combine(agent_context& ctx, round_t k,
-                       const neighbourhood& hood, const inbox& in)
-    = 0;
+  virtual void combine(agent_context& ctx, round_t k, const neighbourhood& hood,
+                       const inbox& in) = 0;
 };
 
 /// Everything an algorithm factory may look at when it builds the per-agent
@@ -105,10 +103,21 @@ using algorithm_registry = registry<algorithm_factory>;
 
 /// Convenience for algorithms with a typed options struct: builds the
 /// factory's `resolve` from a schema over that struct.
-template <class Options>
+template<class Options>
 std::function<toml::table(const toml::table&)>
-resolver(const schema<Options>& declared) {
-  return [&declared](const toml::table& given) {
+resolver(const schema<Options>& declared, std::string algorithm_name) {
+  return [&declared, algorithm_name](const toml::table& given) {
+    for (auto& [key, node] : leaves(given, "algorithm."))
+      if (!declared.declares(key)) {
+        auto hint = closest_key(key, declared.keys());
+        std::string known;
+        for (auto& k : declared.keys())
+          known += (known.empty() ? "" : ", ") + k;
+        throw input_error(
+          key + ": not an option of algorithm '" + algorithm_name + "'" +
+          (hint.empty() ? "" : "; did you mean " + hint + "?") +
+          " (its options: " + (known.empty() ? "none" : known) + ")");
+      }
     Options opts;
     toml::table prefixed;
     prefixed.insert("algorithm", given);
@@ -120,7 +129,7 @@ resolver(const schema<Options>& declared) {
 }
 
 /// Reads a typed options struct back from resolved options.
-template <class Options>
+template<class Options>
 Options parse_options(const schema<Options>& declared,
                       const toml::table& resolved) {
   Options opts;

@@ -16,14 +16,17 @@ schema<run_config> make_schema() {
   using u64 = std::uint64_t;
   using str = std::string;
   schema<C> s;
-  s.add<u64>("seed", [](C& c) -> u64& { return c.seed; },
-             "master seed; every random stream derives from it");
+  s.add<u64>(
+    "seed", [](C& c) -> u64& { return c.seed; },
+    "master seed; every random stream derives from it");
   // data
-  s.add<str>("data.name", [](C& c) -> str& { return c.data.name; },
-             "data set: fashion-mnist | synthetic",
-             one_of({"fashion-mnist", "synthetic"}));
-  s.add<str>("data.path", [](C& c) -> str& { return c.data.path; },
-             "folder with the Fashion-MNIST IDX .gz files");
+  s.add<str>(
+    "data.name", [](C& c) -> str& { return c.data.name; },
+    "data set: fashion-mnist | synthetic",
+    one_of({"fashion-mnist", "synthetic"}));
+  s.add<str>(
+    "data.path", [](C& c) -> str& { return c.data.path; },
+    "folder with the Fashion-MNIST IDX .gz files");
   s.add<u64>(
     "data.synthetic.train_size",
     [](C& c) -> u64& { return c.data.synthetic.train_size; },
@@ -44,13 +47,13 @@ schema<run_config> make_schema() {
     [](C& c) -> double& { return c.data.synthetic.noise; },
     "synthetic: std of the noise on the teacher's logits", in_range(0, 1e3));
   // partition
-  s.add<str>("partition.kind", [](C& c) -> str& { return c.partition.kind; },
-             "how training data is split: iid | dirichlet | shards | "
-             "unshuffled");
-  s.add<double>("partition.alpha",
-                [](C& c) -> double& { return c.partition.alpha; },
-                "dirichlet: concentration (smaller = more skewed)",
-                positive());
+  s.add<str>(
+    "partition.kind", [](C& c) -> str& { return c.partition.kind; },
+    "how training data is split: iid | dirichlet | shards | "
+    "unshuffled");
+  s.add<double>(
+    "partition.alpha", [](C& c) -> double& { return c.partition.alpha; },
+    "dirichlet: concentration (smaller = more skewed)", positive());
   s.add<int>(
     "partition.classes_per_agent",
     [](C& c) -> int& { return c.partition.classes_per_agent; },
@@ -61,99 +64,110 @@ schema<run_config> make_schema() {
     "unshuffled: share of the label-sorted set shuffled before splitting",
     in_range(0, 1));
   // model
-  s.add<str>("model.kind", [](C& c) -> str& { return c.model.kind; },
-             "softmax | mlp", one_of({"softmax", "mlp"}));
+  s.add<str>(
+    "model.kind", [](C& c) -> str& { return c.model.kind; }, "softmax | mlp",
+    one_of({"softmax", "mlp"}));
   s.add<std::vector<int>>(
     "model.hidden", [](C& c) -> std::vector<int>& { return c.model.hidden; },
     "mlp: hidden layer widths, e.g. [100]");
-  s.add<double>("model.weight_decay",
-                [](C& c) -> double& { return c.model.weight_decay; },
-                "L2 coefficient inside the loss", in_range(0, 1e3));
+  s.add<double>(
+    "model.weight_decay", [](C& c) -> double& { return c.model.weight_decay; },
+    "L2 coefficient inside the loss", in_range(0, 1e3));
   // optimizer
-  s.add<double>("optimizer.lr",
-                [](C& c) -> double& { return c.optimizer.lr; },
-                "learning rate", positive());
-  s.add<double>("optimizer.momentum",
-                [](C& c) -> double& { return c.optimizer.momentum; },
-                "local momentum (never communicated)", in_range(0, 0.999));
-  s.add<bool>("optimizer.nesterov",
-              [](C& c) -> bool& { return c.optimizer.nesterov; },
-              "Nesterov instead of heavy-ball momentum");
-  s.add<str>("optimizer.schedule",
-             [](C& c) -> str& { return c.optimizer.schedule; },
-             "constant | step | cosine", one_of({"constant", "step", "cosine"}));
+  s.add<double>(
+    "optimizer.lr", [](C& c) -> double& { return c.optimizer.lr; },
+    "learning rate", positive());
+  s.add<double>(
+    "optimizer.momentum", [](C& c) -> double& { return c.optimizer.momentum; },
+    "local momentum (never communicated)", in_range(0, 0.999));
+  s.add<bool>(
+    "optimizer.nesterov", [](C& c) -> bool& { return c.optimizer.nesterov; },
+    "Nesterov instead of heavy-ball momentum");
+  s.add<str>(
+    "optimizer.schedule", [](C& c) -> str& { return c.optimizer.schedule; },
+    "constant | step | cosine", one_of({"constant", "step", "cosine"}));
   s.add<std::vector<double>>(
     "optimizer.milestones",
     [](C& c) -> std::vector<double>& { return c.optimizer.milestones; },
     "step: fractions of the run where lr is multiplied by decay");
-  s.add<double>("optimizer.decay",
-                [](C& c) -> double& { return c.optimizer.decay; },
-                "step: factor per milestone", in_range(1e-9, 1));
-  s.add<double>("optimizer.warmup",
-                [](C& c) -> double& { return c.optimizer.warmup; },
-                "fraction of the run with linear warm-up from 0",
-                in_range(0, 0.999));
+  s.add<double>(
+    "optimizer.decay", [](C& c) -> double& { return c.optimizer.decay; },
+    "step: factor per milestone", in_range(1e-9, 1));
+  s.add<double>(
+    "optimizer.warmup", [](C& c) -> double& { return c.optimizer.warmup; },
+    "fraction of the run with linear warm-up from 0", in_range(0, 0.999));
   // topology
-  s.add<str>("topology.kind", [](C& c) -> str& { return c.topology.kind; },
-             "communication graph; 'murmur topology --list' names them");
-  s.add<int>("topology.degree",
-             [](C& c) -> int& { return c.topology.degree; },
-             "random-regular: degree k", at_least(1));
-  s.add<double>("topology.probability",
-                [](C& c) -> double& { return c.topology.probability; },
-                "erdos-renyi: edge probability", in_range(1e-9, 1));
-  s.add<double>("topology.radius",
-                [](C& c) -> double& { return c.topology.radius; },
-                "random-geometric: range in the unit square", positive());
-  s.add<int>("topology.rows", [](C& c) -> int& { return c.topology.rows; },
-             "torus: rows (0 = most square)", at_least(0));
+  s.add<str>(
+    "topology.kind", [](C& c) -> str& { return c.topology.kind; },
+    "communication graph; 'murmur topology --list' names them");
+  s.add<int>(
+    "topology.degree", [](C& c) -> int& { return c.topology.degree; },
+    "random-regular: degree k", at_least(1));
+  s.add<double>(
+    "topology.probability",
+    [](C& c) -> double& { return c.topology.probability; },
+    "erdos-renyi: edge probability", in_range(1e-9, 1));
+  s.add<double>(
+    "topology.radius", [](C& c) -> double& { return c.topology.radius; },
+    "random-geometric: range in the unit square", positive());
+  s.add<int>(
+    "topology.rows", [](C& c) -> int& { return c.topology.rows; },
+    "torus: rows (0 = most square)", at_least(0));
   // algorithm
-  s.add<str>("algorithm.name",
-             [](C& c) -> str& { return c.algorithm.name; },
-             "algorithm; its own keys sit beside name in [algorithm]");
+  s.add<str>(
+    "algorithm.name", [](C& c) -> str& { return c.algorithm.name; },
+    "algorithm; its own keys sit beside name in [algorithm]");
   // run
-  s.add<u64>("run.agents", [](C& c) -> u64& { return c.run.agents; },
-             "number of agents", at_least<u64>(1));
-  s.add<u64>("run.rounds", [](C& c) -> u64& { return c.run.rounds; },
-             "communication rounds", at_least<u64>(1));
-  s.add<double>("run.time_budget",
-                [](C& c) -> double& { return c.run.time_budget; },
-                "stop at the first evaluation after this many wall seconds "
-                "(0 = no limit)",
-                in_range(0, 1e9));
-  s.add<u64>("run.eval_every", [](C& c) -> u64& { return c.run.eval_every; },
-             "rounds between evaluations", at_least<u64>(1));
-  s.add<int>("run.threads", [](C& c) -> int& { return c.run.threads; },
-             "worker threads shared by actors and oneTBB (0 = all cores)",
-             at_least(0));
-  s.add<u64>("run.batch_size", [](C& c) -> u64& { return c.run.batch_size; },
-             "minibatch size per local step", at_least<u64>(1));
-  s.add<str>("run.output", [](C& c) -> str& { return c.run.output; },
-             "folder under which each run gets its own folder");
-  s.add<str>("run.name", [](C& c) -> str& { return c.run.name; },
-             "run folder name (default: the config file's name)");
-  s.add<double>("run.target_accuracy",
-                [](C& c) -> double& { return c.run.target_accuracy; },
-                "time-to-accuracy threshold for the average model (0 = off)",
-                in_range(0, 1));
-  s.add<str>("run.engine", [](C& c) -> str& { return c.run.engine; },
-             "actors (trainer + mailer actors per agent) | lockstep (the "
-             "actor-free reference loop; same numbers)",
-             one_of({"actors", "lockstep"}));
+  s.add<u64>(
+    "run.agents", [](C& c) -> u64& { return c.run.agents; }, "number of agents",
+    at_least<u64>(1));
+  s.add<u64>(
+    "run.rounds", [](C& c) -> u64& { return c.run.rounds; },
+    "communication rounds", at_least<u64>(1));
+  s.add<double>(
+    "run.time_budget", [](C& c) -> double& { return c.run.time_budget; },
+    "stop at the first evaluation after this many wall seconds "
+    "(0 = no limit)",
+    in_range(0, 1e9));
+  s.add<u64>(
+    "run.eval_every", [](C& c) -> u64& { return c.run.eval_every; },
+    "rounds between evaluations", at_least<u64>(1));
+  s.add<int>(
+    "run.threads", [](C& c) -> int& { return c.run.threads; },
+    "worker threads shared by actors and oneTBB (0 = all cores)", at_least(0));
+  s.add<u64>(
+    "run.batch_size", [](C& c) -> u64& { return c.run.batch_size; },
+    "minibatch size per local step", at_least<u64>(1));
+  s.add<str>(
+    "run.output", [](C& c) -> str& { return c.run.output; },
+    "folder under which each run gets its own folder");
+  s.add<str>(
+    "run.name", [](C& c) -> str& { return c.run.name; },
+    "run folder name (default: the config file's name)");
+  s.add<double>(
+    "run.target_accuracy",
+    [](C& c) -> double& { return c.run.target_accuracy; },
+    "time-to-accuracy threshold for the average model (0 = off)",
+    in_range(0, 1));
+  s.add<str>(
+    "run.engine", [](C& c) -> str& { return c.run.engine; },
+    "actors (trainer + mailer actors per agent) | lockstep (the "
+    "actor-free reference loop; same numbers)",
+    one_of({"actors", "lockstep"}));
   // evaluation
-  s.add<u64>("eval.max_agents",
-             [](C& c) -> u64& { return c.eval.max_agents; },
-             "per-agent accuracy on at most this many agents, evenly "
-             "spaced (0 = all)");
-  s.add<u64>("eval.test_samples",
-             [](C& c) -> u64& { return c.eval.test_samples; },
-             "evaluate on the first N test samples (0 = all)");
+  s.add<u64>(
+    "eval.max_agents", [](C& c) -> u64& { return c.eval.max_agents; },
+    "per-agent accuracy on at most this many agents, evenly "
+    "spaced (0 = all)");
+  s.add<u64>(
+    "eval.test_samples", [](C& c) -> u64& { return c.eval.test_samples; },
+    "evaluate on the first N test samples (0 = all)");
   return s;
 }
 
 bool is_algorithm_option(const std::string& key) {
-  return key.compare(0, std::string{algorithm_prefix}.size(), algorithm_prefix)
-         == 0;
+  return key.compare(0, std::string{algorithm_prefix}.size(),
+                     algorithm_prefix) == 0;
 }
 
 void set_algorithm_option(run_config& cfg, const std::string& key,
@@ -182,9 +196,9 @@ toml::table parse_file(const std::string& path) {
     return toml::parse(text.str(), path);
   } catch (const toml::parse_error& e) {
     auto& where = e.source().begin;
-    throw input_error(path + ":" + std::to_string(where.line) + ":"
-                      + std::to_string(where.column) + ": "
-                      + std::string{e.description()});
+    throw input_error(path + ":" + std::to_string(where.line) + ":" +
+                      std::to_string(where.column) + ": " +
+                      std::string{e.description()});
   }
 }
 
@@ -198,8 +212,8 @@ const schema<run_config>& config_schema() {
 void apply_override(run_config& cfg, const std::string& assignment) {
   auto eq = assignment.find('=');
   if (eq == std::string::npos || eq == 0)
-    throw input_error("--set " + assignment
-                      + ": expected key=value, e.g. --set optimizer.lr=0.05");
+    throw input_error("--set " + assignment +
+                      ": expected key=value, e.g. --set optimizer.lr=0.05");
   auto key = assignment.substr(0, eq);
   auto value = assignment.substr(eq + 1);
   toml::table parsed;

@@ -31,19 +31,19 @@ struct algorithm_config {
 struct run_section {
   std::uint64_t agents = 16;
   std::uint64_t rounds = 100;
-  double time_budget = 0;     ///< wall seconds, 0 = no limit
+  double time_budget = 0; ///< wall seconds, 0 = no limit
   std::uint64_t eval_every = 10;
-  int threads = 0;            ///< 0 = all hardware threads
+  int threads = 0; ///< 0 = all hardware threads
   std::uint64_t batch_size = 32;
   std::string output = "runs";
-  std::string name = "";      ///< run folder name, default from the config
-  double target_accuracy = 0; ///< time-to-accuracy threshold, 0 = off
+  std::string name = "";         ///< run folder name, default from the config
+  double target_accuracy = 0;    ///< time-to-accuracy threshold, 0 = off
   std::string engine = "actors"; ///< actors | lockstep (actor-free reference)
 };
 
 struct eval_section {
-  std::uint64_t max_agents = 64; ///< per-agent accuracy on at most this many
-                                 ///< agents (evenly spaced), 0 = all
+  std::uint64_t max_agents = 64;  ///< per-agent accuracy on at most this many
+                                  ///< agents (evenly spaced), 0 = all
   std::uint64_t test_samples = 0; ///< evaluate on the first N test rows, 0=all
 };
 

@@ -11,8 +11,8 @@ namespace murmur {
 /// A labelled classification or regression set held in memory once; shards
 /// and minibatches are views into it, never copies per agent.
 struct dataset {
-  row_matrix features;               ///< one sample per row, float
-  std::vector<std::int32_t> labels;  ///< class in [0, num_classes)
+  row_matrix features;              ///< one sample per row, float
+  std::vector<std::int32_t> labels; ///< class in [0, num_classes)
   int num_classes = 0;
 
   std::size_t size() const { return labels.size(); }
@@ -25,8 +25,8 @@ struct train_test {
 };
 
 /// Default location of Debian's dataset-fashion-mnist package.
-inline const char* default_fashion_mnist_dir
-  = "/usr/share/datasets/fashion-mnist";
+inline const char* default_fashion_mnist_dir =
+  "/usr/share/datasets/fashion-mnist";
 
 /// Reads the four gzip'ed IDX files (train-images-idx3-ubyte.gz, ...) from
 /// `dir`. Pixels are scaled to [0, 1]. Magic numbers, dimensions, counts and
@@ -43,8 +43,8 @@ struct synthetic_spec {
   std::size_t train_size = 4000;
   std::size_t test_size = 1000;
   std::size_t dim = 20;
-  int num_classes = 4;   ///< labels = argmax of a random linear teacher
-  double noise = 0.1;    ///< std of Gaussian noise added to teacher logits
+  int num_classes = 4; ///< labels = argmax of a random linear teacher
+  double noise = 0.1;  ///< std of Gaussian noise added to teacher logits
 };
 
 /// Gaussian inputs labelled by a random linear (softmax) teacher: a problem a

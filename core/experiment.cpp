@@ -38,8 +38,8 @@ bool experiment::is_eval_round(round_t completed) const {
 std::unique_ptr<experiment> build_experiment(const run_config& cfg) {
   auto exp = std::make_unique<experiment>();
   exp->cfg = cfg;
-  exp->algo = &algorithm_registry::get(cfg.algorithm.name, "algorithm.name")
-                 .make;
+  exp->algo =
+    &algorithm_registry::get(cfg.algorithm.name, "algorithm.name").make;
   auto data = load_data(cfg);
   auto parts = make_partition(data.train.labels, data.train.num_classes,
                               cfg.run.agents, cfg.partition, cfg.seed);

@@ -16,15 +16,17 @@ namespace murmur {
 
 /// Everything a run needs, built from a validated config before any output is
 /// written: a bad data path, partition or graph fails here, not half-way.
+/// One experiment serves one run: agents permute their shards of `train` in
+/// place every epoch.
 struct experiment {
   run_config cfg;
   sharded_data train;
   dataset test;
   std::unique_ptr<model> net;
-  topology configured; ///< the topology the config names
-  topology comm;       ///< the graph the algorithm talks over
+  topology configured;         ///< the topology the config names
+  topology comm;               ///< the graph the algorithm talks over
   std::vector<mixing> weights; ///< per phase of `comm`
-  vec initial;         ///< common initial model x^0
+  vec initial;                 ///< common initial model x^0
   std::unique_ptr<lr_schedule> lr;
   const algorithm_factory* algo = nullptr;
 

@@ -20,7 +20,7 @@ constexpr std::size_t chunk_bytes = std::size_t{1} << 20;
 
 // gzread also reads plain files, so one reader serves .gz and raw IDX.
 class gz_reader {
- public:
+public:
   explicit gz_reader(std::string path) : path_(std::move(path)) {
     errno = 0;
     file_ = gzopen(path_.c_str(), "rb");
@@ -88,7 +88,7 @@ class gz_reader {
     throw input_error(path_ + ": " + why);
   }
 
- private:
+private:
   // Reading past the payload makes zlib verify the gzip CRC; trailing
   // bytes themselves are tolerated.
   void check_trailer() {

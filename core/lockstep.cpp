@@ -9,7 +9,7 @@ namespace murmur {
 
 namespace {
 
-template <class F>
+template<class F>
 void for_each_agent(std::size_t n, F f) {
   tbb::parallel_for(tbb::blocked_range<std::size_t>(0, n),
                     [&](const tbb::blocked_range<std::size_t>& r) {
@@ -30,10 +30,7 @@ const payload& addressed_to(const outbox& box, const neighbourhood& sender,
 } // namespace
 
 lockstep::lockstep(experiment& exp)
-  : exp_(exp),
-    out_(exp.agents()),
-    in_(exp.agents()),
-    bytes_(exp.agents(), 0) {
+  : exp_(exp), out_(exp.agents()), in_(exp.agents()), bytes_(exp.agents(), 0) {
   slots_.reserve(exp.agents());
   for (agent_id i = 0; i < exp.agents(); ++i)
     slots_.push_back(make_agent(exp, i));

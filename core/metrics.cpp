@@ -56,12 +56,12 @@ void write_csv_header(std::ostream& out) {
 void write_csv_row(std::ostream& out, const metrics_row& row) {
   // %.9g keeps every float-derived digit, so reruns compare byte for byte.
   char buf[512];
-  std::snprintf(buf, sizeof buf, "%llu,%.3f,%.9g,%.9g,%.9g,%.9g,%.9g,%.9g,%llu\n",
-                static_cast<unsigned long long>(row.round), row.wall_seconds,
-                row.train_loss, row.test_accuracy, row.test_loss,
-                row.mean_agent_accuracy, row.min_agent_accuracy,
-                row.consensus_distance,
-                static_cast<unsigned long long>(row.bytes_sent));
+  std::snprintf(
+    buf, sizeof buf, "%llu,%.3f,%.9g,%.9g,%.9g,%.9g,%.9g,%.9g,%llu\n",
+    static_cast<unsigned long long>(row.round), row.wall_seconds,
+    row.train_loss, row.test_accuracy, row.test_loss, row.mean_agent_accuracy,
+    row.min_agent_accuracy, row.consensus_distance,
+    static_cast<unsigned long long>(row.bytes_sent));
   out << buf;
 }
 

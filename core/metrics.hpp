@@ -12,11 +12,11 @@ namespace murmur {
 
 /// One line of metrics.csv.
 struct metrics_row {
-  round_t round = 0;           ///< rounds completed
-  double wall_seconds = 0;     ///< since the agents started
-  double train_loss = 0;       ///< mean minibatch loss since the last row
-  double test_accuracy = 0;    ///< of the average model
-  double test_loss = 0;        ///< of the average model
+  round_t round = 0;        ///< rounds completed
+  double wall_seconds = 0;  ///< since the agents started
+  double train_loss = 0;    ///< mean minibatch loss since the last row
+  double test_accuracy = 0; ///< of the average model
+  double test_loss = 0;     ///< of the average model
   double mean_agent_accuracy = 0;
   double min_agent_accuracy = 0;
   double consensus_distance = 0; ///< mean ||x_i - x_bar||^2

@@ -2,8 +2,7 @@
 
 namespace murmur {
 
-void mix_into(vec& out, const vec& self, const mixing_row& w,
-              const inbox& in) {
+void mix_into(vec& out, const vec& self, const mixing_row& w, const inbox& in) {
   out.noalias() = static_cast<float>(w.self) * self;
   for (std::size_t k = 0; k < in.size(); ++k)
     out.noalias() += static_cast<float>(w.weights[k]) * *in[k].msg.data;

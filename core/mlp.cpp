@@ -56,7 +56,7 @@ double softmax_xent(row_matrix_map z, const std::int32_t* labels, float scale) {
 // Activations for `capacity` rows of every layer. A call with fewer rows uses
 // the leading rows, so the buffers only ever grow.
 class layered_workspace : public workspace {
- public:
+public:
   std::size_t capacity = 0;
   vec acts;     // layer l = 1..L: capacity x width(l); layer L holds logits
   vec deltas;   // hidden layer l: d(loss)/d(pre-activation), same layout
@@ -65,7 +65,7 @@ class layered_workspace : public workspace {
 };
 
 class layered_model final : public model {
- public:
+public:
   layered_model(std::vector<index> widths, double weight_decay,
                 weight_init init);
 
@@ -78,7 +78,7 @@ class layered_model final : public model {
                            vec_map grad, workspace& ws) const override;
   eval_result evaluate(const_vec_map theta, const batch_view& b) const override;
 
- private:
+private:
   std::size_t layers() const { return widths_.size() - 1; }
 
   // Layer l = 1..L: W_l (out x in, row-major) at offsets_[l], then bias.

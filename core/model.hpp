@@ -20,14 +20,14 @@ public:
 };
 
 struct model_spec {
-  std::string kind = "softmax";  ///< "softmax" or "mlp"
-  std::vector<int> hidden;       ///< mlp: hidden layer widths (ReLU)
-  double weight_decay = 0;       ///< L2 term (wd/2)||theta||^2 inside the loss
+  std::string kind = "softmax"; ///< "softmax" or "mlp"
+  std::vector<int> hidden;      ///< mlp: hidden layer widths (ReLU)
+  double weight_decay = 0;      ///< L2 term (wd/2)||theta||^2 inside the loss
 };
 
 struct eval_result {
-  double loss = 0;      ///< mean cross-entropy (no L2 term)
-  double accuracy = 0;  ///< fraction of correctly classified samples
+  double loss = 0;     ///< mean cross-entropy (no L2 term)
+  double accuracy = 0; ///< fraction of correctly classified samples
 };
 
 /// A differentiable classifier over one flat parameter vector. Stateless: the
@@ -50,8 +50,8 @@ public:
 
   /// Loss and accuracy over `b`, computed in fixed-size chunks in parallel
   /// (oneTBB) and reduced in chunk order: same bytes whatever the threads.
-  virtual eval_result evaluate(const_vec_map theta, const batch_view& b) const
-    = 0;
+  virtual eval_result evaluate(const_vec_map theta,
+                               const batch_view& b) const = 0;
 };
 
 /// Builds the model for inputs of `dim` features and `classes` outputs; throws

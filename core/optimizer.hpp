@@ -9,12 +9,12 @@ namespace murmur {
 
 struct optimizer_spec {
   double lr = 0.1;
-  double momentum = 0;     ///< local momentum coefficient, 0 = plain SGD
+  double momentum = 0; ///< local momentum coefficient, 0 = plain SGD
   bool nesterov = false;
   std::string schedule = "constant"; ///< constant | step | cosine
   std::vector<double> milestones;    ///< step: fractions of the run in (0, 1)
   double decay = 0.1;                ///< step: factor applied at each milestone
-  double warmup = 0;                 ///< fraction of the run with linear warm-up
+  double warmup = 0; ///< fraction of the run with linear warm-up
 };
 
 /// Throws input_error naming the first bad field ("optimizer.lr", ...):

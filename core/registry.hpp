@@ -11,7 +11,7 @@ namespace murmur {
 /// Name -> factory table. Each implementation registers itself from its own
 /// source file (`static const bool registered = registry<F>::add(...)`), so a
 /// new algorithm, topology or partitioner touches no other file.
-template <class Factory>
+template<class Factory>
 class registry {
 public:
   struct entry {
@@ -28,8 +28,8 @@ public:
   static const entry& get(const std::string& name, const std::string& field) {
     auto i = table().find(name);
     if (i == table().end())
-      throw input_error(field + ": unknown value '" + name
-                        + "'; use one of: " + joined_names());
+      throw input_error(field + ": unknown value '" + name +
+                        "'; use one of: " + joined_names());
     return i->second;
   }
 

@@ -24,14 +24,13 @@ toml::table& subtable(toml::table& root, const std::string& dotted,
   return *current;
 }
 
-template <class V>
+template<class V>
 void put(toml::table& root, const std::string& dotted, V&& value) {
   std::string leaf;
-  subtable(root, dotted, leaf).insert_or_assign(leaf,
-                                                std::forward<V>(value));
+  subtable(root, dotted, leaf).insert_or_assign(leaf, std::forward<V>(value));
 }
 
-template <class Elem>
+template<class Elem>
 bool read_array(const toml::node& node, std::vector<Elem>& out) {
   auto arr = node.as_array();
   if (!arr)
@@ -55,8 +54,8 @@ std::size_t edit_distance(const std::string& a, const std::string& b) {
     row[0] = i;
     for (std::size_t j = 1; j <= b.size(); ++j) {
       std::size_t up = row[j];
-      row[j] = std::min({row[j] + 1, row[j - 1] + 1,
-                         diag + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      row[j] = std::min(
+        {row[j] + 1, row[j - 1] + 1, diag + (a[i - 1] == b[j - 1] ? 0 : 1)});
       diag = up;
     }
   }
@@ -95,8 +94,8 @@ bool read_value(const toml::node& node, double& out) {
 
 bool read_value(const toml::node& node, int& out) {
   auto v = node.as_integer();
-  if (!v || v->get() < std::numeric_limits<int>::min()
-      || v->get() > std::numeric_limits<int>::max())
+  if (!v || v->get() < std::numeric_limits<int>::min() ||
+      v->get() > std::numeric_limits<int>::max())
     return false;
   out = static_cast<int>(v->get());
   return true;

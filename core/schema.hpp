@@ -27,18 +27,25 @@ void write_value(toml::table& root, const std::string& dotted,
 void write_value(toml::table& root, const std::string& dotted, bool v);
 void write_value(toml::table& root, const std::string& dotted, double v);
 void write_value(toml::table& root, const std::string& dotted, int v);
-void write_value(toml::table& root, const std::string& dotted,
-                 std::uint64_t v);
+void write_value(toml::table& root, const std::string& dotted, std::uint64_t v);
 void write_value(toml::table& root, const std::string& dotted,
                  const std::vector<int>& v);
 void write_value(toml::table& root, const std::string& dotted,
                  const std::vector<double>& v);
 
 /// Human name of a field type, for error messages ("an integer").
-inline const char* kind_name(const std::string*) { return "a string"; }
-inline const char* kind_name(const bool*) { return "true or false"; }
-inline const char* kind_name(const double*) { return "a number"; }
-inline const char* kind_name(const int*) { return "an integer"; }
+inline const char* kind_name(const std::string*) {
+  return "a string";
+}
+inline const char* kind_name(const bool*) {
+  return "true or false";
+}
+inline const char* kind_name(const double*) {
+  return "a number";
+}
+inline const char* kind_name(const int*) {
+  return "an integer";
+}
 inline const char* kind_name(const std::uint64_t*) {
   return "a non-negative integer";
 }
@@ -65,7 +72,7 @@ std::string closest_key(const std::string& key,
 /// once with its default (the struct's initialiser), help text and check.
 /// The same table parses TOML, applies --set overrides, writes the resolved
 /// config and prints the documentation, so these can never drift apart.
-template <class T>
+template<class T>
 class schema {
 public:
   struct field {
@@ -78,7 +85,7 @@ public:
 
   /// `access` maps the struct to the member; `check` throws input_error
   /// (use the helpers below) when a value is out of range.
-  template <class V, class Access>
+  template<class V, class Access>
   schema& add(std::string key, Access access, std::string help,
               std::function<void(const std::string&, const V&)> check = {}) {
     field f;
@@ -129,9 +136,9 @@ public:
       if (f.key == key)
         return f;
     auto hint = closest_key(key, keys());
-    throw input_error(key + ": unknown config key"
-                      + (hint.empty() ? std::string{"; see 'murmur keys'"}
-                                      : "; did you mean " + hint + "?"));
+    throw input_error(key + ": unknown config key" +
+                      (hint.empty() ? std::string{"; see 'murmur keys'"}
+                                    : "; did you mean " + hint + "?"));
   }
 
   toml::table to_toml(const T& obj) const {
@@ -163,12 +170,12 @@ private:
 };
 
 /// Range checks for schema::add.
-template <class V>
+template<class V>
 std::function<void(const std::string&, const V&)> at_least(V lo) {
   return [lo](const std::string& key, const V& v) {
     if (v < lo)
-      throw input_error(key + ": must be >= " + std::to_string(lo) + ", got "
-                        + std::to_string(v));
+      throw input_error(key + ": must be >= " + std::to_string(lo) + ", got " +
+                        std::to_string(v));
   };
 }
 
@@ -183,9 +190,8 @@ inline std::function<void(const std::string&, const double&)>
 in_range(double lo, double hi) {
   return [lo, hi](const std::string& key, const double& v) {
     if (!(v >= lo && v <= hi))
-      throw input_error(key + ": must be in [" + std::to_string(lo) + ", "
-                        + std::to_string(hi) + "], got "
-                        + std::to_string(v));
+      throw input_error(key + ": must be in [" + std::to_string(lo) + ", " +
+                        std::to_string(hi) + "], got " + std::to_string(v));
   };
 }
 

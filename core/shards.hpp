@@ -50,7 +50,7 @@ batch_view whole(const dataset& data);
 /// then hands out consecutive slices of min(batch, shard) rows, dropping the
 /// incomplete tail. Sequential shards are never permuted.
 class batch_stream {
- public:
+public:
   /// `seed` seeds this stream's own generator as given: derive it per agent
   /// (e.g. derive_seed(master, stream::sampling, agent)). Throws input_error
   /// for an empty shard or batch == 0. Permutes the block for epoch 0.
@@ -64,7 +64,7 @@ class batch_stream {
   /// Epochs completed; counts up as the last batch of an epoch is handed out.
   std::uint64_t epochs() const { return epochs_; }
 
- private:
+private:
   void shuffle();
 
   float* features_;

@@ -14,8 +14,8 @@ using scalar = float;
 using vec = Eigen::VectorXf;
 using vec_map = Eigen::Map<vec>;
 using const_vec_map = Eigen::Map<const vec>;
-using row_matrix
-  = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+using row_matrix =
+  Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
 using row_matrix_map = Eigen::Map<row_matrix>;
 using const_row_matrix_map = Eigen::Map<const row_matrix>;
 

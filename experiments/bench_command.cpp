@@ -32,9 +32,9 @@ public:
 };
 
 bool same_models(const metrics_row& a, const metrics_row& b) {
-  return a.test_loss == b.test_loss && a.train_loss == b.train_loss
-         && a.consensus_distance == b.consensus_distance
-         && a.bytes_sent == b.bytes_sent;
+  return a.test_loss == b.test_loss && a.train_loss == b.train_loss &&
+         a.consensus_distance == b.consensus_distance &&
+         a.bytes_sent == b.bytes_sent;
 }
 
 } // namespace
@@ -45,8 +45,7 @@ void bench_dpsgd(run_config cfg, const bench_options& opts, std::ostream& out) {
   cfg.run.threads = opts.threads;
   cfg.run.rounds = opts.rounds > 0
                      ? opts.rounds
-                     : std::clamp<std::uint64_t>(200000 / opts.agents, 5,
-                                                 2000);
+                     : std::clamp<std::uint64_t>(200000 / opts.agents, 5, 2000);
   // Evaluate only the final round, on few test rows, so both sides time
   // training; the final evaluation still proves they computed the same.
   cfg.run.eval_every = cfg.run.rounds;
@@ -55,15 +54,22 @@ void bench_dpsgd(run_config cfg, const bench_options& opts, std::ostream& out) {
   validate(cfg);
   tbb::global_control limit{tbb::global_control::max_allowed_parallelism,
                             static_cast<std::size_t>(opts.threads)};
-  auto exp = build_experiment(cfg);
-
+  // Agents permute their shards in place each epoch, so each side gets a
+  // freshly built experiment (the first is freed before the second).
   last_row sink;
-  auto t0 = clock_type::now();
-  run_actors(*exp, sink, opts.threads);
-  double actor_s = seconds_since(t0);
+  double actor_s = 0;
+  std::size_t num_params = 0;
+  {
+    auto exp = build_experiment(cfg);
+    num_params = exp->num_params();
+    auto t0 = clock_type::now();
+    run_actors(*exp, sink, opts.threads);
+    actor_s = seconds_since(t0);
+  }
   double actor_rss = peak_rss_mib();
 
   // The lock-step loop is timed on its rounds alone (no evaluation).
+  auto exp = build_experiment(cfg);
   lockstep loop{*exp};
   auto t1 = clock_type::now();
   while (loop.rounds_done() < cfg.run.rounds)
@@ -75,23 +81,22 @@ void bench_dpsgd(run_config cfg, const bench_options& opts, std::ostream& out) {
   double actor_us = 1e6 * actor_s / agent_rounds;
   double bare_us = 1e6 * bare_s / agent_rounds;
   char line[512];
-  std::snprintf(line, sizeof line,
-                "dpsgd bench: %llu agents, %d threads, %llu rounds, %s, %zu "
-                "params, batch %llu\n"
-                "  murmur (actors): %10.2f us/agent-round  (%.3f s total, incl."
-                " spawn and one evaluation)\n"
-                "  bare loop:       %10.2f us/agent-round  (%.3f s)\n"
-                "  ratio:           %10.3f\n"
-                "  same final models (loss, consensus, bytes): %s\n"
-                "  peak RSS:        %10.1f MiB after the actor run, %.1f MiB "
-                "overall\n",
-                static_cast<unsigned long long>(cfg.run.agents), opts.threads,
-                static_cast<unsigned long long>(cfg.run.rounds),
-                cfg.topology.kind.c_str(), exp->num_params(),
-                static_cast<unsigned long long>(cfg.run.batch_size), actor_us,
-                actor_s, bare_us, bare_s, actor_us / bare_us,
-                same_models(sink.last, bare_row) ? "yes" : "NO", actor_rss,
-                peak_rss_mib());
+  std::snprintf(
+    line, sizeof line,
+    "dpsgd bench: %llu agents, %d threads, %llu rounds, %s, %zu "
+    "params, batch %llu\n"
+    "  murmur (actors): %10.2f us/agent-round  (%.3f s total, incl."
+    " spawn and one evaluation)\n"
+    "  bare loop:       %10.2f us/agent-round  (%.3f s)\n"
+    "  ratio:           %10.3f\n"
+    "  same final models (loss, consensus, bytes): %s\n"
+    "  peak RSS:        %10.1f MiB after the actor run, %.1f MiB "
+    "overall\n",
+    static_cast<unsigned long long>(cfg.run.agents), opts.threads,
+    static_cast<unsigned long long>(cfg.run.rounds), cfg.topology.kind.c_str(),
+    num_params, static_cast<unsigned long long>(cfg.run.batch_size), actor_us,
+    actor_s, bare_us, bare_s, actor_us / bare_us,
+    same_models(sink.last, bare_row) ? "yes" : "NO", actor_rss, peak_rss_mib());
   out << line;
 }
 

@@ -17,8 +17,8 @@ namespace {
 
 fs::path unused_name(const fs::path& output, const std::string& name) {
   auto candidate = output / name;
-  for (int k = 2; fs::exists(candidate)
-                  || fs::exists(fs::path{candidate.string() + ".incomplete"});
+  for (int k = 2; fs::exists(candidate) ||
+                  fs::exists(fs::path{candidate.string() + ".incomplete"});
        ++k)
     candidate = output / (name + "-" + std::to_string(k));
   return candidate;
@@ -42,14 +42,14 @@ run_folder::run_folder(const std::string& output, const std::string& name) {
   std::error_code ec;
   fs::create_directories(output, ec);
   if (ec)
-    throw input_error("run.output: cannot create '" + output
-                      + "': " + ec.message());
+    throw input_error("run.output: cannot create '" + output +
+                      "': " + ec.message());
   final_ = unused_name(output, name);
   working_ = final_.string() + ".incomplete";
   fs::create_directory(working_, ec);
   if (ec)
-    throw input_error("run.output: cannot create '" + working_.string()
-                      + "': " + ec.message());
+    throw input_error("run.output: cannot create '" + working_.string() +
+                      "': " + ec.message());
 }
 
 void run_folder::commit() {
@@ -75,9 +75,7 @@ double peak_rss_mib() {
 
 results_writer::results_writer(const run_config& cfg, const fs::path& dir,
                                bool show_progress)
-  : cfg_(cfg),
-    csv_(dir / "metrics.csv"),
-    progress_(show_progress),
+  : cfg_(cfg), csv_(dir / "metrics.csv"), progress_(show_progress),
     interactive_(isatty(STDERR_FILENO) != 0) {
   write_csv_header(csv_);
 }
@@ -86,30 +84,30 @@ bool results_writer::on_row(const metrics_row& row) {
   rows_.push_back(row);
   write_csv_row(csv_, row);
   csv_.flush();
-  if (!reached_target_ && cfg_.run.target_accuracy > 0
-      && row.test_accuracy >= cfg_.run.target_accuracy)
+  if (!reached_target_ && cfg_.run.target_accuracy > 0 &&
+      row.test_accuracy >= cfg_.run.target_accuracy)
     reached_target_ = row;
   if (progress_)
     show(row);
-  out_of_time_ = cfg_.run.time_budget > 0
-                 && row.wall_seconds >= cfg_.run.time_budget;
+  out_of_time_ =
+    cfg_.run.time_budget > 0 && row.wall_seconds >= cfg_.run.time_budget;
   return !out_of_time_;
 }
 
 void results_writer::show(const metrics_row& row) {
   auto total = cfg_.run.rounds;
-  double eta = row.round > 0 ? row.wall_seconds
-                                 * static_cast<double>(total - row.round)
-                                 / static_cast<double>(row.round)
-                             : 0.0;
+  double eta = row.round > 0
+                 ? row.wall_seconds * static_cast<double>(total - row.round) /
+                     static_cast<double>(row.round)
+                 : 0.0;
   char line[256];
   std::snprintf(line, sizeof line,
                 "round %llu/%llu  acc %.2f%%  min-agent %.2f%%  loss %.4f  "
                 "%.1f s  ETA %.0f s",
                 static_cast<unsigned long long>(row.round),
-                static_cast<unsigned long long>(total),
-                100 * row.test_accuracy, 100 * row.min_agent_accuracy,
-                row.train_loss, row.wall_seconds, eta);
+                static_cast<unsigned long long>(total), 100 * row.test_accuracy,
+                100 * row.min_agent_accuracy, row.train_loss, row.wall_seconds,
+                eta);
   if (interactive_) {
     std::cerr << "\r\033[K" << line << std::flush;
     if (row.round >= total)
@@ -120,8 +118,8 @@ void results_writer::show(const metrics_row& row) {
 }
 
 void results_writer::finish(const fs::path& dir) {
-  if (progress_ && interactive_ && !rows_.empty()
-      && rows_.back().round < cfg_.run.rounds)
+  if (progress_ && interactive_ && !rows_.empty() &&
+      rows_.back().round < cfg_.run.rounds)
     std::cerr << '\n';
   nlohmann::json summary;
   summary["algorithm"] = cfg_.algorithm.name;
@@ -137,14 +135,14 @@ void results_writer::finish(const fs::path& dir) {
     summary["best_test_accuracy"] = best;
   }
   if (cfg_.run.target_accuracy > 0) {
-    summary["time_to_accuracy"]
-      = reached_target_
-          ? nlohmann::json{{"target", cfg_.run.target_accuracy},
-                           {"round", reached_target_->round},
-                           {"wall_seconds", reached_target_->wall_seconds}}
-          : nlohmann::json{{"target", cfg_.run.target_accuracy},
-                           {"round", nullptr},
-                           {"wall_seconds", nullptr}};
+    summary["time_to_accuracy"] =
+      reached_target_
+        ? nlohmann::json{{"target", cfg_.run.target_accuracy},
+                         {"round", reached_target_->round},
+                         {"wall_seconds", reached_target_->wall_seconds}}
+        : nlohmann::json{{"target", cfg_.run.target_accuracy},
+                         {"round", nullptr},
+                         {"wall_seconds", nullptr}};
   }
   summary["peak_rss_mib"] = peak_rss_mib();
   write_file_atomically(dir / "summary.json", summary.dump(2) + "\n");

@@ -21,9 +21,9 @@ void run_lockstep(experiment& exp, metrics_sink& sink) {
   lockstep loop{exp};
   auto emit = [&] {
     auto row = evaluate_round(exp, loop.rounds_done(), loop.reports());
-    row.wall_seconds = std::chrono::duration<double>(
-                         std::chrono::steady_clock::now() - started)
-                         .count();
+    row.wall_seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started)
+        .count();
     return sink.on_row(row);
   };
   if (!emit())

@@ -26,16 +26,14 @@ void describe_topology(std::size_t agents, std::uint64_t seed,
     auto& g = t.phases[p];
     bool connected = is_connected(g);
     char line[256];
-    std::snprintf(line, sizeof line,
-                  "  %sdegree mean %.3f max %zu  diameter %s  spectral gap "
-                  "%s\n",
-                  t.phases.size() > 1
-                    ? ("phase " + std::to_string(p) + ": ").c_str()
-                    : "",
-                  mean_degree(g), max_degree(g),
-                  connected ? std::to_string(diameter(g)).c_str()
-                            : "inf (disconnected)",
-                  gap_text(g).c_str());
+    std::snprintf(
+      line, sizeof line,
+      "  %sdegree mean %.3f max %zu  diameter %s  spectral gap "
+      "%s\n",
+      t.phases.size() > 1 ? ("phase " + std::to_string(p) + ": ").c_str() : "",
+      mean_degree(g), max_degree(g),
+      connected ? std::to_string(diameter(g)).c_str() : "inf (disconnected)",
+      gap_text(g).c_str());
     out << line;
   }
 }

@@ -41,8 +41,8 @@ std::size_t lines(const std::string& s) {
 }
 
 struct scratch {
-  fs::path dir = fs::temp_directory_path()
-                 / ("murmur-cli-" + std::to_string(::getpid()));
+  fs::path dir =
+    fs::temp_directory_path() / ("murmur-cli-" + std::to_string(::getpid()));
   scratch() {
     fs::remove_all(dir);
     fs::create_directories(dir);
@@ -60,8 +60,8 @@ struct scratch {
 void check_rejected(const std::string& toml, const std::string& field,
                     const std::string& extra = "") {
   scratch s;
-  auto cfg = s.write("bad.toml", toml + "\n[run]\noutput = \""
-                                   + (s.dir / "out").string() + "\"\n");
+  auto cfg = s.write("bad.toml", toml + "\n[run]\noutput = \"" +
+                                   (s.dir / "out").string() + "\"\n");
   auto r = run("run " + cfg.string() + " " + extra);
   CAPTURE(toml);
   CAPTURE(r.output);

@@ -20,53 +20,52 @@ std::string error_of(const std::vector<std::string>& sets) {
 } // namespace
 
 TEST_CASE("overrides reach the typed config") {
-  auto cfg = load_config("", {"optimizer.lr=0.25", "run.agents=7",
-                              "model.kind=mlp", "model.hidden=[30, 20]",
-                              "algorithm.order=mix-then-step"});
+  auto cfg =
+    load_config("", {"optimizer.lr=0.25", "run.agents=7", "model.kind=mlp",
+                     "model.hidden=[30, 20]", "algorithm.order=mix-then-step"});
   CHECK(cfg.optimizer.lr == 0.25);
   CHECK(cfg.run.agents == 7);
   CHECK(cfg.model.kind == "mlp");
   CHECK(cfg.model.hidden == std::vector<int>{30, 20});
-  CHECK(cfg.algorithm.options["order"].value<std::string>()
-        == "mix-then-step");
+  CHECK(cfg.algorithm.options["order"].value<std::string>() == "mix-then-step");
 }
 
 TEST_CASE("algorithm options are resolved with their defaults") {
   auto cfg = load_config("", {});
-  CHECK(cfg.algorithm.options["order"].value<std::string>()
-        == "step-then-mix");
+  CHECK(cfg.algorithm.options["order"].value<std::string>() == "step-then-mix");
 }
 
 TEST_CASE("bad values name the field") {
   CHECK(error_of({"run.agents=0"}).find("run.agents") != std::string::npos);
-  CHECK(error_of({"partition.alpha=0"}).find("partition.alpha")
-        != std::string::npos);
-  CHECK(error_of({"partition.alpha=-1"}).find("partition.alpha")
-        != std::string::npos);
-  CHECK(error_of({"algorithm.name=nope"}).find("algorithm.name")
-        != std::string::npos);
-  CHECK(error_of({"topology.kind=moebius"}).find("topology.kind")
-        != std::string::npos);
-  CHECK(error_of({"optimizer.lr=fast"}).find("optimizer.lr: expected")
-        != std::string::npos);
-  CHECK(error_of({"model.kind=mlp"}).find("model.hidden")
-        != std::string::npos);
-  CHECK(error_of({"algorithm.order=sideways"}).find("algorithm.order")
-        != std::string::npos);
+  CHECK(error_of({"partition.alpha=0"}).find("partition.alpha") !=
+        std::string::npos);
+  CHECK(error_of({"partition.alpha=-1"}).find("partition.alpha") !=
+        std::string::npos);
+  CHECK(error_of({"algorithm.name=nope"}).find("algorithm.name") !=
+        std::string::npos);
+  CHECK(error_of({"topology.kind=moebius"}).find("topology.kind") !=
+        std::string::npos);
+  CHECK(error_of({"optimizer.lr=fast"}).find("optimizer.lr: expected") !=
+        std::string::npos);
+  CHECK(error_of({"model.kind=mlp"}).find("model.hidden") != std::string::npos);
+  CHECK(error_of({"algorithm.order=sideways"}).find("algorithm.order") !=
+        std::string::npos);
 }
 
 TEST_CASE("an unknown key suggests the nearest known one") {
   auto msg = error_of({"optimizer.lrr=0.1"});
   CHECK(msg.find("optimizer.lrr: unknown config key") != std::string::npos);
   CHECK(msg.find("did you mean optimizer.lr?") != std::string::npos);
-  CHECK(error_of({"algorithm.rounds=3"}).find("algorithm.rounds")
-        != std::string::npos);
+  CHECK(error_of({"algorithm.rounds=3"}).find("algorithm.rounds") !=
+        std::string::npos);
+  CHECK(error_of({"algorithm.name=allreduce", "algorithm.order=x"})
+          .find("not an option of algorithm 'allreduce'") != std::string::npos);
 }
 
 TEST_CASE("the resolved config reads back to the same config") {
-  auto cfg = load_config("", {"seed=42", "model.kind=mlp",
-                              "model.hidden=[100]", "optimizer.lr=0.05",
-                              "optimizer.milestones=[0.5, 0.75]"});
+  auto cfg =
+    load_config("", {"seed=42", "model.kind=mlp", "model.hidden=[100]",
+                     "optimizer.lr=0.05", "optimizer.milestones=[0.5, 0.75]"});
   auto text = to_toml(cfg);
   std::ostringstream os;
   os << text;

@@ -130,8 +130,8 @@ run_config synthetic_config(const fs::path& output,
 }
 
 fs::path temp_dir(const std::string& tag) {
-  auto dir = fs::temp_directory_path()
-             / ("murmur-test-" + tag + "-" + std::to_string(::getpid()));
+  auto dir = fs::temp_directory_path() /
+             ("murmur-test-" + tag + "-" + std::to_string(::getpid()));
   fs::remove_all(dir);
   fs::create_directories(dir);
   return dir;
@@ -208,8 +208,8 @@ TEST_CASE("actor runtime and lock-step loop compute the same trajectory") {
     CHECK(got.consensus_distance == ref.consensus_distance);
     CHECK(got.train_loss == ref.train_loss);
     CHECK(got.bytes_sent == ref.bytes_sent);
-    CHECK(got.bytes_sent == 4 * 2 * 60 * wire_bytes(payload{
-                                           std::make_shared<vec>(dim)}));
+    CHECK(got.bytes_sent ==
+          4 * 2 * 60 * wire_bytes(payload{std::make_shared<vec>(dim)}));
   }
 }
 
@@ -217,8 +217,8 @@ TEST_CASE("same seed gives the same metrics, on actors and lock-step alike") {
   auto dir = temp_dir("determinism");
   auto a = run_experiment(synthetic_config(dir, {}), false);
   auto b = run_experiment(synthetic_config(dir, {}), false);
-  auto c = run_experiment(synthetic_config(dir, {"run.engine=lockstep"}),
-                          false);
+  auto c =
+    run_experiment(synthetic_config(dir, {"run.engine=lockstep"}), false);
   auto d = run_experiment(synthetic_config(dir, {"seed=2"}), false);
   CHECK(a.folder != b.folder); // never overwrites an earlier run
   auto ma = metrics_without_wall(a.folder);
@@ -227,8 +227,8 @@ TEST_CASE("same seed gives the same metrics, on actors and lock-step alike") {
   CHECK(ma == metrics_without_wall(c.folder));
   CHECK(ma != metrics_without_wall(d.folder));
   CHECK(fs::exists(a.folder / "summary.json"));
-  CHECK(read_file(a.folder / "config.toml").find("seed = 1")
-        != std::string::npos);
+  CHECK(read_file(a.folder / "config.toml").find("seed = 1") !=
+        std::string::npos);
   // Learning happened: the synthetic teacher is easy.
   CHECK(a.rows.back().test_accuracy > 0.8);
   CHECK(a.rows.back().test_accuracy > a.rows.front().test_accuracy + 0.3);

@@ -28,7 +28,7 @@ void sort_unique(adjacency& lists) {
 /// Breadth-first search along `adj`, reusing its buffers across sources so
 /// that the all-sources diameter costs O(n (n + m)) and no allocations.
 class bfs {
- public:
+public:
   explicit bfs(const adjacency& adj)
     : adj_(adj), dist_(adj.size()), queue_(adj.size()) {
     // nop
@@ -53,7 +53,7 @@ class bfs {
     return {tail, dist_[queue_[tail - 1]]};
   }
 
- private:
+private:
   static constexpr auto unreached = std::numeric_limits<std::uint32_t>::max();
   const adjacency& adj_;
   std::vector<std::uint32_t> dist_;

@@ -20,8 +20,7 @@ const schema<no_options>& allreduce_schema() {
 
 class allreduce : public algorithm {
 public:
-  void before_send(agent_context& ctx, round_t,
-                   const neighbourhood&) override {
+  void before_send(agent_context& ctx, round_t, const neighbourhood&) override {
     ctx.local_step();
   }
 
@@ -39,7 +38,7 @@ public:
 
 algorithm_factory make_factory() {
   algorithm_factory f;
-  f.resolve = resolver(allreduce_schema());
+  f.resolve = resolver(allreduce_schema(), "allreduce");
   f.communication = [](const topology& t, const toml::table&) {
     topology_spec complete;
     complete.kind = "complete";

@@ -35,8 +35,7 @@ public:
       update_.resize(static_cast<Eigen::Index>(num_params));
   }
 
-  void before_send(agent_context& ctx, round_t,
-                   const neighbourhood&) override {
+  void before_send(agent_context& ctx, round_t, const neighbourhood&) override {
     if (step_first_)
       ctx.local_step();
   }
@@ -67,7 +66,7 @@ private:
 
 algorithm_factory make_factory() {
   algorithm_factory f;
-  f.resolve = resolver(dpsgd_schema());
+  f.resolve = resolver(dpsgd_schema(), "dpsgd");
   f.communication = [](const topology& t, const toml::table&) {
     require_connected(t, "dpsgd");
     return t;
