@@ -22,7 +22,9 @@ struct payload {
   std::int64_t count = 1;
 };
 
-/// A message an agent received this round.
+/// A message an agent received this round. `msg.data` is null when the
+/// message was lost (dropped by the network, or its sender is gone): the slot
+/// stays, so algorithms see exactly who was not heard from.
 struct received {
   agent_id from = 0;
   payload msg;

@@ -19,11 +19,11 @@ dataset first_rows(dataset d, std::size_t n) {
   return d;
 }
 
-mixing weights_for(const graph& g) {
+} // namespace
+
+mixing default_weights(const graph& g) {
   return g.is_undirected() ? metropolis_hastings(g) : uniform_weights(g);
 }
-
-} // namespace
 
 neighbourhood experiment::hood(agent_id i, round_t k) const {
   auto phase = k % comm.phases.size();
@@ -49,7 +49,7 @@ std::unique_ptr<experiment> build_experiment(const run_config& cfg) {
   exp->configured = make_topology(cfg.run.agents, cfg.seed, cfg.topology);
   exp->comm = exp->algo->communication(exp->configured, cfg.algorithm.options);
   for (auto& phase : exp->comm.phases)
-    exp->weights.push_back(weights_for(phase));
+    exp->weights.push_back(default_weights(phase));
   exp->initial.resize(static_cast<Eigen::Index>(exp->net->num_params()));
   rng gen{derive_seed(cfg.seed, stream::model_init)};
   exp->net->init({exp->initial.data(), exp->initial.size()}, gen);

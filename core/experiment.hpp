@@ -42,6 +42,10 @@ struct experiment {
   bool is_eval_round(round_t completed) const;
 };
 
+/// Metropolis-Hastings weights on undirected graphs, uniform 1/(indeg+1)
+/// on directed ones (one-peer exponential: doubly stochastic).
+mixing default_weights(const graph& g);
+
 /// Loads data, partitions it, builds the model, topology and weights; throws
 /// input_error naming the field or file at fault.
 std::unique_ptr<experiment> build_experiment(const run_config& cfg);

@@ -1,5 +1,7 @@
 #include "core/mixing_ops.hpp"
 
+#include <cmath>
+
 namespace murmur {
 
 void mix_into(vec& out, const vec& self, const mixing_row& w, const inbox& in) {
@@ -12,16 +14,20 @@ void exact_average_into(vec& out, agent_id self_id, const vec& self,
                         const inbox& in) {
   out.setZero();
   bool self_added = false;
+  std::size_t count = 1;
   for (auto& r : in) {
     if (!self_added && r.from > self_id) {
       out += self;
       self_added = true;
     }
-    out += *r.msg.data;
+    if (r.msg.data) {
+      out += *r.msg.data;
+      ++count;
+    }
   }
   if (!self_added)
     out += self;
-  out *= 1.0f / static_cast<float>(in.size() + 1);
+  out *= 1.0f / static_cast<float>(count);
 }
 
 } // namespace murmur

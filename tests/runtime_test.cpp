@@ -4,6 +4,7 @@
 #include "core/lockstep.hpp"
 #include "core/mixing_ops.hpp"
 #include "experiments/run_command.hpp"
+#include "tests/problems.hpp"
 
 #include <doctest/doctest.h>
 
@@ -18,70 +19,14 @@ namespace fs = std::filesystem;
 
 namespace {
 
-/// f_i(x) = mean over agent i's rows c of 0.5 ||x - c||^2: the global optimum
-/// is the mean of all rows, and the gradient is linear in x.
-class quadratic_model : public model {
-public:
-  explicit quadratic_model(std::size_t d) : d_(d) {}
-  std::size_t num_params() const override { return d_; }
-  void init(vec_map theta, rng&) const override { theta.setZero(); }
-  std::unique_ptr<workspace> make_workspace() const override {
-    return std::make_unique<workspace>();
-  }
-  double loss_and_gradient(const_vec_map theta, const batch_view& b,
-                           vec_map grad, workspace&) const override {
-    auto x = b.x();
-    grad = theta - x.colwise().mean().transpose();
-    double loss = 0;
-    for (Eigen::Index r = 0; r < x.rows(); ++r)
-      loss += 0.5 * (theta - x.row(r).transpose()).squaredNorm();
-    return loss / static_cast<double>(x.rows());
-  }
-  eval_result evaluate(const_vec_map theta,
-                       const batch_view& b) const override {
-    vec g(theta.size());
-    auto ws = make_workspace();
-    return {loss_and_gradient(theta, b, {g.data(), g.size()}, *ws), 0};
-  }
-
-private:
-  std::size_t d_;
-};
-
-constexpr std::size_t dim = 5;
-
-row_matrix centers(std::size_t agents) {
-  row_matrix c(static_cast<Eigen::Index>(agents), dim);
-  for (std::size_t i = 0; i < agents; ++i)
-    for (std::size_t j = 0; j < dim; ++j)
-      c(i, j) = static_cast<float>((i + 1) * (j % 3) + 0.5 * i * i - j);
-  return c;
-}
+using testing::quadratic_experiment;
+using testing::quadratic_optimum;
+constexpr auto dim = testing::quadratic_dim;
 
 std::unique_ptr<experiment> quadratic_experiment(const std::string& order,
                                                  round_t rounds) {
-  std::size_t n = 4;
-  auto exp = std::make_unique<experiment>();
-  exp->cfg = load_config("", {"run.agents=4", "run.batch_size=1",
-                              "optimizer.lr=0.1", "algorithm.order=" + order,
-                              "run.rounds=" + std::to_string(rounds),
-                              "run.eval_every=" + std::to_string(rounds)});
-  exp->train.features = centers(n);
-  exp->train.labels.assign(n, 0);
-  for (std::size_t i = 0; i <= n; ++i)
-    exp->train.offsets.push_back(i);
-  exp->train.num_classes = 1;
-  exp->test.features = centers(n);
-  exp->test.labels.assign(n, 0);
-  exp->test.num_classes = 1;
-  exp->net = std::make_unique<quadratic_model>(dim);
-  exp->configured = make_topology(n, 1, exp->cfg.topology);
-  exp->comm = exp->configured;
-  exp->weights.push_back(metropolis_hastings(exp->comm.phases[0]));
-  exp->initial = vec::Zero(dim);
-  exp->lr = std::make_unique<lr_schedule>(exp->cfg.optimizer, rounds);
-  exp->algo = &algorithm_registry::get("dpsgd", "algorithm.name").make;
-  return exp;
+  return quadratic_experiment(4, rounds,
+                              {"optimizer.lr=0.1", "algorithm.order=" + order});
 }
 
 class last_row : public metrics_sink {
@@ -173,7 +118,7 @@ TEST_CASE("gossip alone converges to the exact average and preserves it") {
 }
 
 TEST_CASE("D-PSGD on a 4-agent quadratic reaches the known optimum") {
-  vec optimum = centers(4).colwise().mean().transpose();
+  vec optimum = quadratic_optimum(4);
   for (std::string order : {"step-then-mix", "mix-then-step"}) {
     CAPTURE(order);
     auto exp = quadratic_experiment(order, 400);

@@ -1,0 +1,95 @@
+#pragma once
+
+// Shared reference problems for algorithm tests: small experiments with a
+// closed-form answer, built without data files.
+
+#include "core/config.hpp"
+#include "core/experiment.hpp"
+
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace murmur::testing {
+
+/// f_i(x) = mean over agent i's rows c of 0.5 ||x - c||^2: the global optimum
+/// is the mean of all rows, and the gradient x - mean(c_i) is linear in x.
+class quadratic_model : public model {
+public:
+  explicit quadratic_model(std::size_t d) : d_(d) {}
+  std::size_t num_params() const override { return d_; }
+  void init(vec_map theta, rng&) const override { theta.setZero(); }
+  std::unique_ptr<workspace> make_workspace() const override {
+    return std::make_unique<workspace>();
+  }
+  double loss_and_gradient(const_vec_map theta, const batch_view& b,
+                           vec_map grad, workspace&) const override {
+    auto x = b.x();
+    grad = theta - x.colwise().mean().transpose();
+    double loss = 0;
+    for (Eigen::Index r = 0; r < x.rows(); ++r)
+      loss += 0.5 * (theta - x.row(r).transpose()).squaredNorm();
+    return loss / static_cast<double>(x.rows());
+  }
+  eval_result evaluate(const_vec_map theta,
+                       const batch_view& b) const override {
+    vec g(theta.size());
+    auto ws = make_workspace();
+    return {loss_and_gradient(theta, b, {g.data(), g.size()}, *ws), 0};
+  }
+
+private:
+  std::size_t d_;
+};
+
+constexpr std::size_t quadratic_dim = 5;
+
+/// One distinct centre per agent (row i), deterministic.
+inline row_matrix quadratic_centres(std::size_t agents) {
+  row_matrix c(static_cast<Eigen::Index>(agents), quadratic_dim);
+  for (std::size_t i = 0; i < agents; ++i)
+    for (std::size_t j = 0; j < quadratic_dim; ++j)
+      c(i, j) = static_cast<float>((i + 1) * (j % 3) + 0.5 * i * i - j) /
+                static_cast<float>(agents);
+  return c;
+}
+
+/// The minimiser of the average of all agents' losses.
+inline vec quadratic_optimum(std::size_t agents) {
+  return quadratic_centres(agents).colwise().mean().transpose();
+}
+
+/// A full experiment on the quadratic: agent i holds centre i (batch = its
+/// whole shard, so gradients are exact), x^0 = 0. `sets` are config
+/// overrides (algorithm.name, its options, topology.kind, optimizer.lr...).
+inline std::unique_ptr<experiment>
+quadratic_experiment(std::size_t agents, round_t rounds,
+                     std::vector<std::string> sets) {
+  sets.push_back("run.agents=" + std::to_string(agents));
+  sets.push_back("run.rounds=" + std::to_string(rounds));
+  sets.push_back("run.eval_every=" + std::to_string(rounds));
+  sets.push_back("run.batch_size=1");
+  auto exp = std::make_unique<experiment>();
+  exp->cfg = load_config("", sets);
+  exp->train.features = quadratic_centres(agents);
+  exp->train.labels.assign(agents, 0);
+  for (std::size_t i = 0; i <= agents; ++i)
+    exp->train.offsets.push_back(i);
+  exp->train.num_classes = 1;
+  exp->test.features = quadratic_centres(agents);
+  exp->test.labels.assign(agents, 0);
+  exp->test.num_classes = 1;
+  exp->net = std::make_unique<quadratic_model>(quadratic_dim);
+  exp->algo =
+    &algorithm_registry::get(exp->cfg.algorithm.name, "algorithm.name").make;
+  exp->configured = make_topology(agents, exp->cfg.seed, exp->cfg.topology);
+  exp->comm =
+    exp->algo->communication(exp->configured, exp->cfg.algorithm.options);
+  for (auto& phase : exp->comm.phases)
+    exp->weights.push_back(default_weights(phase));
+  exp->initial = vec::Zero(quadratic_dim);
+  exp->lr = std::make_unique<lr_schedule>(exp->cfg.optimizer, rounds);
+  return exp;
+}
+
+} // namespace murmur::testing
