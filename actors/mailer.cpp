@@ -10,12 +10,36 @@ namespace {
 
 using self_ptr = caf::stateful_actor<mailer_state>*;
 
+std::size_t slot_of(const std::vector<agent_id>& in, agent_id from) {
+  return static_cast<std::size_t>(std::lower_bound(in.begin(), in.end(), from) -
+                                  in.begin());
+}
+
+/// Marks a departed neighbour's message as lost in round k, if it is one of
+/// the rounds that neighbour never sent.
+void mark_lost(pending_round& p, const std::vector<agent_id>& in, agent_id from,
+               round_t sent, round_t k) {
+  auto pos = slot_of(in, from);
+  if (k < sent || pos >= in.size() || in[pos] != from)
+    return;
+  auto& slot = p.slots[pos];
+  if (slot.msg.data || slot.from == from)
+    return;
+  slot.from = from; // heard from: lost
+  ++p.filled;
+}
+
 pending_round& pending(self_ptr self, round_t k) {
   auto& s = self->state;
   auto i = s.rounds.find(k);
   if (i == s.rounds.end()) {
     i = s.rounds.emplace(k, pending_round{}).first;
-    i->second.slots.resize(s.exp->hood(s.id, k).in->size());
+    auto& in = *s.env->exp->hood(s.id, k).in;
+    i->second.slots.resize(in.size());
+    for (std::size_t pos = 0; pos < in.size(); ++pos)
+      i->second.slots[pos].from = static_cast<agent_id>(-1);
+    for (auto& [from, sent] : s.departed)
+      mark_lost(i->second, in, from, sent, k);
   }
   return i->second;
 }
@@ -29,27 +53,53 @@ void try_deliver(self_ptr self, round_t k) {
   s.rounds.erase(k);
 }
 
+template <class Msg>
+void send_over_link(self_ptr self, agent_id to, const payload& p, Msg&& msg) {
+  auto& s = self->state;
+  auto& dest = (*s.directory)[to];
+  auto& cost = *s.env->exp->cost;
+  if (cost.zero_latency()) {
+    self->send(dest, std::forward<Msg>(msg));
+    return;
+  }
+  auto delay = cost.message_seconds(s.id, to, wire_bytes(p));
+  self->delayed_send(dest, to_timespan(delay), std::forward<Msg>(msg));
+}
+
 void send_out(self_ptr self, round_t k, const outbox& box) {
   auto& s = self->state;
-  auto& dir = *s.directory;
-  auto& out = *s.exp->hood(s.id, k).out;
+  auto& out = *s.env->exp->hood(s.id, k).out;
   if (!box.per_neighbour) {
     auto msg = caf::make_message(exchange{s.id, k, box.items.front()});
     for (auto j : out)
-      self->send(dir[j], msg);
+      send_over_link(self, j, box.items.front(), msg);
     return;
   }
   for (std::size_t pos = 0; pos < out.size(); ++pos)
-    self->send(dir[out[pos]], exchange{s.id, k, box.items[pos]});
+    send_over_link(self, out[pos], box.items[pos],
+                   exchange{s.id, k, box.items[pos]});
+}
+
+/// Tells every agent that might wait for us which rounds we did send.
+void announce_departure(self_ptr self, round_t sent) {
+  auto& s = self->state;
+  auto& phases = s.env->exp->comm.phases;
+  std::vector<agent_id> told;
+  for (auto& g : phases)
+    told.insert(told.end(), g.out[s.id].begin(), g.out[s.id].end());
+  std::sort(told.begin(), told.end());
+  told.erase(std::unique(told.begin(), told.end()), told.end());
+  for (auto j : told)
+    self->send((*s.directory)[j], depart_atom::value, s.id, sent);
 }
 
 } // namespace
 
-caf::behavior mailer(caf::stateful_actor<mailer_state>* self, experiment* exp,
-                     agent_id id,
+caf::behavior mailer(caf::stateful_actor<mailer_state>* self,
+                     const run_env* env, agent_id id,
                      std::shared_ptr<const std::vector<caf::actor>> directory) {
   auto& s = self->state;
-  s.exp = exp;
+  s.env = env;
   s.id = id;
   s.directory = std::move(directory);
   return {
@@ -63,15 +113,32 @@ caf::behavior mailer(caf::stateful_actor<mailer_state>* self, experiment* exp,
     },
     [=](const exchange& e) {
       auto& s = self->state;
-      auto& in = *s.exp->hood(s.id, e.round).in;
-      auto pos = std::lower_bound(in.begin(), in.end(), e.from) - in.begin();
+      auto& in = *s.env->exp->hood(s.id, e.round).in;
       auto& p = pending(self, e.round);
-      auto& slot = p.slots[static_cast<std::size_t>(pos)];
-      if (slot.msg.data) // a duplicate: keep the first
+      auto& slot = p.slots[slot_of(in, e.from)];
+      if (slot.msg.data || slot.from == e.from) // duplicate: keep the first
         return;
       slot = received{e.from, e.msg};
       ++p.filled;
       try_deliver(self, e.round);
+    },
+    // Our own trainer is gone: say which rounds it sent, then stop.
+    [=](depart_atom, round_t sent) {
+      announce_departure(self, sent);
+      self->quit();
+    },
+    // A neighbour is gone: its later rounds will never come.
+    [=](depart_atom, agent_id from, round_t sent) {
+      auto& s = self->state;
+      s.departed[from] = sent;
+      std::vector<round_t> ready;
+      for (auto& [k, p] : s.rounds) {
+        mark_lost(p, *s.env->exp->hood(s.id, k).in, from, sent, k);
+        ready.push_back(k);
+      }
+      for (auto k : ready)
+        if (s.rounds.count(k))
+          try_deliver(self, k);
     },
   };
 }

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "actors/run_env.hpp"
 #include "core/experiment.hpp"
 
 #include <caf/all.hpp>
@@ -20,21 +21,25 @@ struct pending_round {
 
 /// The communication half of an agent. It sends its trainer's payloads to the
 /// out-neighbours' mailers (one shared message for a broadcast, so a model
-/// sent to k neighbours is never copied), files what arrives by round, and
+/// sent to k neighbours is never copied), each arriving after the link's
+/// modelled latency + size / bandwidth; it files what arrives by round and
 /// hands the trainer a round's inbox once the trainer has published that
-/// round and every in-neighbour's message is there. Neighbours may run ahead
-/// by several rounds on directed graphs, so future rounds are buffered.
+/// round and every in-neighbour has been heard from. Neighbours may run ahead
+/// by several rounds on directed graphs, so future rounds are buffered. A
+/// neighbour that is gone (killed) counts as lost from the first round it
+/// never sent.
 struct mailer_state {
   static inline const char* name = "mailer";
-  experiment* exp = nullptr;
+  const run_env* env = nullptr;
   agent_id id = 0;
   std::shared_ptr<const std::vector<caf::actor>> directory; ///< all mailers
   caf::actor trainer;
   std::map<round_t, pending_round> rounds;
+  std::map<agent_id, round_t> departed; ///< agent -> rounds it did send
 };
 
-caf::behavior mailer(caf::stateful_actor<mailer_state>* self, experiment* exp,
-                     agent_id id,
+caf::behavior mailer(caf::stateful_actor<mailer_state>* self,
+                     const run_env* env, agent_id id,
                      std::shared_ptr<const std::vector<caf::actor>> directory);
 
 } // namespace murmur

@@ -5,6 +5,7 @@
 // a process boundary), and register_messages() for actor_system_config.
 
 #include "core/algorithm.hpp"
+#include "core/commands.hpp"
 #include "core/metrics.hpp"
 
 #include <caf/all.hpp>
@@ -20,6 +21,12 @@ using publish_atom = caf::atom_constant<caf::atom("publish")>;
 using inbox_atom = caf::atom_constant<caf::atom("inbox")>;
 using report_atom = caf::atom_constant<caf::atom("report")>;
 using done_atom = caf::atom_constant<caf::atom("done")>;
+using compute_atom = caf::atom_constant<caf::atom("computed")>;
+using inject_atom = caf::atom_constant<caf::atom("inject")>;
+using command_atom = caf::atom_constant<caf::atom("command")>;
+using status_atom = caf::atom_constant<caf::atom("status")>;
+using depart_atom = caf::atom_constant<caf::atom("depart")>;
+using scripted_atom = caf::atom_constant<caf::atom("scripted")>;
 
 /// A payload travelling from one agent's mailer to another's.
 struct exchange {
@@ -42,7 +49,7 @@ constexpr std::uint64_t max_wire_floats = std::uint64_t{1} << 28;
 /// Inspects `head...` followed by a vector as a length and raw host-endian
 /// floats: one memcpy per vector instead of one serializer call per element
 /// (caf017.md section 3).
-template<class Inspector, class... Head>
+template <class Inspector, class... Head>
 typename Inspector::result_type inspect_with_blob(Inspector& f, blob& x,
                                                   Head&&... head) {
   std::uint64_t n = x ? static_cast<std::uint64_t>(x->size()) : 0;
@@ -70,30 +77,54 @@ typename Inspector::result_type inspect_with_blob(Inspector& f, blob& x,
   }
 }
 
-template<class Inspector>
+template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, payload& x) {
   return inspect_with_blob(f, x.data, caf::meta::type_name("payload"), x.count);
 }
 
-template<class Inspector>
+template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, exchange& x) {
   return inspect_with_blob(f, x.msg.data, caf::meta::type_name("exchange"),
                            x.from, x.round, x.msg.count);
 }
 
-template<class Inspector>
+template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, report& x) {
   return inspect_with_blob(f, x.data.model, caf::meta::type_name("report"),
                            x.from, x.round, x.data.train_loss,
-                           x.data.bytes_sent);
+                           x.data.bytes_sent, x.data.steps, x.data.busy_seconds,
+                           x.data.idle_seconds);
 }
 
-template<class Inspector>
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, command& x) {
+  return f(caf::meta::type_name("command"), x.what, x.first, x.last, x.factor,
+           x.seconds);
+}
+
+/// What a trainer says about itself when asked for its status.
+struct agent_status {
+  agent_id id = 0;
+  round_t round = 0;
+  std::uint64_t steps = 0;
+  double slowdown = 1;
+  double extra_delay = 0;
+  bool paused = false;
+  bool killed = false;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, agent_status& x) {
+  return f(caf::meta::type_name("agent_status"), x.id, x.round, x.steps,
+           x.slowdown, x.extra_delay, x.paused, x.killed);
+}
+
+template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, outbox& x) {
   return f(caf::meta::type_name("outbox"), x.items, x.per_neighbour);
 }
 
-template<class Inspector>
+template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, received& x) {
   return f(caf::meta::type_name("received"), x.from, x.msg);
 }

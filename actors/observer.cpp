@@ -4,14 +4,49 @@
 
 namespace murmur {
 
-caf::behavior observer(caf::stateful_actor<observer_state>* self,
-                       experiment* exp, metrics_sink* sink,
-                       caf::actor launcher) {
+namespace {
+
+using self_ptr = caf::stateful_actor<observer_state>*;
+
+std::size_t expected(self_ptr self, round_t r) {
   auto& s = self->state;
-  s.exp = exp;
-  s.sink = sink;
-  s.launcher = std::move(launcher);
-  s.started = std::chrono::steady_clock::now();
+  std::size_t gone = 0;
+  for (auto& [id, last] : s.departed)
+    gone += last < r;
+  return s.env->exp->agents() - gone;
+}
+
+void finish(self_ptr self, round_t r) {
+  auto& s = self->state;
+  s.finished = true;
+  s.env->sink->on_agents(s.latest);
+  s.env->on_done(r);
+}
+
+/// Evaluates every complete round, oldest first (rounds complete in order).
+void evaluate_ready(self_ptr self) {
+  auto& s = self->state;
+  while (!s.finished && !s.rounds.empty()) {
+    auto it = s.rounds.begin();
+    auto r = it->first;
+    if (it->second.count < expected(self, r))
+      return;
+    auto row = evaluate_round(*s.env->exp, r, it->second.reports);
+    s.rounds.erase(it);
+    row.time_seconds = s.env->seconds(self->clock().now());
+    bool go_on = s.env->sink->on_row(row);
+    if (!go_on || r >= s.env->exp->cfg.run.rounds)
+      finish(self, r);
+  }
+}
+
+} // namespace
+
+caf::behavior observer(caf::stateful_actor<observer_state>* self,
+                       const run_env* env) {
+  auto& s = self->state;
+  s.env = env;
+  s.latest.resize(env->exp->agents());
   return {
     [=](report_atom, const report& r) {
       auto& s = self->state;
@@ -19,20 +54,16 @@ caf::behavior observer(caf::stateful_actor<observer_state>* self,
         return;
       auto& p = s.rounds[r.round];
       if (p.reports.empty())
-        p.reports.resize(s.exp->agents());
+        p.reports.resize(s.env->exp->agents());
       p.reports[r.from] = r.data;
-      if (++p.count < s.exp->agents())
-        return;
-      auto row = evaluate_round(*s.exp, r.round, p.reports);
-      s.rounds.erase(r.round);
-      row.wall_seconds = std::chrono::duration<double>(
-                           std::chrono::steady_clock::now() - s.started)
-                           .count();
-      bool go_on = s.sink->on_row(row);
-      if (!go_on || row.round >= s.exp->cfg.run.rounds) {
-        s.finished = true;
-        self->send(s.launcher, done_atom::value, row.round);
-      }
+      s.latest[r.from] = r.data;
+      ++p.count;
+      evaluate_ready(self);
+    },
+    [=](depart_atom, agent_id id, round_t completed) {
+      auto& s = self->state;
+      s.departed[id] = completed;
+      evaluate_ready(self);
     },
   };
 }

@@ -1,11 +1,11 @@
 #pragma once
 
+#include "actors/run_env.hpp"
 #include "core/experiment.hpp"
 #include "core/metrics.hpp"
 
 #include <caf/all.hpp>
 
-#include <chrono>
 #include <map>
 #include <vector>
 
@@ -19,20 +19,18 @@ struct pending_eval {
 
 /// Collects the agents' reports without stopping them (the reports carry
 /// shared references to the models, not copies), evaluates a round once every
-/// agent has reported it, hands the row to the sink, and tells the launcher
-/// when the run is over (last round, or the sink says stop).
+/// agent still alive has reported it, hands the row to the sink, and calls
+/// env.on_done when the run is over (last round, or the sink says stop).
 struct observer_state {
   static inline const char* name = "observer";
-  experiment* exp = nullptr;
-  metrics_sink* sink = nullptr;
-  caf::actor launcher;
-  std::chrono::steady_clock::time_point started;
+  const run_env* env = nullptr;
   std::map<round_t, pending_eval> rounds;
+  std::map<agent_id, round_t> departed; ///< agent -> last round it completed
+  std::vector<agent_report> latest;     ///< each agent's last report
   bool finished = false;
 };
 
 caf::behavior observer(caf::stateful_actor<observer_state>* self,
-                       experiment* exp, metrics_sink* sink,
-                       caf::actor launcher);
+                       const run_env* env);
 
 } // namespace murmur

@@ -1,57 +1,167 @@
 #include "actors/runtime.hpp"
 
+#include "actors/control_channels.hpp"
+#include "actors/controller.hpp"
 #include "actors/mailer.hpp"
 #include "actors/messages.hpp"
 #include "actors/observer.hpp"
+#include "actors/run_env.hpp"
 #include "actors/trainer.hpp"
 
+#include <caf/scheduler/test_coordinator.hpp>
+
+#include <atomic>
+#include <future>
+#include <mutex>
 #include <stdexcept>
 
 namespace murmur {
 
 namespace {
 
-void configure(caf::actor_system_config& cfg, int threads) {
+struct agents {
+  std::shared_ptr<std::vector<caf::actor>> mailers =
+    std::make_shared<std::vector<caf::actor>>();
+  std::vector<caf::actor> trainers;
+  caf::actor observer;
+  caf::actor controller;
+
+  template <class F>
+  void for_each(F f) const {
+    for (auto& t : trainers)
+      f(t);
+    for (auto& m : *mailers)
+      f(m);
+    f(observer);
+    f(controller);
+  }
+};
+
+/// How a run ends: done with its last round, or an actor failed.
+class outcome {
+public:
+  void done(round_t r) {
+    std::lock_guard<std::mutex> guard{mtx_};
+    if (!over_) {
+      over_ = true;
+      last_ = r;
+      promise_.set_value();
+    }
+  }
+  void fail(std::string why) {
+    std::lock_guard<std::mutex> guard{mtx_};
+    if (!over_) {
+      over_ = true;
+      failure_ = std::move(why);
+      promise_.set_value();
+    }
+  }
+  bool over() {
+    std::lock_guard<std::mutex> guard{mtx_};
+    return over_;
+  }
+  void wait() { promise_.get_future().wait(); }
+  round_t result() const {
+    if (!failure_.empty())
+      throw std::runtime_error(failure_);
+    return last_;
+  }
+
+private:
+  std::mutex mtx_;
+  bool over_ = false;
+  round_t last_ = 0;
+  std::string failure_;
+  std::promise<void> promise_;
+};
+
+agents spawn_agents(caf::actor_system& sys, const run_env& env,
+                    outcome& result) {
+  agents a;
+  auto n = env.exp->agents();
+  for (agent_id i = 0; i < n; ++i)
+    a.mailers->push_back(sys.spawn(mailer, &env, i, a.mailers));
+  a.observer = sys.spawn(observer, &env);
+  for (agent_id i = 0; i < n; ++i)
+    a.trainers.push_back(
+      sys.spawn(trainer, &env, i, (*a.mailers)[i], a.observer));
+  a.controller = sys.spawn(controller, &env, a.trainers);
+  auto* out = &result;
+  a.for_each([&sys, out](const caf::actor& x) {
+    x->attach_functor([&sys, out](const caf::error& reason) {
+      if (reason && reason != caf::exit_reason::user_shutdown)
+        out->fail("an actor failed: " + sys.render(reason));
+    });
+  });
+  return a;
+}
+
+void stop(const agents& a) {
+  a.for_each([](const caf::actor& x) {
+    caf::anon_send_exit(x, caf::exit_reason::user_shutdown);
+  });
+}
+
+round_t run_real(experiment& exp, metrics_sink& sink, int threads) {
+  caf::actor_system_config cfg;
   register_messages(cfg);
   cfg.set("scheduler.max-threads", threads);
   // A worker yields after this many messages of one actor, so a busy agent
   // cannot starve its neighbours' mailers.
   cfg.set("scheduler.max-throughput", 64);
+  caf::actor_system sys{cfg};
+  outcome result;
+  run_env env{&exp, &sink, false, sys.clock().now(),
+              [&result](round_t r) { result.done(r); }};
+  auto a = spawn_agents(sys, env, result);
+  auto channels = open_control_channels(sys, a.controller, exp.cfg.control);
+  for (auto& t : a.trainers)
+    caf::anon_send(t, start_atom::value);
+  result.wait();
+  channels.reset();
+  stop(a);
+  return result.result();
+}
+
+round_t run_virtual(experiment& exp, metrics_sink& sink) {
+  caf::actor_system_config cfg;
+  register_messages(cfg);
+  cfg.set("scheduler.policy", caf::atom("testing"));
+  caf::actor_system sys{cfg};
+  auto& sched =
+    dynamic_cast<caf::scheduler::test_coordinator&>(sys.scheduler());
+  outcome result;
+  run_env env{&exp, &sink, true, sys.clock().now(),
+              [&result](round_t r) { result.done(r); }};
+  auto a = spawn_agents(sys, env, result);
+  for (auto& t : a.trainers)
+    caf::anon_send(t, start_atom::value);
+  // The discrete-event loop: run everything due now, then jump to the next
+  // event. Ties fire in the order they were scheduled.
+  while (!result.over()) {
+    sched.run();
+    if (result.over())
+      break;
+    if (!sched.has_pending_timeout()) {
+      result.fail("virtual run stalled at t=" +
+                  std::to_string(env.seconds(sys.clock().now())) +
+                  " s: every agent waits and no event is due (all "
+                  "paused, or a neighbour killed mid-round?)");
+      break;
+    }
+    sched.trigger_timeout();
+  }
+  stop(a);
+  sched.run();
+  return result.result();
 }
 
 } // namespace
 
 round_t run_actors(experiment& exp, metrics_sink& sink, int threads) {
-  caf::actor_system_config cfg;
-  configure(cfg, threads);
-  caf::actor_system sys{cfg};
-  caf::scoped_actor launcher{sys};
-  auto n = exp.agents();
-  auto directory = std::make_shared<std::vector<caf::actor>>();
-  for (agent_id i = 0; i < n; ++i)
-    directory->push_back(sys.spawn(mailer, &exp, i, directory));
-  auto obs = sys.spawn(observer, &exp, &sink, caf::actor{launcher});
-  std::vector<caf::actor> trainers;
-  for (agent_id i = 0; i < n; ++i)
-    trainers.push_back(sys.spawn(trainer, &exp, i, (*directory)[i], obs));
-  launcher->monitor(obs);
-  for (auto& t : trainers)
-    launcher->monitor(t);
-  for (auto& t : trainers)
-    launcher->send(t, start_atom::value);
-  round_t last = 0;
-  std::string failure;
-  launcher->receive(
-    [&](done_atom, round_t r) { last = r; },
-    [&](caf::down_msg& dm) { failure = sys.render(dm.reason); });
-  for (auto& t : trainers)
-    caf::anon_send_exit(t, caf::exit_reason::user_shutdown);
-  for (auto& m : *directory)
-    caf::anon_send_exit(m, caf::exit_reason::user_shutdown);
-  caf::anon_send_exit(obs, caf::exit_reason::user_shutdown);
-  if (!failure.empty())
-    throw std::runtime_error("an agent actor failed: " + failure);
-  return last;
+  if (exp.cfg.clock.kind == "virtual")
+    return run_virtual(exp, sink);
+  return run_real(exp, sink, threads);
 }
 
 } // namespace murmur

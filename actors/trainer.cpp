@@ -2,41 +2,156 @@
 
 #include "actors/messages.hpp"
 
+#include <chrono>
+
 namespace murmur {
 
 namespace {
 
 using self_ptr = caf::stateful_actor<trainer_state>*;
 
+double now_seconds(self_ptr self) {
+  return self->state.env->seconds(self->clock().now());
+}
+
+void begin_round(self_ptr self);
+
 void send_report(self_ptr self) {
   auto& s = self->state;
   auto& ctx = s.slot->ctx;
-  self->send(s.observer, report_atom::value,
-             report{ctx.id(),
-                    s.round,
-                    {ctx.shared_model(), ctx.take_loss().first, s.bytes_sent}});
+  agent_report r{ctx.shared_model(),
+                 ctx.take_loss().first,
+                 s.bytes_sent,
+                 ctx.steps(),
+                 s.busy,
+                 s.idle};
+  self->send(s.observer, report_atom::value, report{ctx.id(), s.round, r});
 }
 
-void begin_round(self_ptr self) {
+void publish(self_ptr self, round_t k, const neighbourhood& hood) {
   auto& s = self->state;
   auto& [ctx, algo] = *s.slot;
-  auto k = s.round;
-  auto hood = s.exp->hood(ctx.id(), k);
-  algo->before_send(ctx, k, hood);
   auto box = algo->publish(ctx, k, hood);
   for (std::size_t j = 0; j < hood.out->size(); ++j)
     s.bytes_sent += wire_bytes(box.items[box.per_neighbour ? j : 0]);
   self->send(s.mailer, publish_atom::value, k, std::move(box));
-  algo->while_waiting(ctx, k, hood);
+  s.published = k + 1;
+}
+
+/// Runs compute work: as a task under the virtual clock, inline (timed)
+/// under the real one.
+template <class F>
+void launch(self_ptr self, F work) {
+  auto& s = self->state;
+  if (s.env->virtual_time) {
+    s.tasks.group->run(std::move(work));
+    return;
+  }
+  auto t0 = std::chrono::steady_clock::now();
+  work();
+  s.measured =
+    std::chrono::duration<double>(std::chrono::steady_clock::now() - t0)
+      .count();
+}
+
+void maybe_combine(self_ptr self) {
+  auto& s = self->state;
+  if (!s.computed || !s.arrived)
+    return;
+  auto& [ctx, algo] = *s.slot;
+  auto k = s.round;
+  algo->combine(ctx, k, s.env->exp->hood(ctx.id(), k), *s.arrived);
+  s.arrived.reset();
+  s.idle += now_seconds(self) - s.round_start - s.round_compute;
+  s.round = k + 1;
+  if (s.env->exp->is_eval_round(s.round))
+    send_report(self);
+  if (s.round < s.env->exp->cfg.run.rounds)
+    begin_round(self);
+}
+
+void computed(self_ptr self, round_t k) {
+  auto& s = self->state;
+  if (k != s.round || s.computed)
+    return;
+  s.tasks.group->wait();
+  auto& [ctx, algo] = *s.slot;
+  if (algo->compute_phase() == algorithm::phase::before_send) {
+    auto hood = s.env->exp->hood(ctx.id(), k);
+    publish(self, k, hood);
+    algo->while_waiting(ctx, k, hood);
+  }
+  s.computed = true;
+  maybe_combine(self);
+}
+
+/// Charges the round's compute on the clock: the completion event comes
+/// after the modelled duration (real clock: minus what the work really took).
+void schedule_computed(self_ptr self, round_t k) {
+  auto& s = self->state;
+  auto& [ctx, algo] = *s.slot;
+  auto& exp = *s.env->exp;
+  double base = algo->gradients_per_round() * exp.cost->step_seconds(ctx.id());
+  if (!s.env->virtual_time)
+    base = std::max(base, s.measured);
+  s.round_compute = s.pace->duration(base);
+  s.busy += s.round_compute;
+  double wait = s.round_compute - (s.env->virtual_time ? 0.0 : s.measured);
+  if (!s.env->virtual_time && wait <= 0)
+    computed(self, k);
+  else
+    self->delayed_send(self, to_timespan(std::max(0.0, wait)),
+                       compute_atom::value, k);
+}
+
+void begin_round(self_ptr self) {
+  auto& s = self->state;
+  if (s.pace->paused()) {
+    s.stalled = true;
+    return;
+  }
+  auto& [ctx, algo] = *s.slot;
+  auto k = s.round;
+  auto hood = s.env->exp->hood(ctx.id(), k);
+  s.round_start = now_seconds(self);
+  s.computed = false;
+  auto* c = &ctx;
+  auto* a = algo.get();
+  if (algo->compute_phase() == algorithm::phase::before_send) {
+    launch(self, [c, a, k, hood] { a->before_send(*c, k, hood); });
+  } else {
+    algo->before_send(ctx, k, hood);
+    publish(self, k, hood);
+    launch(self, [c, a, k, hood] { a->while_waiting(*c, k, hood); });
+  }
+  schedule_computed(self, k);
+}
+
+void depart(self_ptr self) {
+  auto& s = self->state;
+  s.tasks.group->wait();
+  self->send(s.mailer, depart_atom::value, s.published);
+  self->send(s.observer, depart_atom::value, s.slot->ctx.id(), s.round);
+  self->quit();
+}
+
+agent_status status_of(self_ptr self) {
+  auto& s = self->state;
+  return {s.slot->ctx.id(),      s.round,
+          s.slot->ctx.steps(),   s.pace->slowdown(),
+          s.pace->extra_delay(), s.pace->paused(),
+          s.pace->killed()};
 }
 
 } // namespace
 
-caf::behavior trainer(caf::stateful_actor<trainer_state>* self, experiment* exp,
-                      agent_id id, caf::actor mailer, caf::actor observer) {
+caf::behavior trainer(caf::stateful_actor<trainer_state>* self,
+                      const run_env* env, agent_id id, caf::actor mailer,
+                      caf::actor observer) {
   auto& s = self->state;
-  s.exp = exp;
-  s.slot.emplace(make_agent(*exp, id));
+  s.env = env;
+  s.slot.emplace(make_agent(*env->exp, id));
+  s.pace.emplace(env->exp->cfg.stragglers, id, env->exp->cfg.seed);
   s.mailer = std::move(mailer);
   s.observer = std::move(observer);
   return {
@@ -44,16 +159,25 @@ caf::behavior trainer(caf::stateful_actor<trainer_state>* self, experiment* exp,
       send_report(self);
       begin_round(self);
     },
-    [=](inbox_atom, round_t k, const inbox& in) {
+    [=](compute_atom, round_t k) { computed(self, k); },
+    [=](inbox_atom, round_t k, inbox& in) {
       auto& s = self->state;
-      auto& [ctx, algo] = *s.slot;
-      algo->combine(ctx, k, s.exp->hood(ctx.id(), k), in);
-      s.round = k + 1;
-      if (s.exp->is_eval_round(s.round))
-        send_report(self);
-      if (s.round < s.exp->cfg.run.rounds)
-        begin_round(self);
+      if (k != s.round)
+        return;
+      s.arrived = std::move(in);
+      maybe_combine(self);
     },
+    [=](inject_atom, const command& c) {
+      auto& s = self->state;
+      s.pace->apply(c);
+      if (s.pace->killed())
+        depart(self);
+      else if (s.stalled && !s.pace->paused()) {
+        s.stalled = false;
+        begin_round(self);
+      }
+    },
+    [=](status_atom) { return status_of(self); },
   };
 }
 

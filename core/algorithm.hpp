@@ -74,6 +74,15 @@ public:
   /// Folds what arrived into the agent's state; ends the round.
   virtual void combine(agent_context& ctx, round_t k, const neighbourhood& hood,
                        const inbox& in) = 0;
+
+  /// Where the round's gradient work happens, so the clock charges its
+  /// modelled duration there: before the messages leave (the round lasts
+  /// compute + communication) or overlapping the exchange (max of both).
+  enum class phase { before_send, while_waiting };
+  virtual phase compute_phase() const { return phase::before_send; }
+
+  /// Minibatch gradients per round, each charged cost.step_seconds.
+  virtual unsigned gradients_per_round() const { return 1; }
 };
 
 /// Everything an algorithm factory may look at when it builds the per-agent
@@ -105,7 +114,7 @@ using algorithm_registry = registry<algorithm_factory>;
 
 /// Convenience for algorithms with a typed options struct: builds the
 /// factory's `resolve` from a schema over that struct.
-template<class Options>
+template <class Options>
 std::function<toml::table(const toml::table&)>
 resolver(const schema<Options>& declared, std::string algorithm_name) {
   return [&declared, algorithm_name](const toml::table& given) {
@@ -131,7 +140,7 @@ resolver(const schema<Options>& declared, std::string algorithm_name) {
 }
 
 /// Reads a typed options struct back from resolved options.
-template<class Options>
+template <class Options>
 Options parse_options(const schema<Options>& declared,
                       const toml::table& resolved) {
   Options opts;

@@ -11,6 +11,84 @@ namespace {
 
 const char* algorithm_prefix = "algorithm.";
 
+void add_time_keys(schema<run_config>& s) {
+  using C = run_config;
+  using str = std::string;
+  s.add<str>(
+    "clock.kind", [](C& c) -> str& { return c.clock.kind; },
+    "real (wall clock, modelled durations slept for real) | virtual "
+    "(deterministic discrete-event time)",
+    one_of({"real", "virtual"}));
+  s.add<double>(
+    "cost.step_seconds", [](C& c) -> double& { return c.cost.step_seconds; },
+    "modelled seconds of one minibatch gradient at speed 1", in_range(0, 1e6));
+  s.add<str>(
+    "cost.speed", [](C& c) -> str& { return c.cost.speed; },
+    "per-agent speed: constant | lognormal | trace",
+    one_of({"constant", "lognormal", "trace"}));
+  s.add<double>(
+    "cost.speed_sigma", [](C& c) -> double& { return c.cost.speed_sigma; },
+    "lognormal: sigma of log(speed), median speed 1", in_range(0, 10));
+  s.add<str>(
+    "cost.compute_trace", [](C& c) -> str& { return c.cost.compute_trace; },
+    "trace: file of seconds per step, one per line; agent i uses "
+    "line i mod lines");
+  s.add<double>(
+    "cost.latency", [](C& c) -> double& { return c.cost.latency; },
+    "seconds per message on every link", in_range(0, 1e6));
+  s.add<str>(
+    "cost.latency_trace", [](C& c) -> str& { return c.cost.latency_trace; },
+    "square CSV of site-to-site latency in ms; agent i sits at "
+    "site i mod sites");
+  s.add<double>(
+    "cost.bandwidth", [](C& c) -> double& { return c.cost.bandwidth; },
+    "sender bandwidth in bytes/s (0 = unlimited)", in_range(0, 1e15));
+  s.add<str>(
+    "cost.bandwidth_trace", [](C& c) -> str& { return c.cost.bandwidth_trace; },
+    "file of bytes/s, one per line; agent i uses line i mod lines");
+  s.add<std::vector<int>>(
+    "stragglers.agents",
+    [](C& c) -> std::vector<int>& { return c.stragglers.agents; },
+    "permanently slow agents, e.g. [0, 5]");
+  s.add<double>(
+    "stragglers.slowdown",
+    [](C& c) -> double& { return c.stragglers.slowdown; },
+    "compute factor of stragglers.agents", in_range(1e-6, 1e6));
+  s.add<str>(
+    "stragglers.delay", [](C& c) -> str& { return c.stragglers.delay; },
+    "random extra delay per step on every agent: none | "
+    "exponential | pareto",
+    one_of({"none", "exponential", "pareto"}));
+  s.add<double>(
+    "stragglers.delay_mean",
+    [](C& c) -> double& { return c.stragglers.delay_mean; },
+    "mean of the random delay, seconds", in_range(0, 1e6));
+  s.add<double>(
+    "stragglers.pareto_shape",
+    [](C& c) -> double& { return c.stragglers.pareto_shape; },
+    "pareto: tail index (> 1)", in_range(0, 1e3));
+  s.add<double>(
+    "stragglers.outage_probability",
+    [](C& c) -> double& { return c.stragglers.outage_probability; },
+    "per step, chance that the agent goes dark", in_range(0, 1));
+  s.add<double>(
+    "stragglers.outage_seconds",
+    [](C& c) -> double& { return c.stragglers.outage_seconds; },
+    "length of an outage, seconds", in_range(0, 1e6));
+  s.add<std::vector<std::string>>(
+    "stragglers.events",
+    [](C& c) -> std::vector<std::string>& { return c.stragglers.events; },
+    "scripted commands, e.g. [\"at 30s slow 0-3 5x for 20s\"]");
+  s.add<int>(
+    "control.port", [](C& c) -> int& { return c.control.port; },
+    "real clock: accept live commands (murmur ctl) on "
+    "127.0.0.1:port, 0 = off",
+    at_least(0));
+  s.add<bool>(
+    "control.console", [](C& c) -> bool& { return c.control.console; },
+    "real clock: read live commands from stdin");
+}
+
 schema<run_config> make_schema() {
   using C = run_config;
   using u64 = std::uint64_t;
@@ -162,6 +240,7 @@ schema<run_config> make_schema() {
   s.add<u64>(
     "eval.test_samples", [](C& c) -> u64& { return c.eval.test_samples; },
     "evaluate on the first N test samples (0 = all)");
+  add_time_keys(s);
   return s;
 }
 
@@ -251,6 +330,16 @@ void validate(run_config& cfg) {
   for (int width : cfg.model.hidden)
     if (width < 1)
       throw input_error("model.hidden: widths must be >= 1");
+  validate(cfg.cost);
+  validate(cfg.stragglers, cfg.run.agents);
+  if (cfg.run.engine == "lockstep" && cfg.clock.kind == "virtual")
+    throw input_error("run.engine: the lockstep reference loop has no clock; "
+                      "use run.engine = \"actors\" for clock.kind = "
+                      "\"virtual\"");
+  if (cfg.clock.kind == "virtual" &&
+      (cfg.control.port != 0 || cfg.control.console))
+    throw input_error("control.port: live commands need clock.kind = "
+                      "\"real\"; script them with stragglers.events instead");
   double previous = 0;
   for (double m : cfg.optimizer.milestones) {
     if (!(m > previous && m < 1))

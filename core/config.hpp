@@ -1,8 +1,10 @@
 #pragma once
 
+#include "core/cost_model.hpp"
 #include "core/dataset.hpp"
 #include "core/model.hpp"
 #include "core/optimizer.hpp"
+#include "core/pace.hpp"
 #include "core/partition.hpp"
 #include "core/schema.hpp"
 #include "topologies/topology.hpp"
@@ -47,6 +49,15 @@ struct eval_section {
   std::uint64_t test_samples = 0; ///< evaluate on the first N test rows, 0=all
 };
 
+struct clock_section {
+  std::string kind = "real"; ///< real | virtual
+};
+
+struct control_section {
+  int port = 0;         ///< live commands on 127.0.0.1:port (0 = off)
+  bool console = false; ///< read live commands from stdin
+};
+
 /// The whole, typed configuration of one run.
 struct run_config {
   std::uint64_t seed = 1;
@@ -58,6 +69,10 @@ struct run_config {
   algorithm_config algorithm;
   run_section run;
   eval_section eval;
+  clock_section clock;
+  cost_config cost;
+  straggler_config stragglers;
+  control_section control;
 };
 
 /// The declaration of every key (default, help, range) in one place.

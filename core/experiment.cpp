@@ -54,6 +54,7 @@ std::unique_ptr<experiment> build_experiment(const run_config& cfg) {
   rng gen{derive_seed(cfg.seed, stream::model_init)};
   exp->net->init({exp->initial.data(), exp->initial.size()}, gen);
   exp->lr = std::make_unique<lr_schedule>(cfg.optimizer, cfg.run.rounds);
+  exp->cost = std::make_unique<cost_model>(cfg.cost, cfg.run.agents, cfg.seed);
   return exp;
 }
 

@@ -3,6 +3,7 @@
 #include "core/agent_context.hpp"
 #include "core/algorithm.hpp"
 #include "core/config.hpp"
+#include "core/cost_model.hpp"
 #include "core/dataset.hpp"
 #include "core/model.hpp"
 #include "core/optimizer.hpp"
@@ -29,6 +30,7 @@ struct experiment {
   vec initial;                 ///< common initial model x^0
   std::unique_ptr<lr_schedule> lr;
   const algorithm_factory* algo = nullptr;
+  std::unique_ptr<cost_model> cost; ///< modelled compute and link times
 
   std::size_t agents() const { return cfg.run.agents; }
   std::size_t num_params() const {

@@ -19,36 +19,46 @@ metrics_row evaluate_round(const experiment& exp, round_t round,
                            const std::vector<agent_report>& reports) {
   metrics_row row;
   row.round = round;
-  auto n = reports.size();
   vec average = vec::Zero(static_cast<Eigen::Index>(exp.num_params()));
+  std::size_t present = 0;
   for (auto& r : reports) {
+    row.bytes_sent += r.bytes_sent;
+    if (!r.model)
+      continue;
     average += *r.model;
     row.train_loss += r.train_loss;
-    row.bytes_sent += r.bytes_sent;
+    ++present;
   }
-  average /= static_cast<float>(n);
-  row.train_loss /= static_cast<double>(n);
+  average /= static_cast<float>(present);
+  row.train_loss /= static_cast<double>(present);
   for (auto& r : reports)
-    row.consensus_distance += (*r.model - average).squaredNorm();
-  row.consensus_distance /= static_cast<double>(n);
+    if (r.model)
+      row.consensus_distance += (*r.model - average).squaredNorm();
+  row.consensus_distance /= static_cast<double>(present);
   auto test = whole(exp.test);
   auto avg = exp.net->evaluate({average.data(), average.size()}, test);
   row.test_accuracy = avg.accuracy;
   row.test_loss = avg.loss;
   row.min_agent_accuracy = std::numeric_limits<double>::infinity();
-  auto ids = evaluated_agents(n, exp.cfg.eval.max_agents);
-  for (auto id : ids) {
+  std::size_t evaluated = 0;
+  for (auto id : evaluated_agents(reports.size(), exp.cfg.eval.max_agents)) {
+    if (!reports[id].model)
+      continue;
     auto& x = *reports[id].model;
     auto acc = exp.net->evaluate({x.data(), x.size()}, test).accuracy;
     row.mean_agent_accuracy += acc;
     row.min_agent_accuracy = std::min(row.min_agent_accuracy, acc);
+    ++evaluated;
   }
-  row.mean_agent_accuracy /= static_cast<double>(ids.size());
+  row.mean_agent_accuracy /=
+    static_cast<double>(std::max<std::size_t>(1, evaluated));
+  if (evaluated == 0)
+    row.min_agent_accuracy = 0;
   return row;
 }
 
 void write_csv_header(std::ostream& out) {
-  out << "round,wall_seconds,train_loss,test_accuracy,test_loss,"
+  out << "round,time_seconds,train_loss,test_accuracy,test_loss,"
          "mean_agent_accuracy,min_agent_accuracy,consensus_distance,"
          "bytes_sent\n";
 }
@@ -58,7 +68,7 @@ void write_csv_row(std::ostream& out, const metrics_row& row) {
   char buf[512];
   std::snprintf(
     buf, sizeof buf, "%llu,%.3f,%.9g,%.9g,%.9g,%.9g,%.9g,%.9g,%llu\n",
-    static_cast<unsigned long long>(row.round), row.wall_seconds,
+    static_cast<unsigned long long>(row.round), row.time_seconds,
     row.train_loss, row.test_accuracy, row.test_loss, row.mean_agent_accuracy,
     row.min_agent_accuracy, row.consensus_distance,
     static_cast<unsigned long long>(row.bytes_sent));

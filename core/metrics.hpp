@@ -13,7 +13,7 @@ namespace murmur {
 /// One line of metrics.csv.
 struct metrics_row {
   round_t round = 0;        ///< rounds completed
-  double wall_seconds = 0;  ///< since the agents started
+  double time_seconds = 0;  ///< since the start, on the run's clock
   double train_loss = 0;    ///< mean minibatch loss since the last row
   double test_accuracy = 0; ///< of the average model
   double test_loss = 0;     ///< of the average model
@@ -25,14 +25,18 @@ struct metrics_row {
 
 /// What every agent reports after an evaluated round.
 struct agent_report {
-  blob model;
+  blob model;            ///< null: the agent is gone (killed)
   double train_loss = 0; ///< mean over the steps since its last report
   std::uint64_t bytes_sent = 0;
+  std::uint64_t steps = 0; ///< local gradient steps so far
+  double busy_seconds = 0; ///< computing, on the run's clock
+  double idle_seconds = 0; ///< waiting for neighbours
 };
 
-/// Evaluates one round from the agents' reports (indexed by agent id):
-/// average model in agent order, consensus distance over all agents, and
-/// per-agent test accuracy on up to eval.max_agents evenly spaced agents.
+/// Evaluates one round from the agents' reports (indexed by agent id; agents
+/// that are gone have no model and are left out): average model in agent
+/// order, consensus distance, and per-agent test accuracy on up to
+/// eval.max_agents evenly spaced agents.
 metrics_row evaluate_round(const experiment& exp, round_t round,
                            const std::vector<agent_report>& reports);
 
@@ -53,6 +57,14 @@ public:
   virtual ~metrics_sink() = default;
   /// Returns false to end the run after this row (e.g. time budget spent).
   virtual bool on_row(const metrics_row& row) = 0;
+
+  /// The agents' last reports, once the run is over.
+  virtual void on_agents(const std::vector<agent_report>&) {}
+
+  /// A straggler injection or fault, as it happened.
+  virtual void on_event(double /*time_seconds*/, const std::string& /*source*/,
+                        const std::string& /*text*/,
+                        const std::string& /*result*/) {}
 };
 
 } // namespace murmur

@@ -32,6 +32,8 @@ constexpr std::uint64_t sampling = 4;
 constexpr std::uint64_t synthetic_data = 5;
 constexpr std::uint64_t evaluation = 6;
 constexpr std::uint64_t algorithm = 7;
+constexpr std::uint64_t cost = 8;
+constexpr std::uint64_t stragglers = 9;
 } // namespace stream
 
 } // namespace murmur

@@ -24,13 +24,13 @@ toml::table& subtable(toml::table& root, const std::string& dotted,
   return *current;
 }
 
-template<class V>
+template <class V>
 void put(toml::table& root, const std::string& dotted, V&& value) {
   std::string leaf;
   subtable(root, dotted, leaf).insert_or_assign(leaf, std::forward<V>(value));
 }
 
-template<class Elem>
+template <class Elem>
 bool read_array(const toml::node& node, std::vector<Elem>& out) {
   auto arr = node.as_array();
   if (!arr)
@@ -117,6 +117,10 @@ bool read_value(const toml::node& node, std::vector<double>& out) {
   return read_array(node, out);
 }
 
+bool read_value(const toml::node& node, std::vector<std::string>& out) {
+  return read_array(node, out);
+}
+
 void write_value(toml::table& root, const std::string& dotted,
                  const std::string& v) {
   put(root, dotted, v);
@@ -159,6 +163,14 @@ std::string show_node(const toml::node& node) {
   std::ostringstream os;
   node.visit([&](auto& v) { os << v; });
   return os.str();
+}
+
+void write_value(toml::table& root, const std::string& dotted,
+                 const std::vector<std::string>& v) {
+  toml::array arr;
+  for (auto& x : v)
+    arr.push_back(x);
+  put(root, dotted, std::move(arr));
 }
 
 std::vector<std::pair<std::string, const toml::node*>>

@@ -20,6 +20,7 @@ bool read_value(const toml::node& node, int& out);
 bool read_value(const toml::node& node, std::uint64_t& out);
 bool read_value(const toml::node& node, std::vector<int>& out);
 bool read_value(const toml::node& node, std::vector<double>& out);
+bool read_value(const toml::node& node, std::vector<std::string>& out);
 
 /// Inserts a typed value at a dotted key of a table, creating sub-tables.
 void write_value(toml::table& root, const std::string& dotted,
@@ -32,6 +33,8 @@ void write_value(toml::table& root, const std::string& dotted,
                  const std::vector<int>& v);
 void write_value(toml::table& root, const std::string& dotted,
                  const std::vector<double>& v);
+void write_value(toml::table& root, const std::string& dotted,
+                 const std::vector<std::string>& v);
 
 /// Human name of a field type, for error messages ("an integer").
 inline const char* kind_name(const std::string*) {
@@ -55,6 +58,9 @@ inline const char* kind_name(const std::vector<int>*) {
 inline const char* kind_name(const std::vector<double>*) {
   return "an array of numbers";
 }
+inline const char* kind_name(const std::vector<std::string>*) {
+  return "an array of strings";
+}
 
 /// A TOML value as it would appear in a file ("ring", 0.5, [100]).
 std::string show_node(const toml::node& node);
@@ -72,7 +78,7 @@ std::string closest_key(const std::string& key,
 /// once with its default (the struct's initialiser), help text and check.
 /// The same table parses TOML, applies --set overrides, writes the resolved
 /// config and prints the documentation, so these can never drift apart.
-template<class T>
+template <class T>
 class schema {
 public:
   struct field {
@@ -85,7 +91,7 @@ public:
 
   /// `access` maps the struct to the member; `check` throws input_error
   /// (use the helpers below) when a value is out of range.
-  template<class V, class Access>
+  template <class V, class Access>
   schema& add(std::string key, Access access, std::string help,
               std::function<void(const std::string&, const V&)> check = {}) {
     field f;
@@ -170,7 +176,7 @@ private:
 };
 
 /// Range checks for schema::add.
-template<class V>
+template <class V>
 std::function<void(const std::string&, const V&)> at_least(V lo) {
   return [lo](const std::string& key, const V& v) {
     if (v < lo)

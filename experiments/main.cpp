@@ -1,5 +1,7 @@
 // The murmur command line: run experiments, inspect topologies, benchmark.
+#include "actors/control_channels.hpp"
 #include "core/algorithm.hpp"
+#include "core/commands.hpp"
 #include "core/config.hpp"
 #include "core/error.hpp"
 #include "experiments/bench_command.hpp"
@@ -42,11 +44,11 @@ int run_main(const std::string& path, const std::vector<std::string>& sets) {
   std::cout << "results: " << outcome.folder.string() << "\n";
   if (!outcome.rows.empty())
     std::printf("final: round %llu, test accuracy %.2f%% (average model), "
-                "min agent %.2f%%, %.1f s\n",
+                "min agent %.2f%%, %.1f s on the %s clock\n",
                 static_cast<unsigned long long>(outcome.rows.back().round),
                 100 * outcome.rows.back().test_accuracy,
                 100 * outcome.rows.back().min_agent_accuracy,
-                outcome.rows.back().wall_seconds);
+                outcome.rows.back().time_seconds, cfg.clock.kind.c_str());
   return 0;
 }
 
@@ -90,6 +92,13 @@ int main(int argc, char** argv) {
 
   app.add_subcommand("keys", "list every config key with default and help");
 
+  int ctl_port = 0;
+  std::vector<std::string> ctl_words;
+  auto ctl = app.add_subcommand(
+    "ctl", "send a live command to a running real-clock run");
+  ctl->add_option("--port,-p", ctl_port, "the run's control.port")->required();
+  ctl->add_option("command", ctl_words, command_help())->required();
+
   CLI11_PARSE(app, argc, argv);
   try {
     if (*run)
@@ -99,6 +108,14 @@ int main(int argc, char** argv) {
       cfg.topology.kind = topo_name;
       describe_topology(topo_agents, topo_seed, cfg.topology, std::cout);
       return 0;
+    }
+    if (*ctl) {
+      std::string line;
+      for (auto& w : ctl_words)
+        line += (line.empty() ? "" : " ") + w;
+      auto reply = send_control_command(ctl_port, line);
+      std::cout << reply << "\n";
+      return reply.rfind("error", 0) == 0 ? 1 : 0;
     }
     if (*bench_cmd) {
       if (bench.agents < 1 || bench.threads < 1)

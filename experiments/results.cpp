@@ -26,7 +26,7 @@ fs::path unused_name(const fs::path& output, const std::string& name) {
 
 nlohmann::json to_json(const metrics_row& row) {
   return {{"round", row.round},
-          {"wall_seconds", row.wall_seconds},
+          {"time_seconds", row.time_seconds},
           {"train_loss", row.train_loss},
           {"test_accuracy", row.test_accuracy},
           {"test_loss", row.test_loss},
@@ -75,9 +75,45 @@ double peak_rss_mib() {
 
 results_writer::results_writer(const run_config& cfg, const fs::path& dir,
                                bool show_progress)
-  : cfg_(cfg), csv_(dir / "metrics.csv"), progress_(show_progress),
+  : cfg_(cfg), dir_(dir), csv_(dir / "metrics.csv"),
+    events_(dir / "events.csv"), progress_(show_progress),
     interactive_(isatty(STDERR_FILENO) != 0) {
   write_csv_header(csv_);
+  events_ << "time_seconds,source,command,result\n" << std::flush;
+}
+
+void results_writer::on_event(double time_seconds, const std::string& source,
+                              const std::string& text,
+                              const std::string& result) {
+  char t[32];
+  std::snprintf(t, sizeof t, "%.6f", time_seconds);
+  auto quoted = [](std::string v) {
+    for (auto& c : v)
+      if (c == '"' || c == '\n')
+        c = '\'';
+    return "\"" + v + "\"";
+  };
+  events_ << t << "," << source << "," << quoted(text) << "," << quoted(result)
+          << "\n"
+          << std::flush;
+  if (progress_)
+    std::cerr << (interactive_ ? "\r\033[K" : "") << "[" << t << " s] "
+              << source << ": " << text << " -> " << result << "\n";
+}
+
+void results_writer::on_agents(const std::vector<agent_report>& reports) {
+  agents_ = reports;
+  std::ostringstream out;
+  out << "agent,steps,busy_seconds,idle_seconds,bytes_sent\n";
+  for (std::size_t i = 0; i < reports.size(); ++i) {
+    char line[160];
+    std::snprintf(line, sizeof line, "%zu,%llu,%.6f,%.6f,%llu\n", i,
+                  static_cast<unsigned long long>(reports[i].steps),
+                  reports[i].busy_seconds, reports[i].idle_seconds,
+                  static_cast<unsigned long long>(reports[i].bytes_sent));
+    out << line;
+  }
+  write_file_atomically(dir_ / "agents.csv", out.str());
 }
 
 bool results_writer::on_row(const metrics_row& row) {
@@ -90,14 +126,14 @@ bool results_writer::on_row(const metrics_row& row) {
   if (progress_)
     show(row);
   out_of_time_ =
-    cfg_.run.time_budget > 0 && row.wall_seconds >= cfg_.run.time_budget;
+    cfg_.run.time_budget > 0 && row.time_seconds >= cfg_.run.time_budget;
   return !out_of_time_;
 }
 
 void results_writer::show(const metrics_row& row) {
   auto total = cfg_.run.rounds;
   double eta = row.round > 0
-                 ? row.wall_seconds * static_cast<double>(total - row.round) /
+                 ? row.time_seconds * static_cast<double>(total - row.round) /
                      static_cast<double>(row.round)
                  : 0.0;
   char line[256];
@@ -106,7 +142,7 @@ void results_writer::show(const metrics_row& row) {
                 "%.1f s  ETA %.0f s",
                 static_cast<unsigned long long>(row.round),
                 static_cast<unsigned long long>(total), 100 * row.test_accuracy,
-                100 * row.min_agent_accuracy, row.train_loss, row.wall_seconds,
+                100 * row.min_agent_accuracy, row.train_loss, row.time_seconds,
                 eta);
   if (interactive_) {
     std::cerr << "\r\033[K" << line << std::flush;
@@ -117,7 +153,7 @@ void results_writer::show(const metrics_row& row) {
   }
 }
 
-void results_writer::finish(const fs::path& dir) {
+void results_writer::finish(const fs::path& dir, double wall_seconds) {
   if (progress_ && interactive_ && !rows_.empty() &&
       rows_.back().round < cfg_.run.rounds)
     std::cerr << '\n';
@@ -126,6 +162,23 @@ void results_writer::finish(const fs::path& dir) {
   summary["agents"] = cfg_.run.agents;
   summary["seed"] = cfg_.seed;
   summary["engine"] = cfg_.run.engine;
+  summary["clock"] = cfg_.clock.kind;
+  summary["wall_seconds"] = wall_seconds;
+  if (!agents_.empty()) {
+    double busy = 0;
+    double idle = 0;
+    for (auto& a : agents_) {
+      busy += a.busy_seconds;
+      idle += a.idle_seconds;
+    }
+    auto n = static_cast<double>(agents_.size());
+    summary["mean_busy_seconds"] = busy / n;
+    summary["mean_idle_seconds"] = idle / n;
+  }
+  if (rows_.size() > 1 && rows_.back().round > rows_.front().round)
+    summary["mean_round_seconds"] =
+      (rows_.back().time_seconds - rows_.front().time_seconds) /
+      static_cast<double>(rows_.back().round - rows_.front().round);
   summary["stopped_by"] = out_of_time_ ? "time_budget" : "rounds";
   if (!rows_.empty()) {
     summary["final"] = to_json(rows_.back());
@@ -139,10 +192,10 @@ void results_writer::finish(const fs::path& dir) {
       reached_target_
         ? nlohmann::json{{"target", cfg_.run.target_accuracy},
                          {"round", reached_target_->round},
-                         {"wall_seconds", reached_target_->wall_seconds}}
+                         {"seconds", reached_target_->time_seconds}}
         : nlohmann::json{{"target", cfg_.run.target_accuracy},
                          {"round", nullptr},
-                         {"wall_seconds", nullptr}};
+                         {"seconds", nullptr}};
   }
   summary["peak_rss_mib"] = peak_rss_mib();
   write_file_atomically(dir / "summary.json", summary.dump(2) + "\n");

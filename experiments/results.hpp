@@ -39,9 +39,12 @@ public:
                  bool show_progress);
 
   bool on_row(const metrics_row& row) override;
+  void on_agents(const std::vector<agent_report>& reports) override;
+  void on_event(double time_seconds, const std::string& source,
+                const std::string& text, const std::string& result) override;
 
-  /// Writes summary.json.
-  void finish(const std::filesystem::path& dir);
+  /// Writes summary.json (`wall_seconds`: the run's wall time).
+  void finish(const std::filesystem::path& dir, double wall_seconds);
 
   const std::vector<metrics_row>& rows() const { return rows_; }
 
@@ -49,12 +52,15 @@ private:
   void show(const metrics_row& row);
 
   const run_config& cfg_;
+  std::filesystem::path dir_;
   std::ofstream csv_;
+  std::ofstream events_;
   bool progress_;
   bool interactive_;
   std::vector<metrics_row> rows_;
   std::optional<metrics_row> reached_target_;
   bool out_of_time_ = false;
+  std::vector<agent_report> agents_;
 };
 
 /// Writes text to `path` via a temporary file and a rename, so the file is

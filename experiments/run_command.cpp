@@ -21,7 +21,7 @@ void run_lockstep(experiment& exp, metrics_sink& sink) {
   lockstep loop{exp};
   auto emit = [&] {
     auto row = evaluate_round(exp, loop.rounds_done(), loop.reports());
-    row.wall_seconds =
+    row.time_seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started)
         .count();
     return sink.on_row(row);
@@ -58,11 +58,14 @@ run_outcome run_experiment(run_config cfg, bool show_progress) {
   run_folder folder{cfg.run.output, cfg.run.name};
   write_file_atomically(folder.path() / "config.toml", as_text(to_toml(cfg)));
   results_writer writer{cfg, folder.path(), show_progress};
+  auto started = std::chrono::steady_clock::now();
   if (cfg.run.engine == "lockstep")
     run_lockstep(*exp, writer);
   else
     run_actors(*exp, writer, cfg.run.threads);
-  writer.finish(folder.path());
+  writer.finish(folder.path(), std::chrono::duration<double>(
+                                 std::chrono::steady_clock::now() - started)
+                                 .count());
   folder.commit();
   return {folder.final_path(), writer.rows()};
 }

@@ -89,6 +89,8 @@ quadratic_experiment(std::size_t agents, round_t rounds,
     exp->weights.push_back(default_weights(phase));
   exp->initial = vec::Zero(quadratic_dim);
   exp->lr = std::make_unique<lr_schedule>(exp->cfg.optimizer, rounds);
+  exp->cost =
+    std::make_unique<cost_model>(exp->cfg.cost, agents, exp->cfg.seed);
   return exp;
 }
 

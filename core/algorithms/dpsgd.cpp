@@ -59,6 +59,10 @@ public:
     ctx.set_model(std::move(next));
   }
 
+  phase compute_phase() const override {
+    return step_first_ ? phase::before_send : phase::while_waiting;
+  }
+
 private:
   bool step_first_;
   vec update_; ///< mix-then-step: u(x^k), applied after mixing

@@ -1,0 +1,48 @@
+#pragma once
+
+#include "core/config.hpp"
+
+#include <caf/all.hpp>
+
+#include <atomic>
+#include <memory>
+#include <thread>
+#include <vector>
+
+namespace murmur {
+
+/// Live command channels of a real-clock run: lines from stdin and/or from
+/// `murmur ctl` over TCP on 127.0.0.1, each forwarded to the controller and
+/// answered with its one-line reply. Closing (destruction) stops the threads.
+class control_channels {
+public:
+  control_channels(caf::actor_system& sys, caf::actor controller,
+                   const control_section& cfg);
+  ~control_channels();
+
+  control_channels(const control_channels&) = delete;
+  control_channels& operator=(const control_channels&) = delete;
+
+private:
+  void serve_console();
+  void serve_socket(int listener);
+  std::string ask(const std::string& line, const std::string& source);
+
+  caf::actor_system& sys_;
+  caf::actor controller_;
+  std::atomic<bool> stopping_{false};
+  std::vector<std::thread> threads_;
+};
+
+/// Opens what `cfg` asks for (nothing, when neither is set). Throws
+/// input_error naming control.port when the port cannot be bound.
+std::unique_ptr<control_channels>
+open_control_channels(caf::actor_system& sys, caf::actor controller,
+                      const control_section& cfg);
+
+/// The client side of `murmur ctl`: sends one command line to a run on
+/// 127.0.0.1:port and returns its reply. Throws std::runtime_error when no
+/// run answers.
+std::string send_control_command(int port, const std::string& line);
+
+} // namespace murmur

@@ -1,0 +1,36 @@
+#pragma once
+
+#include "core/experiment.hpp"
+#include "core/metrics.hpp"
+
+#include <caf/all.hpp>
+
+#include <chrono>
+#include <functional>
+
+namespace murmur {
+
+/// What every actor of a run shares: the experiment, which clock drives it,
+/// when the run started on that clock, and how to report the end.
+struct run_env {
+  experiment* exp = nullptr;
+  metrics_sink* sink = nullptr;
+  bool virtual_time = false;
+  caf::actor_clock::time_point start;
+  /// Called once by the observer when the run is over (last round, or the
+  /// sink asked to stop).
+  std::function<void(round_t)> on_done;
+
+  /// Seconds since the start on the run's clock (simulated or wall).
+  double seconds(caf::actor_clock::time_point now) const {
+    return std::chrono::duration<double>(now - start).count();
+  }
+};
+
+/// A modelled duration as CAF's timespan.
+inline caf::timespan to_timespan(double seconds) {
+  return std::chrono::duration_cast<caf::timespan>(
+    std::chrono::duration<double>(seconds));
+}
+
+} // namespace murmur

@@ -1,0 +1,67 @@
+#include "core/cost_model.hpp"
+
+#include "core/error.hpp"
+#include "core/rng.hpp"
+#include "core/traces.hpp"
+
+#include <cmath>
+#include <random>
+
+namespace murmur {
+
+namespace {
+
+std::vector<double> step_times(const cost_config& cfg, std::size_t agents,
+                               std::uint64_t seed) {
+  std::vector<double> steps(agents, cfg.step_seconds);
+  if (cfg.speed == "lognormal") {
+    for (std::size_t i = 0; i < agents; ++i) {
+      rng gen{derive_seed(seed, stream::cost, i)};
+      std::normal_distribution<double> z{0.0, 1.0};
+      steps[i] = cfg.step_seconds / std::exp(cfg.speed_sigma * z(gen));
+    }
+  } else if (cfg.speed == "trace") {
+    auto trace = read_number_column(cfg.compute_trace, "cost.compute_trace");
+    for (std::size_t i = 0; i < agents; ++i)
+      steps[i] = trace[i % trace.size()];
+  }
+  return steps;
+}
+
+} // namespace
+
+void validate(const cost_config& cfg) {
+  if (cfg.speed == "trace" && cfg.compute_trace.empty())
+    throw input_error("cost.compute_trace: cost.speed = \"trace\" needs a "
+                      "trace file (seconds per step, one per line)");
+}
+
+cost_model::cost_model(const cost_config& cfg, std::size_t agents,
+                       std::uint64_t seed)
+  : step_(step_times(cfg, agents, seed)), bandwidth_(agents, cfg.bandwidth),
+    latency_(cfg.latency) {
+  if (!cfg.latency_trace.empty())
+    site_latency_ =
+      read_square_matrix(cfg.latency_trace, "cost.latency_trace") / 1000.0;
+  if (!cfg.bandwidth_trace.empty()) {
+    auto trace =
+      read_number_column(cfg.bandwidth_trace, "cost.bandwidth_trace");
+    for (std::size_t i = 0; i < agents; ++i)
+      bandwidth_[i] = trace[i % trace.size()];
+  }
+  zero_links_ = latency_ == 0 && site_latency_.size() == 0 &&
+                cfg.bandwidth == 0 && cfg.bandwidth_trace.empty();
+}
+
+double cost_model::message_seconds(agent_id from, agent_id to,
+                                   std::uint64_t bytes) const {
+  double latency = latency_;
+  if (site_latency_.size() > 0) {
+    auto sites = site_latency_.rows();
+    latency = site_latency_(from % sites, to % sites);
+  }
+  double bw = bandwidth_[from];
+  return latency + (bw > 0 ? static_cast<double>(bytes) / bw : 0.0);
+}
+
+} // namespace murmur

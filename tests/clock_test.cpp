@@ -1,0 +1,172 @@
+// Time: the virtual clock's determinism and cost model, scripted and live
+// straggler injection.
+#include "experiments/run_command.hpp"
+
+#include <doctest/doctest.h>
+#include <nlohmann/json.hpp>
+
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+using namespace murmur;
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string slurp(const fs::path& p) {
+  std::ifstream in{p};
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+struct scratch {
+  fs::path dir;
+  explicit scratch(const std::string& tag)
+    : dir(fs::temp_directory_path() /
+          ("murmur-clock-" + tag + "-" + std::to_string(::getpid()))) {
+    fs::remove_all(dir);
+    fs::create_directories(dir);
+  }
+  ~scratch() { fs::remove_all(dir); }
+};
+
+run_config virtual_config(const fs::path& out,
+                          const std::vector<std::string>& extra) {
+  std::vector<std::string> sets{"data.name=synthetic",
+                                "clock.kind=virtual",
+                                "cost.step_seconds=0.1",
+                                "run.agents=16",
+                                "run.rounds=40",
+                                "run.eval_every=10",
+                                "optimizer.lr=0.2",
+                                "run.output=\"" + out.string() + "\"",
+                                "run.name=v"};
+  sets.insert(sets.end(), extra.begin(), extra.end());
+  return load_config("", sets);
+}
+
+/// Seconds per round between two evaluated rounds of a run.
+double round_seconds(const run_outcome& r, std::size_t from, std::size_t to) {
+  auto& a = r.rows.at(from);
+  auto& b = r.rows.at(to);
+  return (b.time_seconds - a.time_seconds) /
+         static_cast<double>(b.round - a.round);
+}
+
+} // namespace
+
+TEST_CASE("a virtual run is byte-identical with 1 and 2 threads") {
+  scratch s{"threads"};
+  auto extra = std::vector<std::string>{
+    "cost.speed=lognormal", "cost.latency=0.005", "cost.bandwidth=1e7",
+    "stragglers.delay=exponential", "stragglers.delay_mean=0.02"};
+  auto one = virtual_config(s.dir, extra);
+  one.run.threads = 1;
+  auto two = virtual_config(s.dir, extra);
+  two.run.threads = 2;
+  auto a = run_experiment(one, false);
+  auto b = run_experiment(two, false);
+  auto csv = slurp(a.folder / "metrics.csv");
+  CHECK(csv.size() > 200);
+  CHECK(csv == slurp(b.folder / "metrics.csv"));
+  CHECK(slurp(a.folder / "agents.csv") == slurp(b.folder / "agents.csv"));
+  // Simulated time moved: 40 rounds of >= 0.1 s compute each.
+  CHECK(a.rows.back().time_seconds > 4.0);
+}
+
+TEST_CASE("a 10x straggler sets the synchronous round time") {
+  scratch s{"straggler"};
+  auto slow = run_experiment(
+    virtual_config(s.dir, {"stragglers.agents=[0]", "stragglers.slowdown=10"}),
+    false);
+  auto fast = run_experiment(virtual_config(s.dir, {}), false);
+  // Agent 0 needs 10 x 0.1 s per round and every other agent waits for it
+  // through the ring: the cost model says 1 s per round, exactly.
+  CHECK(round_seconds(slow, 1, 4) == doctest::Approx(1.0).epsilon(1e-9));
+  CHECK(round_seconds(fast, 1, 4) == doctest::Approx(0.1).epsilon(1e-9));
+  auto agents = slurp(slow.folder / "agents.csv");
+  CHECK(agents.find("\n0,40,40.0") != std::string::npos); // 40 s busy
+  // Same seed: the straggler changes time, never the numbers learned.
+  CHECK(slow.rows.back().test_loss == fast.rows.back().test_loss);
+}
+
+TEST_CASE("scripted slowdowns happen at their virtual time and are undone") {
+  scratch s{"script"};
+  auto r = run_experiment(
+    virtual_config(s.dir, {"stragglers.events=[\"at 1s slow 3 10x for 2s\"]",
+                           "run.rounds=50", "run.eval_every=5"}),
+    false);
+  auto events = slurp(r.folder / "events.csv");
+  CHECK(events.find("1.000000,script,\"slow 3 10x\",\"ok\"") !=
+        std::string::npos);
+  CHECK(events.find("3.000000,script,\"slow 3 1x\",\"ok\"") !=
+        std::string::npos);
+  // Before the window: 0.1 s rounds; inside it: 1 s rounds; after: 0.1 s.
+  CHECK(round_seconds(r, 0, 2) == doctest::Approx(0.1).epsilon(1e-9));
+  CHECK(r.rows.back().time_seconds >
+        4.0); // 2 s window cost ~1.8 s extra over 5 s
+}
+
+TEST_CASE("murmur ctl injects into a real-clock run and is logged") {
+  scratch s{"ctl"};
+  int port = 20000 + static_cast<int>(::getpid() % 20000);
+  std::string bin = MURMUR_BINARY;
+  auto out = s.dir / "out";
+  std::string run_cmd =
+    bin + " run " + MURMUR_SOURCE_DIR + "/experiments/quickstart.toml" +
+    " --set data.name=synthetic run.agents=8 run.rounds=150"
+    " run.eval_every=50 cost.step_seconds=0.01 run.threads=2"
+    " control.port=" +
+    std::to_string(port) + " run.output=\\\"" + out.string() +
+    "\\\" run.name=live > " + (s.dir / "log").string() + " 2>&1";
+  std::thread runner{[&] { CHECK(std::system(run_cmd.c_str()) == 0); }};
+  std::string reply;
+  for (int attempt = 0; attempt < 100 && reply.find("ok") != 0; ++attempt) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    auto cmd = bin + " ctl --port " + std::to_string(port) + " slow 3 10x > " +
+               (s.dir / "reply").string() + " 2>&1";
+    if (std::system(cmd.c_str()) == 0)
+      reply = slurp(s.dir / "reply");
+  }
+  auto bad = bin + " ctl --port " + std::to_string(port) + " slow 99 2x > " +
+             (s.dir / "bad").string() + " 2>&1";
+  int bad_exit = std::system(bad.c_str());
+  runner.join();
+  CHECK(reply.rfind("ok: slow 3 10x", 0) == 0);
+  CHECK(bad_exit != 0);
+  CHECK(slurp(s.dir / "bad").find("agent 99 does not exist") !=
+        std::string::npos);
+  auto folder = out / "live";
+  REQUIRE(fs::exists(folder / "summary.json"));
+  auto events = slurp(folder / "events.csv");
+  CHECK(events.find(",ctl,\"slow 3 10x\",\"ok\"") != std::string::npos);
+  CHECK(events.find(",ctl,\"slow 99 2x\",\"error: agent 99") !=
+        std::string::npos);
+  // Agent 3 computed 10x as long per step from the injection on, and its
+  // ring neighbours spent that time waiting for it.
+  std::istringstream agents{slurp(folder / "agents.csv")};
+  std::string line;
+  std::getline(agents, line);
+  std::vector<double> busy;
+  std::vector<double> idle;
+  while (std::getline(agents, line)) {
+    std::stringstream fields{line};
+    std::string f;
+    std::vector<std::string> cells;
+    while (std::getline(fields, f, ','))
+      cells.push_back(f);
+    busy.push_back(std::stod(cells[2]));
+    idle.push_back(std::stod(cells[3]));
+  }
+  REQUIRE(busy.size() == 8);
+  CHECK(busy[3] > 3 * busy[0]);
+  CHECK(idle[2] > 3 * idle[3]);
+  CHECK(idle[4] > 3 * idle[3]);
+}
