@@ -1,0 +1,87 @@
+// Gradient tracking (DSGT), ALGORITHMS.md 1.2, in the update-tracking form
+// of the RelaySGD deep-learning code, so that lr schedules and local
+// momentum work unchanged:
+//
+//   u = optimizer update at x^k          (= -lr g for plain SGD)
+//   x^{k+1} = sum_j W_ij (x_j + u_j + c_j)
+//   c^{k+1} = sum_j W_ij (c_j + u_j) - u_i,      c^0 = 0
+//
+// One payload per round carries [x + u + c | c + u] (2d floats). The
+// tracker of the textbook form is y = -(u + c) / lr. Because W is doubly
+// stochastic, sum_i c_i stays 0, so the average model moves by the average
+// update exactly: on a quadratic with plain SGD and constant lr it follows
+// full gradient descent on the global objective, and at a fixed point every
+// agent sits at the global optimum (no D-PSGD heterogeneity bias).
+//
+// A lost message drops its sender from both mixes (the row is renormalised
+// over what arrived), which breaks sum_i c_i = 0 for that round.
+#include "core/algorithms/accelerated_gossip.hpp"
+
+namespace murmur {
+
+namespace {
+
+struct no_options {};
+
+const schema<no_options>& tracking_schema() {
+  static const schema<no_options> s;
+  return s;
+}
+
+class gradient_tracking : public algorithm {
+public:
+  explicit gradient_tracking(std::size_t num_params)
+    : d_(static_cast<Eigen::Index>(num_params)), u_(vec::Zero(d_)),
+      c_(vec::Zero(d_)), mixed_(2 * d_), pool_(2 * num_params) {}
+
+  void before_send(agent_context& ctx, round_t, const neighbourhood&) override {
+    ctx.propose_step({u_.data(), u_.size()});
+  }
+
+  outbox publish(agent_context& ctx, round_t, const neighbourhood&) override {
+    sent_ = pool_.acquire();
+    sent_->head(d_) = ctx.x() + u_ + c_;
+    sent_->tail(d_) = c_ + u_;
+    return {{payload{sent_}}, false};
+  }
+
+  void combine(agent_context& ctx, round_t, const neighbourhood& hood,
+               const inbox& in) override {
+    mix_received(mixed_, *sent_, *hood.weights, in);
+    sent_.reset(); // back to the pool once the receivers let go
+    auto next = ctx.fresh_buffer();
+    *next = mixed_.head(d_);
+    c_ = mixed_.tail(d_) - u_;
+    ctx.set_model(std::move(next));
+  }
+
+private:
+  Eigen::Index d_;
+  vec u_;     ///< this round's update
+  vec c_;     ///< correction; u + c tracks the average update
+  vec mixed_; ///< W [x + u + c | c + u]
+  buffer_pool pool_;
+  std::shared_ptr<vec> sent_;
+};
+
+algorithm_factory make_factory() {
+  algorithm_factory f;
+  f.resolve = resolver(tracking_schema(), "gradient-tracking");
+  f.communication = [](const topology& t, const toml::table&) {
+    require_connected(t, "gradient-tracking");
+    return t;
+  };
+  f.make = [](const toml::table&, const algorithm_setup& setup,
+              agent_id) -> std::unique_ptr<algorithm> {
+    return std::make_unique<gradient_tracking>(setup.num_params);
+  };
+  return f;
+}
+
+const bool registered = algorithm_registry::add(
+  "gradient-tracking", make_factory(),
+  "gradient tracking (DSGT): gossip plus a tracker of the average update");
+
+} // namespace
+
+} // namespace murmur

@@ -1,0 +1,138 @@
+#pragma once
+
+// The RelaySum mechanism (ALGORITHMS.md 2) apart from the runtime, so that
+// RelaySGD, its learning-rate correction and the tests share one copy.
+//
+// A run relays over one spanning tree, or over T = 2 trees (double binary
+// trees) where tree t owns the flat indices i with i % T == t. The payload
+// to a neighbour concatenates, for every tree the edge belongs to (in tree
+// order), that tree's message; with T > 1 one float per such tree follows
+// with its counter (exact below 2^24, far above any agent count), otherwise
+// the counter travels in payload.count.
+
+#include "core/algorithm.hpp"
+
+#include <string>
+#include <vector>
+
+namespace murmur {
+
+using strided = Eigen::Map<vec, 0, Eigen::InnerStride<>>;
+using const_strided = Eigen::Map<const vec, 0, Eigen::InnerStride<>>;
+
+/// The slice of a flat vector that tree `tree` of `trees` owns.
+strided tree_slice(vec& v, std::size_t tree, std::size_t trees);
+const_strided tree_slice(const vec& v, std::size_t tree, std::size_t trees);
+
+/// One agent's RelaySum state over all trees: the messages it last received
+/// from each tree neighbour (vector and counter) and its outgoing buffers.
+class relay_node {
+public:
+  /// `tree_peers[t]`: this agent's neighbours in tree t (sorted);
+  /// `dim`: size of the full flat vector.
+  relay_node(std::vector<std::vector<agent_id>> tree_peers, std::size_t dim);
+
+  /// Messages to every neighbour of the union of the trees (sorted order):
+  /// m_{i->j} = own + sum_{k != j} m_{k->i}, c_{i->j} = own_count + sum c,
+  /// both over what arrived in the previous step. Call before receive().
+  outbox publish(const vec& own, std::int64_t own_count);
+
+  /// Keeps this step's messages (inbox in sorted union order). A lost
+  /// message counts as zero with counter 0, so it is never relayed.
+  void receive(const inbox& in);
+
+  /// out += sum of the stored messages of tree `tree`.
+  void add_received(std::size_t tree, strided out) const;
+  /// Sum of the stored counters of tree `tree`.
+  std::int64_t received_count(std::size_t tree) const;
+
+  std::size_t trees() const { return links_.size(); }
+  const std::vector<agent_id>& peers() const { return peers_; }
+
+private:
+  struct link {
+    blob data; ///< null: nothing stored (start, or lost)
+    std::size_t offset = 0;
+    std::int64_t count = 0;
+  };
+  struct route {
+    std::size_t tree;
+    std::size_t link;
+  };
+
+  std::size_t tree_dim(std::size_t tree) const;
+  const_vec_map stored(const link& l, std::size_t tree) const;
+  std::size_t payload_size(const std::vector<route>& routes) const;
+
+  std::size_t dim_;
+  std::vector<agent_id> peers_;            ///< union of the trees
+  std::vector<std::vector<route>> routes_; ///< per union peer
+  std::vector<std::vector<link>> links_;   ///< per tree, per tree peer
+  std::vector<buffer_pool> pools_;         ///< per union peer
+  std::vector<vec> totals_;                ///< per tree: own + all stored
+  std::vector<std::int64_t> total_counts_;
+};
+
+/// Per-agent RelaySGD options (keys algorithm.<name>), defaults = paper.
+struct relay_options {
+  std::string tree = "bfs"; ///< bfs | chain | binary | double-binary
+  std::string normalization = "world-size"; ///< world-size | counts
+  std::string fill = "initial";             ///< initial (x_ref = x^0) | self
+  bool update_ref = false;                  ///< x_ref <- x after every step
+  std::string variant = "model";            ///< model | grad
+  std::string lr_correction = "none";       ///< none | auto
+};
+
+/// One agent's RelaySum/Model or RelaySum/Grad update, without the runtime.
+class relay_agent {
+public:
+  relay_agent(const relay_options& opts,
+              std::vector<std::vector<agent_id>> tree_peers, std::size_t n,
+              const vec& x0);
+
+  /// model: own = x^{t+1/2} = x^t + u; grad: own = u.
+  outbox publish(const vec& own);
+
+  /// model: x <- (own + received + (n - N) x_ref) / n per tree (or / N in
+  /// counts mode); grad: x <- x + (own + received) / n.
+  void combine(const inbox& in, const vec& own, vec& x);
+
+  const relay_node& node() const { return node_; }
+
+private:
+  void combine_model(const vec& own, vec& x);
+  void combine_grad(const vec& own, vec& x);
+
+  relay_options opts_;
+  std::size_t n_;
+  relay_node node_;
+  vec ref_; ///< x_ref: fill-in for the models not yet (or not) heard from
+  vec sum_;
+};
+
+/// The trees of a RelaySGD run (one, or two for double-binary); bfs builds a
+/// spanning tree of the configured topology from agent 0. Throws input_error
+/// naming topology.kind when that graph is disconnected or time-varying.
+std::vector<graph> relay_trees(const std::string& kind,
+                               const topology& configured);
+
+/// The union of the trees, as one undirected graph.
+graph tree_union(const std::vector<graph>& trees);
+
+/// Agent `self`'s neighbour lists, one per tree.
+std::vector<std::vector<agent_id>> tree_peers(const std::vector<graph>& trees,
+                                              agent_id self);
+
+/// Delivers per-neighbour or broadcast outboxes over `g`: inbox i in g.in[i]
+/// order (the lock-step loop's routing, for simulations and tests).
+std::vector<inbox> deliver(const graph& g, const std::vector<outbox>& out);
+
+/// The learning-rate correction of ALGORITHMS.md 2.7 per tree: every agent
+/// applies one update u = +1 at step 0 (x^0 = x_ref = 0), the mechanism runs
+/// until consensus, and the factor is 1 / the value it settled at, with the
+/// same options as the run. World-size normalisation with fill = initial
+/// attenuates (5.4 on a 16-node chain); RelaySum/Grad loses nothing (1).
+std::vector<double> relay_correction_factors(const std::vector<graph>& trees,
+                                             const relay_options& opts);
+
+} // namespace murmur
