@@ -39,19 +39,69 @@ bool same_models(const metrics_row& a, const metrics_row& b) {
 
 } // namespace
 
-void bench_dpsgd(run_config cfg, const bench_options& opts, std::ostream& out) {
+namespace {
+
+/// Prepares a bench config: D-PSGD, N agents, evaluation only at the end on
+/// few test rows, so the bench times training.
+run_config bench_config(run_config cfg, const bench_options& opts) {
   cfg.algorithm.name = "dpsgd";
   cfg.run.agents = opts.agents;
   cfg.run.threads = opts.threads;
-  cfg.run.rounds = opts.rounds > 0
-                     ? opts.rounds
-                     : std::clamp<std::uint64_t>(200000 / opts.agents, 5, 2000);
-  // Evaluate only the final round, on few test rows, so both sides time
-  // training; the final evaluation still proves they computed the same.
+  cfg.run.rounds = opts.rounds > 0 ? opts.rounds
+                                   : std::clamp<std::uint64_t>(
+                                     200000 / opts.agents, 5, 2000);
   cfg.run.eval_every = cfg.run.rounds;
   cfg.eval.max_agents = 1;
   cfg.eval.test_samples = 1000;
   validate(cfg);
+  return cfg;
+}
+
+double timed_run(const run_config& cfg, metrics_sink& sink, int threads) {
+  auto exp = build_experiment(cfg);
+  auto t0 = clock_type::now();
+  run_actors(*exp, sink, threads);
+  return seconds_since(t0);
+}
+
+} // namespace
+
+void bench_clock(run_config cfg, const bench_options& opts, std::ostream& out) {
+  cfg.clock.kind = "virtual";
+  if (cfg.cost.step_seconds == 0) {
+    cfg.cost.step_seconds = 0.1;
+    cfg.cost.latency = 0.005;
+    cfg.cost.speed = "lognormal";
+    cfg.cost.speed_sigma = 0.5;
+  }
+  auto timed = bench_config(cfg, opts);
+  auto zero = timed;
+  zero.cost = cost_config{};
+  zero.stragglers = straggler_config{};
+  tbb::global_control limit{tbb::global_control::max_allowed_parallelism,
+                            static_cast<std::size_t>(opts.threads)};
+  last_row with_time;
+  last_row without_time;
+  double timed_s = timed_run(timed, with_time, opts.threads);
+  double zero_s = timed_run(zero, without_time, opts.threads);
+  char line[512];
+  std::snprintf(line, sizeof line,
+                "virtual clock bench: %llu agents, %d threads, %llu rounds\n"
+                "  modelled durations: %8.3f s wall for %.1f s simulated\n"
+                "  all durations zero: %8.3f s wall\n"
+                "  ratio:              %8.3f\n"
+                "  same final models:  %s\n",
+                static_cast<unsigned long long>(timed.run.agents),
+                opts.threads,
+                static_cast<unsigned long long>(timed.run.rounds), timed_s,
+                with_time.last.time_seconds, zero_s, timed_s / zero_s,
+                same_models(with_time.last, without_time.last) ? "yes" : "NO");
+  out << line;
+}
+
+void bench_dpsgd(run_config cfg, const bench_options& opts, std::ostream& out) {
+  cfg.clock.kind = "real";
+  cfg = bench_config(cfg, opts);
   tbb::global_control limit{tbb::global_control::max_allowed_parallelism,
                             static_cast<std::size_t>(opts.threads)};
   // Agents permute their shards in place each epoch, so each side gets a

@@ -18,4 +18,11 @@ struct bench_options {
 /// ended on bit-identical models, and peak memory.
 void bench_dpsgd(run_config cfg, const bench_options& opts, std::ostream& out);
 
+/// `murmur bench clock`: the same virtual-clock D-PSGD run with modelled
+/// durations (the config's cost and straggler sections, or 0.1 s steps,
+/// 5 ms links and lognormal speeds when none are set) and with every
+/// duration zero; prints both wall times and their ratio, i.e. what the
+/// discrete-event machinery costs.
+void bench_clock(run_config cfg, const bench_options& opts, std::ostream& out);
+
 } // namespace murmur

@@ -81,9 +81,9 @@ int main(int argc, char** argv) {
   std::string bench_config;
   std::vector<std::string> bench_sets;
   auto bench_cmd = app.add_subcommand("bench", "benchmark the runtime");
-  bench_cmd->add_option("what", bench_what, "dpsgd")
+  bench_cmd->add_option("what", bench_what, "dpsgd | clock")
     ->required()
-    ->check(CLI::IsMember({"dpsgd"}));
+    ->check(CLI::IsMember({"dpsgd", "clock"}));
   bench_cmd->add_option("--agents,-n", bench.agents, "number of agents");
   bench_cmd->add_option("--threads,-t", bench.threads, "threads");
   bench_cmd->add_option("--rounds", bench.rounds, "rounds (default: auto)");
@@ -120,7 +120,11 @@ int main(int argc, char** argv) {
     if (*bench_cmd) {
       if (bench.agents < 1 || bench.threads < 1)
         throw input_error("bench: --agents and --threads must be >= 1");
-      bench_dpsgd(load_config(bench_config, bench_sets), bench, std::cout);
+      auto cfg = load_config(bench_config, bench_sets);
+      if (bench_what == "clock")
+        bench_clock(cfg, bench, std::cout);
+      else
+        bench_dpsgd(cfg, bench, std::cout);
       return 0;
     }
     print_keys(std::cout);
