@@ -91,6 +91,8 @@ struct algorithm_setup {
   std::size_t agents = 0;
   std::size_t num_params = 0;
   std::uint64_t seed = 0;
+  /// What the factory's `prepare` derived once for the run.
+  std::vector<double> constants;
 };
 
 /// A registered algorithm: its declared options and its factories.
@@ -104,6 +106,12 @@ struct algorithm_factory {
   std::function<topology(const topology& configured,
                          const toml::table& options)>
     communication;
+  /// Optional: numbers every agent needs that depend on the whole
+  /// communication graph (DeTAG's R and eta from the spectral gap,
+  /// RelaySGD's learning-rate correction), computed once per run.
+  std::function<std::vector<double>(const topology& comm,
+                                    const toml::table& options)>
+    prepare;
   /// One instance for `agent`.
   std::function<std::unique_ptr<algorithm>(
     const toml::table& options, const algorithm_setup& setup, agent_id agent)>

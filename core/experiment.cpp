@@ -35,6 +35,16 @@ bool experiment::is_eval_round(round_t completed) const {
   return completed % cfg.run.eval_every == 0 || completed == cfg.run.rounds;
 }
 
+void plan_communication(experiment& exp) {
+  auto& options = exp.cfg.algorithm.options;
+  exp.comm = exp.algo->communication(exp.configured, options);
+  exp.weights.clear();
+  for (auto& phase : exp.comm.phases)
+    exp.weights.push_back(default_weights(phase));
+  if (exp.algo->prepare)
+    exp.algo_constants = exp.algo->prepare(exp.comm, options);
+}
+
 std::unique_ptr<experiment> build_experiment(const run_config& cfg) {
   auto exp = std::make_unique<experiment>();
   exp->cfg = cfg;
@@ -47,9 +57,7 @@ std::unique_ptr<experiment> build_experiment(const run_config& cfg) {
   exp->test = first_rows(std::move(data.test), cfg.eval.test_samples);
   exp->net = make_model(cfg.model, data.train.dim(), data.train.num_classes);
   exp->configured = make_topology(cfg.run.agents, cfg.seed, cfg.topology);
-  exp->comm = exp->algo->communication(exp->configured, cfg.algorithm.options);
-  for (auto& phase : exp->comm.phases)
-    exp->weights.push_back(default_weights(phase));
+  plan_communication(*exp);
   exp->initial.resize(static_cast<Eigen::Index>(exp->net->num_params()));
   rng gen{derive_seed(cfg.seed, stream::model_init)};
   exp->net->init({exp->initial.data(), exp->initial.size()}, gen);
@@ -61,7 +69,8 @@ std::unique_ptr<experiment> build_experiment(const run_config& cfg) {
 agent_slot make_agent(experiment& exp, agent_id i) {
   batch_stream stream{exp.train, i, exp.cfg.run.batch_size,
                       derive_seed(exp.cfg.seed, stream::sampling, i)};
-  algorithm_setup setup{exp.agents(), exp.num_params(), exp.cfg.seed};
+  algorithm_setup setup{exp.agents(), exp.num_params(), exp.cfg.seed,
+                        exp.algo_constants};
   return {agent_context{i, exp.agents(), *exp.net, exp.cfg.optimizer, *exp.lr,
                         std::move(stream), exp.initial},
           exp.algo->make(exp.cfg.algorithm.options, setup, i)};

@@ -30,7 +30,8 @@ struct experiment {
   vec initial;                 ///< common initial model x^0
   std::unique_ptr<lr_schedule> lr;
   const algorithm_factory* algo = nullptr;
-  std::unique_ptr<cost_model> cost; ///< modelled compute and link times
+  std::vector<double> algo_constants; ///< from the factory's prepare()
+  std::unique_ptr<cost_model> cost;   ///< modelled compute and link times
 
   std::size_t agents() const { return cfg.run.agents; }
   std::size_t num_params() const {
@@ -47,6 +48,11 @@ struct experiment {
 /// Metropolis-Hastings weights on undirected graphs, uniform 1/(indeg+1)
 /// on directed ones (one-peer exponential: doubly stochastic).
 mixing default_weights(const graph& g);
+
+/// Builds the algorithm's communication graph, its weights and its per-run
+/// constants from exp.configured (also used by tests that assemble an
+/// experiment by hand).
+void plan_communication(experiment& exp);
 
 /// Loads data, partitions it, builds the model, topology and weights; throws
 /// input_error naming the field or file at fault.

@@ -9,7 +9,7 @@ namespace murmur {
 
 namespace {
 
-template<class F>
+template <class F>
 void for_each_agent(std::size_t n, F f) {
   tbb::parallel_for(tbb::blocked_range<std::size_t>(0, n),
                     [&](const tbb::blocked_range<std::size_t>& r) {

@@ -11,7 +11,7 @@ namespace murmur {
 /// Name -> factory table. Each implementation registers itself from its own
 /// source file (`static const bool registered = registry<F>::add(...)`), so a
 /// new algorithm, topology or partitioner touches no other file.
-template<class Factory>
+template <class Factory>
 class registry {
 public:
   struct entry {

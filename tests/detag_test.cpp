@@ -2,6 +2,7 @@
 // quadratic reference problem.
 #include "core/algorithms/accelerated_gossip.hpp"
 #include "core/lockstep.hpp"
+#include "core/mixing_ops.hpp"
 #include "tests/problems.hpp"
 
 #include <doctest/doctest.h>
@@ -37,7 +38,7 @@ void ag_round(const ring16& r, std::vector<std::shared_ptr<vec>>& z,
     for (auto j : g.in[i])
       in.push_back({j, payload{z[j]}});
     next[i] = std::make_shared<vec>(z[i]->size());
-    mix_received(*next[i], *z[i], r.w[i], in);
+    mix_into(*next[i], *z[i], r.w[i], in);
     ag_extrapolate(*next[i], *prev[i], eta);
   }
   prev = z;
@@ -162,9 +163,9 @@ TEST_CASE("DeTAG and gradient tracking mix over the messages that arrived") {
   inbox in{{1, payload{std::make_shared<vec>(vec::Constant(2, 2))}},
            {2, payload{std::make_shared<vec>(vec::Constant(2, 4))}}};
   vec out(2);
-  mix_received(out, self, w, in);
+  mix_into(out, self, w, in);
   CHECK(out[0] == doctest::Approx(7.0 / 3));
   in[0].msg.data = nullptr; // lost: renormalise over self and agent 2
-  mix_received(out, self, w, in);
+  mix_into(out, self, w, in);
   CHECK(out[1] == doctest::Approx(2.5));
 }

@@ -87,7 +87,7 @@ bytes ramp(std::size_t n) {
   return out;
 }
 
-template<class F>
+template <class F>
 std::string error_of(F&& f) {
   try {
     f();

@@ -179,7 +179,7 @@ bool same_bits(const gradient_run& a, const gradient_run& b) {
                      sizeof(float) * a.grad.size()) == 0;
 }
 
-template<class F>
+template <class F>
 auto with_threads(std::size_t n, F&& f) {
   tbb::global_control limit{tbb::global_control::max_allowed_parallelism, n};
   return f();

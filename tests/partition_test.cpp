@@ -62,7 +62,7 @@ double mean_max_share(const partition& p, const labels_t& labels, int classes) {
   return total / static_cast<double>(p.shards.size());
 }
 
-template<class F>
+template <class F>
 std::string error_of(F&& f) {
   try {
     f();

@@ -83,10 +83,7 @@ quadratic_experiment(std::size_t agents, round_t rounds,
   exp->algo =
     &algorithm_registry::get(exp->cfg.algorithm.name, "algorithm.name").make;
   exp->configured = make_topology(agents, exp->cfg.seed, exp->cfg.topology);
-  exp->comm =
-    exp->algo->communication(exp->configured, exp->cfg.algorithm.options);
-  for (auto& phase : exp->comm.phases)
-    exp->weights.push_back(default_weights(phase));
+  plan_communication(*exp);
   exp->initial = vec::Zero(quadratic_dim);
   exp->lr = std::make_unique<lr_schedule>(exp->cfg.optimizer, rounds);
   exp->cost =

@@ -7,31 +7,6 @@
 
 namespace murmur {
 
-namespace {
-
-bool any_lost(const inbox& in) {
-  return std::any_of(in.begin(), in.end(),
-                     [](const received& r) { return !r.msg.data; });
-}
-
-} // namespace
-
-void mix_received(vec& out, const vec& self, const mixing_row& w,
-                  const inbox& in) {
-  if (!any_lost(in)) {
-    mix_into(out, self, w, in);
-    return;
-  }
-  out.noalias() = static_cast<float>(w.self) * self;
-  double total = w.self;
-  for (std::size_t k = 0; k < in.size(); ++k)
-    if (in[k].msg.data) {
-      out.noalias() += static_cast<float>(w.weights[k]) * *in[k].msg.data;
-      total += w.weights[k];
-    }
-  out *= static_cast<float>(1 / total);
-}
-
 void ag_extrapolate(vec& next, const vec& prev, double eta) {
   next = static_cast<float>(1 + eta) * next - static_cast<float>(eta) * prev;
 }

@@ -1,18 +1,11 @@
 #pragma once
 
-// Gossip numerics shared by gradient tracking and DeTAG (ALGORITHMS.md 1.2,
-// 3.2): mixing that tolerates lost messages, and the accelerated-gossip (AG)
-// recursion with its closed-form parameters.
+// Accelerated gossip (AG, ALGORITHMS.md 3.2) for DeTAG: the recursion and
+// its closed-form parameters.
 
 #include "core/algorithm.hpp"
 
 namespace murmur {
-
-/// out = sum_j W_ij z_j over self and the messages that arrived, in inbox
-/// order. With nothing lost this is exactly mix_into; otherwise the row is
-/// renormalised over the weight that arrived (the RelaySGD code's rule).
-void mix_received(vec& out, const vec& self, const mixing_row& w,
-                  const inbox& in);
 
 /// One AG step once `next` holds W z_cur: next = (1+eta) next - eta prev.
 /// Starting every call with prev = cur keeps the mean of z unchanged.

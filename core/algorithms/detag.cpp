@@ -26,7 +26,7 @@
 // eta = (1 - sqrt(1 - lambda^2)) / (1 + sqrt(1 - lambda^2)).
 // Rounds after the last complete phase gossip but do not move the model.
 #include "core/algorithms/accelerated_gossip.hpp"
-#include "core/algorithms/comm_handoff.hpp"
+#include "core/mixing_ops.hpp"
 
 namespace murmur {
 
@@ -78,15 +78,21 @@ bool needs_auto(const detag_options& o) {
 
 class detag : public algorithm {
 public:
-  detag(detag_options opts, std::size_t num_params)
-    : opts_(std::move(opts)), d_(static_cast<Eigen::Index>(num_params)),
+  /// `derived` = {R, eta} from the spectral gap when either is automatic.
+  detag(detag_options opts, const algorithm_setup& setup)
+    : opts_(std::move(opts)), d_(static_cast<Eigen::Index>(setup.num_params)),
       y_(vec::Zero(d_)), g_(vec::Zero(d_)), g_prev_(vec::Zero(d_)), u_(d_),
-      pool_(2 * num_params) {}
+      pool_(2 * setup.num_params) {
+    if (opts_.R == 0)
+      opts_.R = static_cast<int>(setup.constants.at(0));
+    if (opts_.eta < 0)
+      opts_.eta = setup.constants.at(1);
+  }
 
   void before_send(agent_context& ctx, round_t k,
-                   const neighbourhood& hood) override {
+                   const neighbourhood&) override {
     if (k == 0)
-      start(ctx, hood);
+      start(ctx);
     if (k % rounds() == 0)
       start_phase(ctx);
   }
@@ -104,7 +110,7 @@ public:
   void combine(agent_context& ctx, round_t k, const neighbourhood& hood,
                const inbox& in) override {
     auto next = pool_.acquire();
-    mix_received(*next, *z_, *hood.weights, in);
+    mix_into(*next, *z_, *hood.weights, in);
     ag_extrapolate(*next, *z_prev_, opts_.eta);
     z_prev_ = std::move(z_);
     z_ = std::move(next);
@@ -120,14 +126,7 @@ public:
 private:
   round_t rounds() const { return static_cast<round_t>(opts_.R); }
 
-  void start(agent_context& ctx, const neighbourhood& hood) {
-    if (needs_auto(opts_)) {
-      auto handed = take_over(name, ctx.id(), hood);
-      if (opts_.R == 0)
-        opts_.R = static_cast<int>(handed[0]);
-      if (opts_.eta < 0)
-        opts_.eta = handed[1];
-    }
+  void start(agent_context& ctx) {
     if (opts_.init == "first-gradient") {
       for (int r = 0; r < opts_.R; ++r) {
         ctx.propose_step({u_.data(), u_.size()});
@@ -169,26 +168,26 @@ private:
   std::shared_ptr<vec> z_, z_prev_;
 };
 
-topology communicate(const topology& t, const toml::table& options) {
-  require_connected(t, name);
-  auto opts = parse_options(detag_schema(), options);
-  if (needs_auto(opts)) {
-    auto lambda = mixing_lambda(t, name);
-    hand_off(
-      name, t,
-      {static_cast<double>(ag_rounds(t.size(), lambda)), ag_momentum(lambda)});
-  }
-  return t;
+std::vector<double> derive(const topology& comm, const toml::table& options) {
+  if (!needs_auto(parse_options(detag_schema(), options)))
+    return {};
+  auto lambda = mixing_lambda(comm, name);
+  return {static_cast<double>(ag_rounds(comm.size(), lambda)),
+          ag_momentum(lambda)};
 }
 
 algorithm_factory make_factory() {
   algorithm_factory f;
   f.resolve = resolver(detag_schema(), name);
-  f.communication = communicate;
+  f.communication = [](const topology& t, const toml::table&) {
+    require_connected(t, name);
+    return t;
+  };
+  f.prepare = derive;
   f.make = [](const toml::table& options, const algorithm_setup& setup,
               agent_id) -> std::unique_ptr<algorithm> {
     return std::make_unique<detag>(parse_options(detag_schema(), options),
-                                   setup.num_params);
+                                   setup);
   };
   return f;
 }

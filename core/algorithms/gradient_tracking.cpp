@@ -15,7 +15,7 @@
 //
 // A lost message drops its sender from both mixes (the row is renormalised
 // over what arrived), which breaks sum_i c_i = 0 for that round.
-#include "core/algorithms/accelerated_gossip.hpp"
+#include "core/mixing_ops.hpp"
 
 namespace murmur {
 
@@ -47,7 +47,7 @@ public:
 
   void combine(agent_context& ctx, round_t, const neighbourhood& hood,
                const inbox& in) override {
-    mix_received(mixed_, *sent_, *hood.weights, in);
+    mix_into(mixed_, *sent_, *hood.weights, in);
     sent_.reset(); // back to the pool once the receivers let go
     auto next = ctx.fresh_buffer();
     *next = mixed_.head(d_);

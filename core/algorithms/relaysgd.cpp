@@ -14,7 +14,6 @@
 // (2.7) for the run's tree(s), so the configured lr means what it means for
 // All-Reduce; the default (none) shows the paper's raw behaviour, whose
 // tuned lrs already include a factor of about 3 (double trees) or 5 (chain).
-#include "core/algorithms/comm_handoff.hpp"
 #include "core/algorithms/relay_sum.hpp"
 
 #include <iostream>
@@ -69,9 +68,10 @@ const schema<relay_options>& relay_schema() {
 
 class relaysgd : public algorithm {
 public:
-  relaysgd(relay_options opts, std::size_t agents, std::size_t num_params)
-    : opts_(std::move(opts)), agents_(agents),
-      u_(static_cast<Eigen::Index>(num_params)) {}
+  relaysgd(relay_options opts, const algorithm_setup& setup)
+    : opts_(std::move(opts)), agents_(setup.agents),
+      u_(static_cast<Eigen::Index>(setup.num_params)),
+      factors_(setup.constants) {}
 
   void before_send(agent_context& ctx, round_t,
                    const neighbourhood& hood) override {
@@ -105,8 +105,6 @@ private:
     if (opts_.tree == "double-binary")
       peers = tree_peers({binary_tree(agents_), mirrored_binary_tree(agents_)},
                          ctx.id());
-    if (opts_.lr_correction == "auto")
-      factors_ = take_over(name, ctx.id(), hood);
     relay_.emplace(opts_, std::move(peers), agents_, ctx.x());
   }
 
@@ -124,28 +122,33 @@ private:
 
 topology communicate(const topology& configured, const toml::table& options) {
   auto opts = parse_options(relay_schema(), options);
-  auto trees = relay_trees(opts.tree, configured);
   topology comm;
   comm.name = std::string{name} + "-" + opts.tree;
-  comm.phases.push_back(tree_union(trees));
-  if (opts.lr_correction == "auto") {
-    auto factors = relay_correction_factors(trees, opts);
-    std::clog << name << ": lr correction factor " << factors.front()
-              << " for the " << opts.tree << " tree(s) of " << configured.size()
-              << " agents\n";
-    hand_off(name, comm, std::move(factors));
-  }
+  comm.phases.push_back(tree_union(relay_trees(opts.tree, configured)));
   return comm;
+}
+
+/// The learning-rate correction per tree (empty unless lr_correction=auto).
+std::vector<double> derive(const topology& comm, const toml::table& options) {
+  auto opts = parse_options(relay_schema(), options);
+  if (opts.lr_correction != "auto")
+    return {};
+  auto factors = relay_correction_factors(relay_trees(opts.tree, comm), opts);
+  std::clog << name << ": lr correction factor " << factors.front()
+            << " for the " << opts.tree << " tree(s) of " << comm.size()
+            << " agents\n";
+  return factors;
 }
 
 algorithm_factory make_factory() {
   algorithm_factory f;
   f.resolve = resolver(relay_schema(), name);
   f.communication = communicate;
+  f.prepare = derive;
   f.make = [](const toml::table& options, const algorithm_setup& setup,
               agent_id) -> std::unique_ptr<algorithm> {
     return std::make_unique<relaysgd>(parse_options(relay_schema(), options),
-                                      setup.agents, setup.num_params);
+                                      setup);
   };
   return f;
 }
