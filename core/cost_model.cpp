@@ -41,8 +41,11 @@ cost_model::cost_model(const cost_config& cfg, std::size_t agents,
   : step_(step_times(cfg, agents, seed)), bandwidth_(agents, cfg.bandwidth),
     latency_(cfg.latency) {
   if (!cfg.latency_trace.empty())
+    // Public traces carry small negative entries (clock skew in the
+    // measurements); a message cannot arrive before it is sent.
     site_latency_ =
-      read_square_matrix(cfg.latency_trace, "cost.latency_trace") / 1000.0;
+      (read_square_matrix(cfg.latency_trace, "cost.latency_trace") / 1000.0)
+        .cwiseMax(0.0);
   if (!cfg.bandwidth_trace.empty()) {
     auto trace =
       read_number_column(cfg.bandwidth_trace, "cost.bandwidth_trace");

@@ -79,10 +79,9 @@ Eigen::MatrixXd read_square_matrix(const std::string& path,
     std::string cell;
     for (std::size_t col = 1; std::getline(cells, cell, ','); ++col) {
       double v = 0;
-      if (!parse_number(cell, v) || v < 0)
+      if (!parse_number(cell, v))
         bad(path, n,
-            "field " + std::to_string(col) + " '" + cell +
-              "' is not a non-negative number");
+            "field " + std::to_string(col) + " '" + cell + "' is not a number");
       row.push_back(v);
     }
     if (!rows.empty() && row.size() != rows.front().size())

@@ -16,8 +16,8 @@ namespace murmur {
 std::vector<double> read_number_column(const std::string& path,
                                        const std::string& field);
 
-/// A square matrix of non-negative numbers, comma-separated, one row per line
-/// (no header): e.g. pairwise site-to-site latency in milliseconds.
+/// A square matrix of numbers, comma-separated, one row per line (no
+/// header): e.g. pairwise site-to-site latency in milliseconds.
 Eigen::MatrixXd read_square_matrix(const std::string& path,
                                    const std::string& field);
 

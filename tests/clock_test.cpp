@@ -170,3 +170,27 @@ TEST_CASE("murmur ctl injects into a real-clock run and is logged") {
   CHECK(idle[2] > 3 * idle[3]);
   CHECK(idle[4] > 3 * idle[3]);
 }
+
+TEST_CASE("a killed agent leaves; its neighbours go on with what arrives") {
+  scratch s{"kill"};
+  auto r = run_experiment(
+    virtual_config(s.dir, {"run.agents=8", "stragglers.events=[\"at "
+                                           "1.05s kill 3\"]"}),
+    false);
+  REQUIRE(r.rows.back().round == 40);
+  auto events = slurp(r.folder / "events.csv");
+  CHECK(events.find("1.050000,script,\"kill 3\",\"ok\"") != std::string::npos);
+  std::istringstream agents{slurp(r.folder / "agents.csv")};
+  std::string line;
+  std::getline(agents, line);
+  std::vector<std::uint64_t> steps;
+  while (std::getline(agents, line))
+    steps.push_back(std::stoull(line.substr(line.find(',') + 1)));
+  REQUIRE(steps.size() == 8);
+  CHECK(steps[3] < 15); // stopped around round 10 of 40
+  for (std::size_t i = 0; i < 8; ++i)
+    if (i != 3)
+      CHECK(steps[i] == 40);
+  // The survivors still learn and still agree.
+  CHECK(r.rows.back().test_accuracy > 0.8);
+}

@@ -1,0 +1,170 @@
+// Cost model inputs: trace loaders, per-agent speeds, link delays, straggler
+// draws and the command language.
+#include "core/commands.hpp"
+#include "core/cost_model.hpp"
+#include "core/error.hpp"
+#include "core/pace.hpp"
+#include "core/traces.hpp"
+
+#include <doctest/doctest.h>
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+
+using namespace murmur;
+namespace fs = std::filesystem;
+
+namespace {
+
+fs::path write_trace(const std::string& name, const std::string& text) {
+  auto p = fs::temp_directory_path() /
+           ("murmur-trace-" + std::to_string(::getpid()) + "-" + name);
+  std::ofstream{p} << text;
+  return p;
+}
+
+std::string error_of(const std::function<void()>& f) {
+  try {
+    f();
+  } catch (const input_error& e) {
+    return e.what();
+  }
+  return "";
+}
+
+} // namespace
+
+TEST_CASE("number columns skip a header and comments, reject bad rows") {
+  auto good = write_trace("good.csv", "seconds\n0.5\n# slow phone\n2\n\n");
+  CHECK(read_number_column(good.string(), "cost.compute_trace") ==
+        std::vector<double>{0.5, 2.0});
+  auto bad = write_trace("bad.csv", "0.5\n1\nfast\n");
+  auto msg = error_of([&] { read_number_column(bad.string(), "f"); });
+  CHECK(msg.find(bad.string() + ":3:") != std::string::npos);
+  CHECK(msg.find("'fast' is not a number") != std::string::npos);
+  auto negative = write_trace("neg.csv", "1\n-2\n");
+  CHECK(error_of([&] {
+          read_number_column(negative.string(), "f");
+        }).find(":2: value -2 must be > 0") != std::string::npos);
+  CHECK(error_of([] {
+          read_number_column("/nonexistent.csv", "cost.x");
+        }).find("cost.x: cannot read trace file '/nonexistent.csv'") !=
+        std::string::npos);
+}
+
+TEST_CASE("latency matrices are square and report the bad field") {
+  auto ok = write_trace("m.csv", "0,10,20\n10,0,30\n20,30,0\n");
+  auto m = read_square_matrix(ok.string(), "cost.latency_trace");
+  CHECK(m.rows() == 3);
+  CHECK(m(1, 2) == 30);
+  auto ragged = write_trace("r.csv", "0,1\n1\n");
+  CHECK(error_of([&] {
+          read_square_matrix(ragged.string(), "f");
+        }).find(":2: has 1 fields, expected 2") != std::string::npos);
+  auto word = write_trace("w.csv", "0,1,2\n1,0,x\n2,1,0\n");
+  CHECK(error_of([&] {
+          read_square_matrix(word.string(), "f");
+        }).find(":2: field 3 'x'") != std::string::npos);
+}
+
+TEST_CASE("links take latency + bytes / bandwidth, sites round-robin") {
+  auto m = write_trace("lat.csv", "0,100\n40,0\n");
+  cost_config cfg;
+  cfg.latency_trace = m.string();
+  cfg.bandwidth = 1e6;
+  cost_model cost{cfg, 5, 1};
+  CHECK(cost.message_seconds(0, 1, 0) == doctest::Approx(0.1));
+  CHECK(cost.message_seconds(1, 0, 2'000'000) == doctest::Approx(2.04));
+  // Agent 2 sits at site 0, agent 3 at site 1.
+  CHECK(cost.message_seconds(2, 3, 0) == doctest::Approx(0.1));
+  CHECK(!cost.zero_latency());
+}
+
+TEST_CASE("the real 227-site latency trace loads") {
+  fs::path trace = MURMUR_SOURCE_DIR "/../shared/traces/latencies-227.csv";
+  if (!fs::exists(trace)) {
+    MESSAGE("skipped: " << trace << " is absent");
+    return;
+  }
+  auto m = read_square_matrix(trace.string(), "cost.latency_trace");
+  CHECK(m.rows() == 227);
+  CHECK(m(0, 0) < 1.0); // site 0 to itself: about 0 ms
+  CHECK(m.maxCoeff() > 100);
+}
+
+TEST_CASE("lognormal speeds are deterministic with median 1") {
+  cost_config cfg;
+  cfg.step_seconds = 1;
+  cfg.speed = "lognormal";
+  cfg.speed_sigma = 1;
+  cost_model a{cfg, 2001, 7};
+  cost_model b{cfg, 2001, 7};
+  std::vector<double> steps;
+  for (agent_id i = 0; i < 2001; ++i) {
+    CHECK(a.step_seconds(i) == b.step_seconds(i));
+    steps.push_back(a.step_seconds(i));
+  }
+  std::nth_element(steps.begin(), steps.begin() + 1000, steps.end());
+  CHECK(steps[1000] == doctest::Approx(1.0).epsilon(0.1));
+  CHECK(*std::max_element(steps.begin(), steps.end()) > 5); // heavy tail
+}
+
+TEST_CASE("random straggler delays have the configured mean") {
+  for (std::string kind : {"exponential", "pareto"}) {
+    CAPTURE(kind);
+    straggler_config cfg;
+    cfg.delay = kind;
+    cfg.delay_mean = 0.2;
+    cfg.pareto_shape = 3;
+    agent_pace pace{cfg, 0, 1};
+    double sum = 0;
+    int n = 200000;
+    for (int k = 0; k < n; ++k)
+      sum += pace.duration(1.0) - 1.0;
+    CHECK(sum / n == doctest::Approx(0.2).epsilon(0.03));
+  }
+}
+
+TEST_CASE("injections compose with fixed stragglers and undo cleanly") {
+  straggler_config cfg;
+  cfg.agents = {2};
+  cfg.slowdown = 3;
+  agent_pace pace{cfg, 2, 1};
+  CHECK(pace.duration(0.1) == doctest::Approx(0.3));
+  auto slow = parse_command("slow 0-3 5x", 4);
+  pace.apply(slow);
+  CHECK(pace.duration(0.1) == doctest::Approx(1.5));
+  pace.apply(parse_command("delay 2 200ms", 4));
+  CHECK(pace.duration(0.1) == doctest::Approx(1.7));
+  pace.apply(undo(slow));
+  CHECK(pace.duration(0.1) == doctest::Approx(0.5));
+}
+
+TEST_CASE("the command language parses and rejects with one line") {
+  auto c = parse_command("slow 0-3 5x", 8);
+  CHECK(c.what == command::verb::slow);
+  CHECK(c.first == 0);
+  CHECK(c.last == 3);
+  CHECK(c.factor == 5);
+  CHECK(parse_command("delay 7 200ms", 8).seconds == doctest::Approx(0.2));
+  CHECK(to_string(parse_command("pause 4", 8)) == "pause 4");
+  auto s = parse_scripted("at 30s slow 0-3 5x for 20s", 8);
+  CHECK(s.at == 30);
+  CHECK(*s.for_seconds == 20);
+  CHECK(parse_scripted("at 2m kill 1", 8).at == 120);
+  CHECK(error_of([] {
+          parse_command("slow 9 2x", 8);
+        }).find("agent 9 does not exist") != std::string::npos);
+  CHECK(error_of([] {
+          parse_command("sloww 1 2x", 8);
+        }).find("unknown command 'sloww'") != std::string::npos);
+  CHECK(error_of([] {
+          parse_command("delay 1 soon", 8);
+        }).find("not a duration") != std::string::npos);
+  CHECK(error_of([] {
+          parse_scripted("at 1s kill 1 for 2s", 8);
+        }).find("cannot be undone") != std::string::npos);
+}
