@@ -1,3 +1,4 @@
+#include "core/algorithm.hpp"
 #include "core/config.hpp"
 
 #include <doctest/doctest.h>
@@ -82,4 +83,10 @@ TEST_CASE("the resolved config reads back to the same config") {
   CHECK(os.str() == os2.str());
   CHECK(again.seed == 42);
   CHECK(again.optimizer.milestones == std::vector<double>{0.5, 0.75});
+}
+
+TEST_CASE("every algorithm registers itself") {
+  CHECK(algorithm_registry::names()
+        == std::vector<std::string>{"allreduce", "detag", "dpsgd",
+                                    "gradient-tracking", "relaysgd"});
 }
