@@ -141,6 +141,17 @@ schema<run_config> make_schema() {
     [](C& c) -> double& { return c.partition.shuffled_fraction; },
     "unshuffled: share of the label-sorted set shuffled before splitting",
     in_range(0, 1));
+  s.add<int>(
+    "partition.replication",
+    [](C& c) -> int& { return c.partition.replication; },
+    "agents holding each base partition (gradient coding's d, at most "
+    "run.agents): agent i's shard is the union of d of the kind's partitions",
+    at_least(1));
+  s.add<str>(
+    "partition.assignment", [](C& c) -> str& { return c.partition.assignment; },
+    "replication > 1: which d partitions agent i holds: cyclic (i, i+1, ..., "
+    "i+d-1 mod agents) | random (seeded balanced design, i's own plus d-1)",
+    one_of({"cyclic", "random"}));
   // model
   s.add<str>(
     "model.kind", [](C& c) -> str& { return c.model.kind; }, "softmax | mlp",

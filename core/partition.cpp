@@ -22,6 +22,11 @@ void validate(const std::vector<std::int32_t>& labels, int num_classes,
                       std::to_string(labels.size()) + " agents");
   if (!(spec.alpha > 0))
     throw input_error("partition.alpha: must be > 0 (e.g. 0.1)");
+  if (spec.replication < 1 ||
+      static_cast<std::size_t>(spec.replication) > agents)
+    throw input_error("partition.replication: must be in [1, run.agents = " +
+                      std::to_string(agents) + "], got " +
+                      std::to_string(spec.replication));
   if (num_classes < 1)
     throw input_error("partition: the data set has no classes");
   // Partitioners bucket by label; an out-of-range one would be dropped.
@@ -39,8 +44,10 @@ partition make_partition(const std::vector<std::int32_t>& labels,
                          const partition_spec& spec, std::uint64_t seed) {
   auto& entry = registry<partitioner>::get(spec.kind, "partition.kind");
   validate(labels, num_classes, agents, spec);
-  return entry.make(labels, num_classes, agents, spec,
-                    derive_seed(seed, stream::partition));
+  auto base = entry.make(labels, num_classes, agents, spec,
+                         derive_seed(seed, stream::partition));
+  return replicate(base, static_cast<std::size_t>(spec.replication),
+                   spec.assignment, derive_seed(seed, stream::partition, 1));
 }
 
 std::vector<std::size_t> shuffled_indices(std::size_t n, rng& gen) {

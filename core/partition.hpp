@@ -15,6 +15,8 @@ struct partition_spec {
   int classes_per_agent = 2;    ///< shards: distinct label shards per agent
   double shuffled_fraction = 0; ///< unshuffled: share of the sorted set
                                 ///< shuffled before splitting (DeTAG)
+  int replication = 1; ///< agents holding each base partition (GOCO's d)
+  std::string assignment = "cyclic"; ///< replication: cyclic | random
 };
 
 /// Which training samples each agent holds, and how it walks them.
@@ -32,10 +34,31 @@ using partitioner = partition (*)(const std::vector<std::int32_t>& labels,
 /// Looks the kind up in the registry and runs it; throws input_error for an
 /// unknown kind, alpha <= 0, more agents than samples, etc. `seed` is the
 /// master seed: the partitioner receives derive_seed(seed, stream::partition).
-/// Every index of `labels` lands in exactly one shard.
+/// The kind's partitioner makes one base partition per agent; with
+/// spec.replication = d > 1 each agent's shard is then the union of d of them
+/// (see replicate). Every index of `labels` lands in exactly d shards.
 partition make_partition(const std::vector<std::int32_t>& labels,
                          int num_classes, std::size_t agents,
                          const partition_spec& spec, std::uint64_t seed);
+
+/// Gradient coding's assignment (ALGORITHMS.md 5.1): for each of `n` agents,
+/// the d base partitions it holds, its own partition i first. Balanced: every
+/// agent holds d partitions and every partition sits on d agents.
+///   cyclic: i, i+1, ..., i+d-1 (mod n).
+///   random: a circulant design relabelled at random, drawn from `seed`:
+///           shifts S = {0} plus d-1 distinct values of 1..n-1, a permutation
+///           pi of the agents, and agent i holds pi^-1((pi(i) + s) mod n) for
+///           s in S (ascending).
+/// Throws input_error naming partition.replication / partition.assignment.
+std::vector<std::vector<std::size_t>>
+coding_assignment(std::size_t n, std::size_t d, const std::string& assignment,
+                  std::uint64_t seed);
+
+/// Agent i's shard = the concatenation of the base shards that
+/// coding_assignment gives it, in that order. d = 1 returns `base` unchanged
+/// (whatever the assignment), so unreplicated runs are untouched.
+partition replicate(partition base, std::size_t d,
+                    const std::string& assignment, std::uint64_t seed);
 
 // -- building blocks shared by the partitioners -------------------------------
 

@@ -86,7 +86,7 @@ TEST_CASE("the resolved config reads back to the same config") {
 }
 
 TEST_CASE("every algorithm registers itself") {
-  CHECK(algorithm_registry::names()
-        == std::vector<std::string>{"allreduce", "detag", "dpsgd",
-                                    "gradient-tracking", "relaysgd"});
+  CHECK(algorithm_registry::names() ==
+        std::vector<std::string>{"allreduce", "detag", "dpsgd", "goco",
+                                 "gradient-tracking", "relaysgd"});
 }
