@@ -24,7 +24,9 @@ std::string inject(self_ptr self, const command& c, const std::string& source) {
   return "ok: " + text;
 }
 
-std::string summary(const std::vector<agent_status>& all, double t) {
+std::string summary(std::vector<agent_status> all, double t) {
+  std::sort(all.begin(), all.end(),
+            [](auto& a, auto& b) { return a.id < b.id; });
   round_t lo = all.empty() ? 0 : all.front().round;
   round_t hi = lo;
   std::ostringstream slowed;

@@ -1,5 +1,7 @@
 // The murmur binary as a user meets it: bad input gets one line naming the
 // field, a non-zero exit, and no results folder that looks complete.
+#include "tests/scratch.hpp"
+
 #include <doctest/doctest.h>
 
 #include <sys/wait.h>
@@ -12,6 +14,7 @@
 #include <string>
 
 namespace fs = std::filesystem;
+using namespace murmur;
 
 namespace {
 
@@ -40,35 +43,22 @@ std::size_t lines(const std::string& s) {
   return n;
 }
 
-struct scratch {
-  fs::path dir =
-    fs::temp_directory_path() / ("murmur-cli-" + std::to_string(::getpid()));
-  scratch() {
-    fs::remove_all(dir);
-    fs::create_directories(dir);
-  }
-  ~scratch() { fs::remove_all(dir); }
-  fs::path write(const std::string& name, const std::string& text) {
-    std::ofstream{dir / name} << text;
-    return dir / name;
-  }
-  bool has_results() const {
-    return fs::exists(dir / "out") && !fs::is_empty(dir / "out");
-  }
-};
+bool has_results(const fs::path& dir) {
+  return fs::exists(dir / "out") && !fs::is_empty(dir / "out");
+}
 
 void check_rejected(const std::string& toml, const std::string& field,
                     const std::string& extra = "") {
-  scratch s;
+  testing::scratch_dir s{"cli"};
   auto cfg = s.write("bad.toml", toml + "\n[run]\noutput = \"" +
-                                   (s.dir / "out").string() + "\"\n");
+                                   (s.path() / "out").string() + "\"\n");
   auto r = run("run " + cfg.string() + " " + extra);
   CAPTURE(toml);
   CAPTURE(r.output);
   CHECK(r.exit_code != 0);
   CHECK(lines(r.output) == 1);
   CHECK(r.output.find(field) != std::string::npos);
-  CHECK(!s.has_results());
+  CHECK(!has_results(s.path()));
 }
 
 } // namespace

@@ -1,6 +1,7 @@
 // Time: the virtual clock's determinism and cost model, scripted and live
 // straggler injection.
 #include "experiments/run_command.hpp"
+#include "tests/scratch.hpp"
 
 #include <doctest/doctest.h>
 #include <nlohmann/json.hpp>
@@ -19,22 +20,14 @@ namespace fs = std::filesystem;
 
 namespace {
 
-std::string slurp(const fs::path& p) {
-  std::ifstream in{p};
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+using testing::slurp;
 
+/// A scratch folder whose path reads like the old `dir` member.
 struct scratch {
-  fs::path dir;
+  testing::scratch_dir tmp;
+  const fs::path& dir;
   explicit scratch(const std::string& tag)
-    : dir(fs::temp_directory_path() /
-          ("murmur-clock-" + tag + "-" + std::to_string(::getpid()))) {
-    fs::remove_all(dir);
-    fs::create_directories(dir);
-  }
-  ~scratch() { fs::remove_all(dir); }
+    : tmp("clock-" + tag), dir(tmp.path()) {}
 };
 
 run_config virtual_config(const fs::path& out,

@@ -1,5 +1,6 @@
 #include "core/algorithm.hpp"
 #include "core/config.hpp"
+#include "tests/scratch.hpp"
 
 #include <doctest/doctest.h>
 
@@ -10,12 +11,7 @@ using namespace murmur;
 namespace {
 
 std::string error_of(const std::vector<std::string>& sets) {
-  try {
-    load_config("", sets);
-  } catch (const input_error& e) {
-    return e.what();
-  }
-  return "";
+  return testing::error_of([&] { load_config("", sets); });
 }
 
 } // namespace

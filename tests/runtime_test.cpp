@@ -5,6 +5,7 @@
 #include "core/mixing_ops.hpp"
 #include "experiments/run_command.hpp"
 #include "tests/problems.hpp"
+#include "tests/scratch.hpp"
 
 #include <doctest/doctest.h>
 
@@ -38,16 +39,11 @@ public:
   std::vector<metrics_row> rows;
 };
 
-std::string read_file(const fs::path& p) {
-  std::ifstream in{p};
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+using testing::slurp;
 
 /// metrics.csv without the wall-clock column, the only one allowed to vary.
 std::string metrics_without_wall(const fs::path& dir) {
-  std::istringstream in{read_file(dir / "metrics.csv")};
+  std::istringstream in{slurp(dir / "metrics.csv")};
   std::string line;
   std::string out;
   while (std::getline(in, line)) {
@@ -72,14 +68,6 @@ run_config synthetic_config(const fs::path& output,
                                 "partition.alpha=0.5"};
   sets.insert(sets.end(), extra.begin(), extra.end());
   return load_config("", sets);
-}
-
-fs::path temp_dir(const std::string& tag) {
-  auto dir = fs::temp_directory_path() /
-             ("murmur-test-" + tag + "-" + std::to_string(::getpid()));
-  fs::remove_all(dir);
-  fs::create_directories(dir);
-  return dir;
 }
 
 } // namespace
@@ -159,7 +147,8 @@ TEST_CASE("actor runtime and lock-step loop compute the same trajectory") {
 }
 
 TEST_CASE("same seed gives the same metrics, on actors and lock-step alike") {
-  auto dir = temp_dir("determinism");
+  testing::scratch_dir tmp{"determinism"};
+  auto& dir = tmp.path();
   auto a = run_experiment(synthetic_config(dir, {}), false);
   auto b = run_experiment(synthetic_config(dir, {}), false);
   auto c =
@@ -172,10 +161,8 @@ TEST_CASE("same seed gives the same metrics, on actors and lock-step alike") {
   CHECK(ma == metrics_without_wall(c.folder));
   CHECK(ma != metrics_without_wall(d.folder));
   CHECK(fs::exists(a.folder / "summary.json"));
-  CHECK(read_file(a.folder / "config.toml").find("seed = 1") !=
-        std::string::npos);
+  CHECK(slurp(a.folder / "config.toml").find("seed = 1") != std::string::npos);
   // Learning happened: the synthetic teacher is easy.
   CHECK(a.rows.back().test_accuracy > 0.8);
   CHECK(a.rows.back().test_accuracy > a.rows.front().test_accuracy + 0.3);
-  fs::remove_all(dir);
 }

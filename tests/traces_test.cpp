@@ -5,6 +5,7 @@
 #include "core/error.hpp"
 #include "core/pace.hpp"
 #include "core/traces.hpp"
+#include "tests/scratch.hpp"
 
 #include <doctest/doctest.h>
 
@@ -19,21 +20,16 @@ namespace fs = std::filesystem;
 
 namespace {
 
-fs::path write_trace(const std::string& name, const std::string& text) {
-  auto p = fs::temp_directory_path() /
-           ("murmur-trace-" + std::to_string(::getpid()) + "-" + name);
-  std::ofstream{p} << text;
-  return p;
+const testing::scratch_dir& traces() {
+  static const testing::scratch_dir dir{"traces"};
+  return dir;
 }
 
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const input_error& e) {
-    return e.what();
-  }
-  return "";
+fs::path write_trace(const std::string& name, const std::string& text) {
+  return traces().write(name, text);
 }
+
+using testing::error_of;
 
 } // namespace
 

@@ -1,0 +1,61 @@
+#pragma once
+
+// Small test utilities: a temporary folder per test, reading files whole, and
+// catching the one-line input errors.
+
+#include "core/error.hpp"
+
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+
+namespace murmur::testing {
+
+/// A fresh folder under the system temp dir, removed with the object.
+class scratch_dir {
+public:
+  explicit scratch_dir(const std::string& tag)
+    : path_(std::filesystem::temp_directory_path() /
+            ("murmur-" + tag + "-" + std::to_string(::getpid()))) {
+    std::filesystem::remove_all(path_);
+    std::filesystem::create_directories(path_);
+  }
+  ~scratch_dir() { std::filesystem::remove_all(path_); }
+  scratch_dir(const scratch_dir&) = delete;
+  scratch_dir& operator=(const scratch_dir&) = delete;
+
+  const std::filesystem::path& path() const { return path_; }
+
+  /// Writes `text` to a file in the folder and returns its path.
+  std::filesystem::path write(const std::string& name,
+                              const std::string& text) const {
+    std::ofstream{path_ / name} << text;
+    return path_ / name;
+  }
+
+private:
+  std::filesystem::path path_;
+};
+
+inline std::string slurp(const std::filesystem::path& p) {
+  std::ifstream in{p};
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+/// The message of the input_error `f` throws, or "" when it throws none.
+template <class F>
+std::string error_of(F f) {
+  try {
+    f();
+  } catch (const input_error& e) {
+    return e.what();
+  }
+  return "";
+}
+
+} // namespace murmur::testing
