@@ -215,7 +215,8 @@ schema<run_config> make_schema() {
     "communication rounds", at_least<u64>(1));
   s.add<double>(
     "run.time_budget", [](C& c) -> double& { return c.run.time_budget; },
-    "stop at the first evaluation after this many wall seconds "
+    "stop at the first evaluation after this many seconds on the "
+    "run's clock "
     "(0 = no limit)",
     in_range(0, 1e9));
   s.add<u64>(
