@@ -131,19 +131,23 @@ bool results_writer::on_row(const metrics_row& row) {
 }
 
 void results_writer::show(const metrics_row& row) {
+  // ETA from wall time: under the virtual clock simulated seconds say
+  // nothing about how long the user waits.
   auto total = cfg_.run.rounds;
-  double eta = row.round > 0
-                 ? row.time_seconds * static_cast<double>(total - row.round) /
-                     static_cast<double>(row.round)
-                 : 0.0;
+  double wall =
+    std::chrono::duration<double>(std::chrono::steady_clock::now() - started_)
+      .count();
+  double eta = row.round > 0 ? wall * static_cast<double>(total - row.round) /
+                                 static_cast<double>(row.round)
+                             : 0.0;
   char line[256];
   std::snprintf(line, sizeof line,
                 "round %llu/%llu  acc %.2f%%  min-agent %.2f%%  loss %.4f  "
-                "%.1f s  ETA %.0f s",
+                "t %.1f s%s  ETA %.0f s",
                 static_cast<unsigned long long>(row.round),
                 static_cast<unsigned long long>(total), 100 * row.test_accuracy,
                 100 * row.min_agent_accuracy, row.train_loss, row.time_seconds,
-                eta);
+                cfg_.clock.kind == "virtual" ? " (simulated)" : "", eta);
   if (interactive_) {
     std::cerr << "\r\033[K" << line << std::flush;
     if (row.round >= total)
