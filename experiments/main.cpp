@@ -5,6 +5,8 @@
 #include "core/config.hpp"
 #include "core/error.hpp"
 #include "experiments/bench_command.hpp"
+#include "experiments/plot_command.hpp"
+#include "experiments/report_command.hpp"
 #include "experiments/run_command.hpp"
 #include "experiments/topology_command.hpp"
 
@@ -90,6 +92,33 @@ int main(int argc, char** argv) {
   bench_cmd->add_option("--config", bench_config, "base config (TOML)");
   bench_cmd->add_option("--set", bench_sets, "override a key")->take_all();
 
+  std::vector<std::string> plot_runs;
+  plot_options plot_opts;
+  auto plot = app.add_subcommand(
+    "plot", "plot runs' metrics against rounds and time (gnuplot)");
+  plot->add_option("runs", plot_runs, "run folders (one line each)")
+    ->required();
+  plot->add_option("-o,--output", plot_opts.output, "FILE.png or FILE.svg")
+    ->required();
+  plot->add_option("--x", plot_opts.x,
+                   "round | time (default: both, side by side)");
+  plot->add_option("--y", plot_opts.y, "metrics.csv column")
+    ->capture_default_str();
+  plot->add_option("--title", plot_opts.title, "title above the plot");
+
+  std::vector<std::string> report_runs;
+  report_options report_opts;
+  auto report = app.add_subcommand(
+    "report", "markdown table over runs, grouped by config minus seed");
+  report->add_option("runs", report_runs, "run folders")->required();
+  report
+    ->add_option("--last", report_opts.last,
+                 "evaluations averaged for the min-agent accuracy")
+    ->capture_default_str();
+  report->add_option("--target", report_opts.target,
+                     "accuracy of the average model, e.g. 0.8: first "
+                     "round and time reaching it");
+
   app.add_subcommand("keys", "list every config key with default and help");
 
   int ctl_port = 0;
@@ -107,6 +136,14 @@ int main(int argc, char** argv) {
       auto cfg = load_config("", topo_sets);
       cfg.topology.kind = topo_name;
       describe_topology(topo_agents, topo_seed, cfg.topology, std::cout);
+      return 0;
+    }
+    if (*plot) {
+      plot_command(plot_runs, plot_opts, std::cout);
+      return 0;
+    }
+    if (*report) {
+      report_command(report_runs, report_opts, std::cout);
       return 0;
     }
     if (*ctl) {

@@ -14,6 +14,7 @@ packages=(
   nlohmann-json3-dev          # summary.json
   doctest-dev                 # tests
   dataset-fashion-mnist       # the default data set
+  gnuplot-nox                 # murmur plot (pngcairo and svg terminals)
 )
 missing=()
 for p in "${packages[@]}"; do
