@@ -9,6 +9,7 @@ void register_messages(caf::actor_system_config& cfg) {
   cfg.add_message_type<outbox>("murmur::outbox");
   cfg.add_message_type<received>("murmur::received");
   cfg.add_message_type<inbox>("murmur::inbox");
+  cfg.add_message_type<comm_stats>("murmur::comm_stats");
   cfg.add_message_type<command>("murmur::command");
   cfg.add_message_type<agent_status>("murmur::agent_status");
   cfg.add_message_type<std::vector<agent_status>>(

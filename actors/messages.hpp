@@ -27,13 +27,33 @@ using command_atom = caf::atom_constant<caf::atom("command")>;
 using status_atom = caf::atom_constant<caf::atom("status")>;
 using depart_atom = caf::atom_constant<caf::atom("depart")>;
 using scripted_atom = caf::atom_constant<caf::atom("scripted")>;
+// Asynchronous algorithms (actors/async_trainer, actors/async_mailer).
+using snapshot_atom = caf::atom_constant<caf::atom("snapshot")>;
+using drain_atom = caf::atom_constant<caf::atom("drain")>;
+using broadcast_atom = caf::atom_constant<caf::atom("broadcast")>;
+using eval_atom = caf::atom_constant<caf::atom("eval")>;
+using stats_atom = caf::atom_constant<caf::atom("stats")>;
 
 /// A payload travelling from one agent's mailer to another's.
 struct exchange {
   agent_id from = 0;
-  round_t round = 0;
+  round_t round = 0; ///< asynchronous algorithms: the broadcast index
   payload msg;
+  double sent_at = 0; ///< seconds on the run's clock (staleness)
 };
+
+/// What an asynchronous agent's mailer counted so far.
+struct comm_stats {
+  std::uint64_t messages_sent = 0;      ///< deliveries attempted (per receiver)
+  std::uint64_t messages_delivered = 0; ///< arrivals kept in the buffer
+  std::uint64_t bytes_sent = 0;         ///< messages_sent at wire size
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, comm_stats& x) {
+  return f(caf::meta::type_name("comm_stats"), x.messages_sent,
+           x.messages_delivered, x.bytes_sent);
+}
 
 /// An agent's report to the observer after an evaluated round.
 struct report {
@@ -85,15 +105,15 @@ typename Inspector::result_type inspect(Inspector& f, payload& x) {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, exchange& x) {
   return inspect_with_blob(f, x.msg.data, caf::meta::type_name("exchange"),
-                           x.from, x.round, x.msg.count);
+                           x.from, x.round, x.sent_at, x.msg.count);
 }
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, report& x) {
-  return inspect_with_blob(f, x.data.model, caf::meta::type_name("report"),
-                           x.from, x.round, x.data.train_loss,
-                           x.data.bytes_sent, x.data.steps, x.data.busy_seconds,
-                           x.data.idle_seconds);
+  return inspect_with_blob(
+    f, x.data.model, caf::meta::type_name("report"), x.from, x.round,
+    x.data.train_loss, x.data.bytes_sent, x.data.steps, x.data.busy_seconds,
+    x.data.idle_seconds, x.data.messages_sent, x.data.messages_delivered);
 }
 
 template <class Inspector>

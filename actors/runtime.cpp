@@ -1,5 +1,7 @@
 #include "actors/runtime.hpp"
 
+#include "actors/async_mailer.hpp"
+#include "actors/async_trainer.hpp"
 #include "actors/control_channels.hpp"
 #include "actors/controller.hpp"
 #include "actors/mailer.hpp"
@@ -79,12 +81,19 @@ agents spawn_agents(caf::actor_system& sys, const run_env& env,
                     outcome& result) {
   agents a;
   auto n = env.exp->agents();
+  // Asynchronous algorithms get trainers and mailers on independent clocks;
+  // the observer and controller are the same for both kinds.
+  bool async = env.exp->schedule.has_value();
   for (agent_id i = 0; i < n; ++i)
-    a.mailers->push_back(sys.spawn(mailer, &env, i, a.mailers));
+    a.mailers->push_back(async ? sys.spawn(async_mailer, &env, i, a.mailers)
+                               : sys.spawn(mailer, &env, i, a.mailers));
   a.observer = sys.spawn(observer, &env);
-  for (agent_id i = 0; i < n; ++i)
-    a.trainers.push_back(
-      sys.spawn(trainer, &env, i, (*a.mailers)[i], a.observer));
+  for (agent_id i = 0; i < n; ++i) {
+    auto& m = (*a.mailers)[i];
+    a.trainers.push_back(async
+                           ? sys.spawn(async_trainer, &env, i, m, a.observer)
+                           : sys.spawn(trainer, &env, i, m, a.observer));
+  }
   a.controller = sys.spawn(controller, &env, a.trainers);
   auto* out = &result;
   a.for_each([&sys, out](const caf::actor& x) {

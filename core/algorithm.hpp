@@ -85,6 +85,20 @@ public:
   virtual unsigned gradients_per_round() const { return 1; }
 };
 
+/// How an asynchronous algorithm's agents compute and communicate. The
+/// trainer's computation clock and the mailer's communication clock are
+/// independent Poisson processes with their own random streams.
+struct async_schedule {
+  /// Compute cycles per second at speed 1: a cycle lasts Exp(compute_rate)
+  /// seconds, scaled by the agent's relative speed from the cost model
+  /// (cost.step_seconds(i) / cost.step_seconds) and then by its pace.
+  double compute_rate = 10;
+  double comm_rate = 10; ///< broadcasts per second (Poisson)
+  std::size_t psi = 0;   ///< buffer capacity (senders), 0 = unlimited
+  double tau_max = 0;    ///< staleness limit in seconds, 0 = none
+  double erasure = 0;    ///< each delivery lost independently
+};
+
 /// Everything an algorithm factory may look at when it builds the per-agent
 /// instances of a run.
 struct algorithm_setup {
@@ -116,6 +130,12 @@ struct algorithm_factory {
   std::function<std::unique_ptr<algorithm>(
     const toml::table& options, const algorithm_setup& setup, agent_id agent)>
     make;
+  /// Set only by asynchronous algorithms (DRACO): the agents' independent
+  /// compute and communication schedules, from the resolved options. The
+  /// runtime then drives `combine -> before_send -> publish` once per compute
+  /// cycle over whatever arrived, while the mailer broadcasts the latest
+  /// published model on its own clock; evaluation goes by run.eval_seconds.
+  std::function<async_schedule(const toml::table& options)> asynchronous;
 };
 
 using algorithm_registry = registry<algorithm_factory>;

@@ -222,6 +222,12 @@ schema<run_config> make_schema() {
   s.add<u64>(
     "run.eval_every", [](C& c) -> u64& { return c.run.eval_every; },
     "rounds between evaluations", at_least<u64>(1));
+  s.add<double>(
+    "run.eval_seconds", [](C& c) -> double& { return c.run.eval_seconds; },
+    "asynchronous algorithms (draco): seconds on the run's clock between "
+    "evaluations; metrics.csv's round is then the evaluation index and "
+    "run.rounds caps their number",
+    positive());
   s.add<int>(
     "run.threads", [](C& c) -> int& { return c.run.threads; },
     "worker threads shared by actors and oneTBB (0 = all cores)", at_least(0));
@@ -344,6 +350,18 @@ void validate(run_config& cfg) {
       throw input_error("model.hidden: widths must be >= 1");
   validate(cfg.cost);
   validate(cfg.stragglers, cfg.run.agents);
+  if (entry.make.asynchronous) {
+    if (!(cfg.run.time_budget > 0))
+      throw input_error("run.time_budget: asynchronous algorithm '" +
+                        cfg.algorithm.name +
+                        "' runs by time; set it > 0, e.g. run.time_budget = "
+                        "60");
+    if (cfg.run.engine == "lockstep")
+      throw input_error("run.engine: asynchronous algorithm '" +
+                        cfg.algorithm.name +
+                        "' has no lock-step loop; use run.engine = "
+                        "\"actors\"");
+  }
   if (cfg.run.engine == "lockstep" && cfg.clock.kind == "virtual")
     throw input_error("run.engine: the lockstep reference loop has no clock; "
                       "use run.engine = \"actors\" for clock.kind = "

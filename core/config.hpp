@@ -35,7 +35,8 @@ struct run_section {
   std::uint64_t rounds = 100;
   double time_budget = 0; ///< wall seconds, 0 = no limit
   std::uint64_t eval_every = 10;
-  int threads = 0; ///< 0 = all hardware threads
+  double eval_seconds = 1; ///< asynchronous algorithms: clock seconds
+  int threads = 0;         ///< 0 = all hardware threads
   std::uint64_t batch_size = 32;
   std::string output = "runs";
   std::string name = "";         ///< run folder name, default from the config

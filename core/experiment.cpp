@@ -41,6 +41,9 @@ void plan_communication(experiment& exp) {
   exp.weights.clear();
   for (auto& phase : exp.comm.phases)
     exp.weights.push_back(default_weights(phase));
+  exp.schedule.reset();
+  if (exp.algo->asynchronous)
+    exp.schedule = exp.algo->asynchronous(options);
   if (exp.algo->prepare)
     exp.algo_constants = exp.algo->prepare(exp.comm, options);
 }
@@ -77,9 +80,9 @@ agent_slot make_agent(experiment& exp, agent_id i) {
 }
 
 std::uint64_t wire_bytes(const payload& p) {
-  // Header (sender, round, counter, length) plus the raw floats; the actor
-  // layer's serializer writes exactly this (checked in tests).
-  constexpr std::uint64_t header = 4 + 8 + 8 + 8;
+  // Header (sender, round, send time, counter, length) plus the raw floats;
+  // the actor layer's serializer writes exactly this (checked in tests).
+  constexpr std::uint64_t header = 4 + 8 + 8 + 8 + 8;
   return header + sizeof(float) * static_cast<std::uint64_t>(p.data->size());
 }
 

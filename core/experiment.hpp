@@ -11,6 +11,7 @@
 #include "topologies/topology.hpp"
 
 #include <memory>
+#include <optional>
 #include <vector>
 
 namespace murmur {
@@ -32,6 +33,8 @@ struct experiment {
   const algorithm_factory* algo = nullptr;
   std::vector<double> algo_constants; ///< from the factory's prepare()
   std::unique_ptr<cost_model> cost;   ///< modelled compute and link times
+  /// Asynchronous algorithms only: the agents' compute and comm schedules.
+  std::optional<async_schedule> schedule;
 
   std::size_t agents() const { return cfg.run.agents; }
   std::size_t num_params() const {

@@ -31,6 +31,10 @@ struct agent_report {
   std::uint64_t steps = 0; ///< local gradient steps so far
   double busy_seconds = 0; ///< computing, on the run's clock
   double idle_seconds = 0; ///< waiting for neighbours
+  /// Asynchronous algorithms only (0 otherwise): deliveries this agent's
+  /// broadcasts attempted, and arrivals it kept for mixing.
+  std::uint64_t messages_sent = 0;
+  std::uint64_t messages_delivered = 0;
 };
 
 /// Evaluates one round from the agents' reports (indexed by agent id; agents

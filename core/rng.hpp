@@ -34,6 +34,9 @@ constexpr std::uint64_t evaluation = 6;
 constexpr std::uint64_t algorithm = 7;
 constexpr std::uint64_t cost = 8;
 constexpr std::uint64_t stragglers = 9;
+constexpr std::uint64_t compute_clock = 10; ///< asynchronous compute cycles
+constexpr std::uint64_t comm_clock = 11;    ///< asynchronous broadcasts
+constexpr std::uint64_t channel = 12;       ///< delivery losses
 } // namespace stream
 
 } // namespace murmur

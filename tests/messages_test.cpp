@@ -26,7 +26,7 @@ TEST_CASE("an exchange serializes to exactly wire_bytes and back") {
   auto v = std::make_shared<vec>(1000);
   for (int i = 0; i < 1000; ++i)
     (*v)[i] = 0.5f * static_cast<float>(i) - 3.25f;
-  exchange out{7, 123456789, payload{v, 42}};
+  exchange out{7, 123456789, payload{v, 42}, 12.5};
   std::vector<char> buf;
   caf::binary_serializer sink{*f.sys, buf};
   REQUIRE(!sink(out));
@@ -37,6 +37,7 @@ TEST_CASE("an exchange serializes to exactly wire_bytes and back") {
   CHECK(in.from == 7);
   CHECK(in.round == 123456789);
   CHECK(in.msg.count == 42);
+  CHECK(in.sent_at == 12.5);
   REQUIRE(in.msg.data);
   CHECK(*in.msg.data == *v);
   CHECK(in.msg.data != out.msg.data); // a new buffer, not a dangling alias
@@ -62,6 +63,8 @@ TEST_CASE("a report round-trips with its model") {
   system_fixture f;
   auto v = std::make_shared<vec>(vec::LinSpaced(50, -1, 1));
   report out{3, 10, agent_report{v, 0.75, 1234}};
+  out.data.messages_sent = 77;
+  out.data.messages_delivered = 55;
   std::vector<char> buf;
   caf::binary_serializer sink{*f.sys, buf};
   REQUIRE(!sink(out));
@@ -72,5 +75,7 @@ TEST_CASE("a report round-trips with its model") {
   CHECK(in.round == 10);
   CHECK(in.data.train_loss == 0.75);
   CHECK(in.data.bytes_sent == 1234);
+  CHECK(in.data.messages_sent == 77);
+  CHECK(in.data.messages_delivered == 55);
   CHECK(*in.data.model == *v);
 }

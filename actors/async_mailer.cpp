@@ -1,0 +1,92 @@
+#include "actors/async_mailer.hpp"
+
+#include <random>
+
+namespace murmur {
+
+namespace {
+
+using self_ptr = caf::stateful_actor<async_mailer_state>*;
+
+double now_seconds(self_ptr self) {
+  return self->state.env->seconds(self->clock().now());
+}
+
+const async_schedule& schedule_of(self_ptr self) {
+  return *self->state.env->exp->schedule;
+}
+
+void schedule_broadcast(self_ptr self) {
+  auto& s = self->state;
+  std::exponential_distribution<double> gap{schedule_of(self).comm_rate};
+  self->delayed_send(self, to_timespan(gap(s.clock_gen)),
+                     broadcast_atom::value);
+}
+
+/// One event of the communication clock: the latest snapshot to everyone in
+/// range, each delivery lost independently.
+void broadcast(self_ptr self) {
+  auto& s = self->state;
+  auto& exp = *s.env->exp;
+  auto k = s.broadcasts++;
+  auto& out = *exp.hood(s.id, k).out;
+  auto bytes = wire_bytes(s.latest);
+  auto msg = caf::make_message(exchange{s.id, k, s.latest, now_seconds(self)});
+  std::bernoulli_distribution lost{schedule_of(self).erasure};
+  for (auto j : out) {
+    ++s.stats.messages_sent;
+    s.stats.bytes_sent += bytes;
+    if (lost(s.channel_gen))
+      continue;
+    auto& dest = (*s.directory)[j];
+    if (exp.cost->zero_latency())
+      self->send(dest, msg);
+    else
+      self->delayed_send(
+        dest, to_timespan(exp.cost->message_seconds(s.id, j, bytes)), msg);
+  }
+  schedule_broadcast(self);
+}
+
+} // namespace
+
+caf::behavior
+async_mailer(caf::stateful_actor<async_mailer_state>* self, const run_env* env,
+             agent_id id,
+             std::shared_ptr<const std::vector<caf::actor>> directory) {
+  auto& s = self->state;
+  s.env = env;
+  s.id = id;
+  s.directory = std::move(directory);
+  auto& sched = *env->exp->schedule;
+  s.buffer.emplace(sched.psi, sched.tau_max);
+  s.clock_gen.seed(derive_seed(env->exp->cfg.seed, stream::comm_clock, id));
+  s.channel_gen.seed(derive_seed(env->exp->cfg.seed, stream::channel, id));
+  return {
+    // The trainer's newest model; the first one starts the clock (first
+    // broadcast after one Exp(comm_rate) gap, like every later one).
+    [=](snapshot_atom, const payload& p) {
+      auto& s = self->state;
+      s.latest = p;
+      if (!s.started) {
+        s.started = true;
+        schedule_broadcast(self);
+      }
+    },
+    [=](broadcast_atom) { broadcast(self); },
+    [=](const exchange& e) {
+      auto& s = self->state;
+      auto v = s.buffer->offer(e.from, e.sent_at, now_seconds(self), e.msg);
+      if (v == arrival_buffer::verdict::accepted ||
+          v == arrival_buffer::verdict::replaced)
+        ++s.stats.messages_delivered;
+    },
+    [=](drain_atom) { return self->state.buffer->drain(now_seconds(self)); },
+    [=](stats_atom) { return self->state.stats; },
+    // Our trainer is gone: stop broadcasting. Neighbours need no notice,
+    // they simply stop hearing from us.
+    [=](depart_atom, round_t) { self->quit(); },
+  };
+}
+
+} // namespace murmur

@@ -1,0 +1,49 @@
+#pragma once
+
+#include "actors/messages.hpp"
+#include "actors/run_env.hpp"
+#include "core/async.hpp"
+#include "core/rng.hpp"
+
+#include <caf/all.hpp>
+
+#include <memory>
+#include <optional>
+#include <vector>
+
+namespace murmur {
+
+/// The communication half of an agent of an asynchronous algorithm (DRACO):
+/// it runs the agent's communication clock, independent of its trainer.
+///
+///   snapshot --> broadcast(0) --Exp(comm_rate)--> broadcast(1) --> ...
+///               | latest snapshot to every out-neighbour, each delivery
+///               | lost with probability `erasure`, else arriving after
+///               v the link's modelled time, stamped with the send time
+///   exchange  --> arrival_buffer (psi, tau_max, newest per sender)
+///   drain     --> the buffer's fresh messages, to the trainer's mixing step
+///
+/// A broadcast shares one message among all receivers (no copies). The
+/// clock and the channel draw from the agent's own streams
+/// (stream::comm_clock, stream::channel), so straggling compute never moves
+/// a broadcast.
+struct async_mailer_state {
+  static inline const char* name = "async_mailer";
+  const run_env* env = nullptr;
+  agent_id id = 0;
+  std::shared_ptr<const std::vector<caf::actor>> directory; ///< all mailers
+  std::optional<arrival_buffer> buffer;
+  payload latest; ///< the trainer's last published snapshot
+  bool started = false;
+  round_t broadcasts = 0;
+  comm_stats stats;
+  rng clock_gen;
+  rng channel_gen;
+};
+
+caf::behavior
+async_mailer(caf::stateful_actor<async_mailer_state>* self, const run_env* env,
+             agent_id id,
+             std::shared_ptr<const std::vector<caf::actor>> directory);
+
+} // namespace murmur

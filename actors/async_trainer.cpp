@@ -1,0 +1,171 @@
+#include "actors/async_trainer.hpp"
+
+#include "actors/messages.hpp"
+
+#include <chrono>
+#include <random>
+
+namespace murmur {
+
+namespace {
+
+using self_ptr = caf::stateful_actor<async_trainer_state>*;
+
+void begin_cycle(self_ptr self);
+
+/// The last published snapshot and the mailer's counters, as evaluation
+/// tick `j`. Awaited, so an injection cannot slip in between.
+void send_report(self_ptr self, round_t j) {
+  auto& s = self->state;
+  s.reported = j;
+  agent_report r;
+  r.model = s.snapshot;
+  r.train_loss =
+    s.loss_steps ? s.loss_sum / static_cast<double>(s.loss_steps) : 0.0;
+  r.steps = s.steps;
+  r.busy_seconds = s.busy;
+  s.loss_sum = 0;
+  s.loss_steps = 0;
+  self->request(s.mailer, caf::infinite, stats_atom::value)
+    .await([=](const comm_stats& st) mutable {
+      auto& s = self->state;
+      r.bytes_sent = st.bytes_sent;
+      r.messages_sent = st.messages_sent;
+      r.messages_delivered = st.messages_delivered;
+      self->send(s.observer, report_atom::value,
+                 report{s.slot->ctx.id(), j, r});
+    });
+}
+
+void publish(self_ptr self) {
+  auto& s = self->state;
+  auto& [ctx, algo] = *s.slot;
+  auto k = s.cycle;
+  auto box = algo->publish(ctx, k, s.env->exp->hood(ctx.id(), k));
+  s.snapshot = box.items.front().data;
+  self->send(s.mailer, snapshot_atom::value, box.items.front());
+}
+
+/// Seconds of one compute cycle: Exp(compute_rate) at speed 1, times the
+/// agent's cost-model speed ratio (real clock: at least what the work took),
+/// through the agent's pace (slow, delay, outages).
+double cycle_seconds(self_ptr self) {
+  auto& s = self->state;
+  auto& exp = *s.env->exp;
+  auto id = s.slot->ctx.id();
+  std::exponential_distribution<double> draw{exp.schedule->compute_rate};
+  double base = draw(s.clock_gen);
+  if (exp.cfg.cost.step_seconds > 0)
+    base *= exp.cost->step_seconds(id) / exp.cfg.cost.step_seconds;
+  if (!s.env->virtual_time)
+    base = std::max(base, s.measured);
+  return s.pace->duration(base);
+}
+
+void computed(self_ptr self, round_t k) {
+  auto& s = self->state;
+  if (k != s.cycle || !s.running)
+    return;
+  s.tasks.group->wait();
+  auto& ctx = s.slot->ctx;
+  publish(self);
+  auto [mean, n] = ctx.take_loss();
+  s.loss_sum += mean * static_cast<double>(n);
+  s.loss_steps += n;
+  s.steps = ctx.steps();
+  s.cycle = k + 1;
+  s.running = false;
+  begin_cycle(self);
+}
+
+/// Mixes what arrived, starts the local step(s) and charges the cycle.
+void run_cycle(self_ptr self, inbox& in) {
+  auto& s = self->state;
+  auto& [ctx, algo] = *s.slot;
+  auto k = s.cycle;
+  auto hood = s.env->exp->hood(ctx.id(), k);
+  algo->combine(ctx, k, hood, in);
+  auto* c = &ctx;
+  auto* a = algo.get();
+  if (s.env->virtual_time) {
+    s.tasks.group->run([c, a, k, hood] { a->before_send(*c, k, hood); });
+  } else {
+    auto t0 = std::chrono::steady_clock::now();
+    a->before_send(*c, k, hood);
+    s.measured =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - t0)
+        .count();
+  }
+  s.cycle_compute = cycle_seconds(self);
+  s.busy += s.cycle_compute;
+  double wait = s.cycle_compute - (s.env->virtual_time ? 0.0 : s.measured);
+  self->delayed_send(self, to_timespan(std::max(0.0, wait)),
+                     compute_atom::value, k);
+}
+
+void begin_cycle(self_ptr self) {
+  auto& s = self->state;
+  if (s.running || s.pace->paused() || s.pace->killed())
+    return;
+  s.running = true;
+  self->request(s.mailer, caf::infinite, drain_atom::value)
+    .then([=](inbox& in) { run_cycle(self, in); });
+}
+
+void depart(self_ptr self) {
+  auto& s = self->state;
+  s.tasks.group->wait();
+  self->send(s.mailer, depart_atom::value, s.cycle);
+  self->send(s.observer, depart_atom::value, s.slot->ctx.id(), s.reported);
+  self->quit();
+}
+
+agent_status status_of(self_ptr self) {
+  auto& s = self->state;
+  return {s.slot->ctx.id(),
+          s.reported,
+          s.steps,
+          s.pace->slowdown(),
+          s.pace->extra_delay(),
+          s.pace->paused(),
+          s.pace->killed()};
+}
+
+} // namespace
+
+caf::behavior async_trainer(caf::stateful_actor<async_trainer_state>* self,
+                            const run_env* env, agent_id id, caf::actor mailer,
+                            caf::actor observer) {
+  auto& s = self->state;
+  s.env = env;
+  s.slot.emplace(make_agent(*env->exp, id));
+  s.pace.emplace(env->exp->cfg.stragglers, id, env->exp->cfg.seed);
+  s.clock_gen.seed(derive_seed(env->exp->cfg.seed, stream::compute_clock, id));
+  s.mailer = std::move(mailer);
+  s.observer = std::move(observer);
+  auto every = to_timespan(env->exp->cfg.run.eval_seconds);
+  return {
+    [=](start_atom) {
+      publish(self);
+      send_report(self, 0);
+      self->delayed_send(self, every, eval_atom::value);
+      begin_cycle(self);
+    },
+    [=](compute_atom, round_t k) { computed(self, k); },
+    [=](eval_atom) {
+      send_report(self, self->state.reported + 1);
+      self->delayed_send(self, every, eval_atom::value);
+    },
+    [=](inject_atom, const command& c) {
+      auto& s = self->state;
+      s.pace->apply(c);
+      if (s.pace->killed())
+        depart(self);
+      else
+        begin_cycle(self);
+    },
+    [=](status_atom) { return status_of(self); },
+  };
+}
+
+} // namespace murmur

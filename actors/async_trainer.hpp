@@ -1,0 +1,56 @@
+#pragma once
+
+#include "actors/run_env.hpp"
+#include "actors/trainer.hpp"
+#include "core/experiment.hpp"
+#include "core/pace.hpp"
+#include "core/rng.hpp"
+
+#include <caf/all.hpp>
+
+#include <optional>
+
+namespace murmur {
+
+/// The compute half of an agent of an asynchronous algorithm (DRACO): it
+/// runs the agent's computation clock and never waits for anyone.
+///
+///   start --> cycle(k): drain the mailer's buffer --> combine (mixing)
+///      ^          --> before_send (local step; oneTBB task under the
+///      |              virtual clock) ... Exp(compute_rate) x speed x pace
+///      |          --> computed(k): publish the snapshot to the mailer
+///      +------------- cycle(k+1) (unless paused) <-------+
+///
+///   eval tick every run.eval_seconds (own delayed message, independent of
+///   the cycle): report the last published snapshot and the mailer's
+///   counters to the observer as "round" j, the tick index.
+///
+/// Only the actor thread touches the agent's bookkeeping while a task runs:
+/// reports use the published snapshot and the counts taken at the last
+/// completion, never the model being stepped.
+struct async_trainer_state {
+  static inline const char* name = "async_trainer";
+  const run_env* env = nullptr;
+  std::optional<agent_slot> slot;
+  std::optional<agent_pace> pace;
+  caf::actor mailer;
+  caf::actor observer;
+  round_t cycle = 0;    ///< compute cycles completed
+  round_t reported = 0; ///< evaluation ticks reported
+  blob snapshot;        ///< the last published model
+  std::uint64_t steps = 0;
+  double loss_sum = 0; ///< since the last report
+  std::uint64_t loss_steps = 0;
+  bool running = false; ///< a cycle is in flight
+  double cycle_compute = 0;
+  double measured = 0; ///< real clock: wall seconds of the compute
+  double busy = 0;
+  rng clock_gen;
+  compute_tasks tasks; ///< last: destroyed (and waited for) first
+};
+
+caf::behavior async_trainer(caf::stateful_actor<async_trainer_state>* self,
+                            const run_env* env, agent_id id, caf::actor mailer,
+                            caf::actor observer);
+
+} // namespace murmur

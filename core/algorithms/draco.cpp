@@ -1,0 +1,130 @@
+// DRACO (Jeong & Kountouris; ALGORITHMS.md section 6, the [READING] event
+// model): asynchronous SGD over row-stochastic wireless gossip. Each agent
+// has two independent Poisson clocks. At every computation event it
+//   mixes:  x <- (x + sum_{m in B} x_m) / (1 + |B|)   B = fresh arrivals,
+//                                                      newest per sender
+//   steps:  x <- x + u(x)   (local_steps times)
+//   and publishes x as its latest snapshot;
+// at every communication event its mailer broadcasts the latest snapshot to
+// the agents in range, each delivery lost with probability `erasure`. The
+// buffer keeps at most psi senders and nothing older than tau_max (on
+// arrival and at mixing). The event loop itself lives in the actors
+// (actors/async_trainer, actors/async_mailer); this file is the policy.
+#include "core/async.hpp"
+#include "core/mixing_ops.hpp"
+
+namespace murmur {
+
+namespace {
+
+const char* const name = "draco";
+
+struct draco_options {
+  double compute_rate = 10;
+  double comm_rate = 10;
+  std::uint64_t psi = 0;
+  double tau_max = 0;
+  double erasure = 0;
+  std::uint64_t local_steps = 1;
+};
+
+const schema<draco_options>& draco_schema() {
+  static const auto s = [] {
+    using o = draco_options;
+    schema<o> s;
+    s.add<double>(
+      "algorithm.compute_rate", [](o& x) -> double& { return x.compute_rate; },
+      "compute cycles per second at speed 1 (a cycle lasts Exp(rate) s, "
+      "times the agent's cost-model speed ratio and its pace)",
+      positive());
+    s.add<double>(
+      "algorithm.comm_rate", [](o& x) -> double& { return x.comm_rate; },
+      "broadcasts per second per agent (Poisson, independent of compute)",
+      positive());
+    s.add<std::uint64_t>(
+      "algorithm.psi", [](o& x) -> std::uint64_t& { return x.psi; },
+      "receive buffer capacity in senders between two mixing steps "
+      "(0 = unlimited); arrivals from new senders are dropped when full");
+    s.add<double>(
+      "algorithm.tau_max", [](o& x) -> double& { return x.tau_max; },
+      "staleness limit in seconds: older messages are never mixed "
+      "(0 = no limit)",
+      in_range(0, 1e9));
+    s.add<double>(
+      "algorithm.erasure", [](o& x) -> double& { return x.erasure; },
+      "probability that one delivery of a broadcast is lost, in [0, 1)",
+      [](const std::string& key, const double& v) {
+        if (!(v >= 0 && v < 1))
+          throw input_error(key + ": must be in [0, 1), got " +
+                            std::to_string(v));
+      });
+    s.add<std::uint64_t>(
+      "algorithm.local_steps",
+      [](o& x) -> std::uint64_t& { return x.local_steps; },
+      "local optimizer steps per compute cycle", at_least<std::uint64_t>(1));
+    return s;
+  }();
+  return s;
+}
+
+class draco : public algorithm {
+public:
+  explicit draco(unsigned local_steps) : local_steps_(local_steps) {}
+
+  void combine(agent_context& ctx, round_t, const neighbourhood&,
+               const inbox& in) override {
+    if (in.empty())
+      return;
+    auto next = ctx.fresh_buffer();
+    mix_into(*next, ctx.x(), row_stochastic_weights(in), in);
+    ctx.set_model(std::move(next));
+  }
+
+  void before_send(agent_context& ctx, round_t, const neighbourhood&) override {
+    for (unsigned s = 0; s < local_steps_; ++s)
+      ctx.local_step();
+  }
+
+  outbox publish(agent_context& ctx, round_t, const neighbourhood&) override {
+    return {{payload{ctx.shared_model()}}, false};
+  }
+
+  unsigned gradients_per_round() const override { return local_steps_; }
+
+private:
+  unsigned local_steps_;
+};
+
+algorithm_factory make_factory() {
+  algorithm_factory f;
+  f.resolve = resolver(draco_schema(), name);
+  f.communication = [](const topology& t, const toml::table&) {
+    require_connected(t, name);
+    return t;
+  };
+  f.make = [](const toml::table& options, const algorithm_setup&,
+              agent_id) -> std::unique_ptr<algorithm> {
+    auto opts = parse_options(draco_schema(), options);
+    return std::make_unique<draco>(static_cast<unsigned>(opts.local_steps));
+  };
+  f.asynchronous = [](const toml::table& options) {
+    auto opts = parse_options(draco_schema(), options);
+    async_schedule a;
+    a.compute_rate = opts.compute_rate;
+    a.comm_rate = opts.comm_rate;
+    a.psi = static_cast<std::size_t>(opts.psi);
+    a.tau_max = opts.tau_max;
+    a.erasure = opts.erasure;
+    return a;
+  };
+  return f;
+}
+
+const bool registered = algorithm_registry::add(
+  name, make_factory(),
+  "DRACO: asynchronous row-stochastic gossip, decoupled compute and "
+  "broadcast clocks (run.time_budget, run.eval_seconds)");
+
+} // namespace
+
+} // namespace murmur

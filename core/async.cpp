@@ -1,0 +1,62 @@
+#include "core/async.hpp"
+
+#include <algorithm>
+#include <unordered_set>
+
+namespace murmur {
+
+void arrival_buffer::evict_stale(double now) {
+  entries_.erase(
+    std::remove_if(entries_.begin(), entries_.end(),
+                   [&](const entry& e) { return stale(e.sent_at, now); }),
+    entries_.end());
+}
+
+arrival_buffer::verdict arrival_buffer::offer(agent_id from, double sent_at,
+                                              double now, payload msg) {
+  if (stale(sent_at, now))
+    return verdict::stale;
+  evict_stale(now);
+  auto same = std::find_if(entries_.begin(), entries_.end(),
+                           [&](const entry& e) { return e.from == from; });
+  if (same != entries_.end()) {
+    if (sent_at <= same->sent_at)
+      return verdict::older;
+    same->sent_at = sent_at;
+    same->msg = std::move(msg);
+    return verdict::replaced;
+  }
+  if (capacity_ > 0 && entries_.size() >= capacity_)
+    return verdict::full;
+  entries_.push_back({from, sent_at, std::move(msg)});
+  return verdict::accepted;
+}
+
+inbox arrival_buffer::drain(double now) {
+  evict_stale(now);
+  std::sort(entries_.begin(), entries_.end(),
+            [](const entry& a, const entry& b) { return a.from < b.from; });
+  inbox out;
+  out.reserve(entries_.size());
+  for (auto& e : entries_)
+    out.push_back({e.from, std::move(e.msg)});
+  entries_.clear();
+  return out;
+}
+
+mixing_row row_stochastic_weights(const inbox& in) {
+  mixing_row row;
+  row.weights.assign(in.size(), 0.0);
+  std::unordered_set<agent_id> seen;
+  std::vector<std::size_t> counted;
+  for (std::size_t k = in.size(); k-- > 0;)
+    if (in[k].msg.data && seen.insert(in[k].from).second)
+      counted.push_back(k);
+  double w = 1.0 / static_cast<double>(1 + counted.size());
+  row.self = w;
+  for (auto k : counted)
+    row.weights[k] = w;
+  return row;
+}
+
+} // namespace murmur

@@ -1,0 +1,221 @@
+// DRACO: row-stochastic weights over what arrived, the arrival buffer
+// (capacity, newest per sender, staleness), and the asynchronous runtime:
+// consensus on the quadratic, determinism across threads, stragglers that
+// slow only their own compute clock.
+#include "actors/runtime.hpp"
+#include "core/async.hpp"
+#include "core/mixing_ops.hpp"
+#include "experiments/run_command.hpp"
+#include "tests/problems.hpp"
+#include "tests/scratch.hpp"
+
+#include <doctest/doctest.h>
+
+#include <numeric>
+
+using namespace murmur;
+
+namespace {
+
+payload constant(float v) {
+  return payload{std::make_shared<vec>(vec::Constant(3, v))};
+}
+
+double row_sum(const mixing_row& w) {
+  return std::accumulate(w.weights.begin(), w.weights.end(), w.self);
+}
+
+/// Keeps every row and the agents' final reports.
+class capture : public metrics_sink {
+public:
+  bool on_row(const metrics_row& row) override {
+    rows.push_back(row);
+    return true;
+  }
+  void on_agents(const std::vector<agent_report>& r) override { agents = r; }
+  std::vector<metrics_row> rows;
+  std::vector<agent_report> agents;
+};
+
+std::vector<std::string> draco_sets(std::vector<std::string> extra) {
+  std::vector<std::string> sets{"algorithm.name=draco", "clock.kind=virtual",
+                                "run.time_budget=1000", "run.eval_seconds=1",
+                                "optimizer.lr=0.01",    "topology.kind=ring"};
+  sets.insert(sets.end(), extra.begin(), extra.end());
+  return sets;
+}
+
+capture run_quadratic(std::size_t agents, round_t ticks,
+                      std::vector<std::string> extra) {
+  auto exp = testing::quadratic_experiment(agents, ticks, draco_sets(extra));
+  capture c;
+  run_actors(*exp, c, 2);
+  return c;
+}
+
+vec average(const std::vector<agent_report>& r) {
+  vec sum = vec::Zero(r.front().model->size());
+  for (auto& a : r)
+    sum += *a.model;
+  return sum / static_cast<float>(r.size());
+}
+
+} // namespace
+
+TEST_CASE("draco's mixing weights are row-stochastic over what arrived") {
+  std::vector<inbox> cases{
+    {},
+    {{1, constant(3)}, {2, constant(6)}, {5, constant(9)}},
+    {{1, constant(3)}, {2, payload{}}, {5, constant(9)}},   // 2 lost
+    {{1, constant(3)}, {2, constant(6)}, {1, constant(9)}}, // 1 twice
+    {{4, payload{}}, {7, payload{}}},                       // all lost
+  };
+  // Expected mix of self (= 0) with the counted messages.
+  std::vector<float> expected{0, 18.f / 4, 12.f / 3, 15.f / 3, 0};
+  std::vector<double> self_weight{1, 0.25, 1. / 3, 1. / 3, 1};
+  for (std::size_t c = 0; c < cases.size(); ++c) {
+    CAPTURE(c);
+    auto w = row_stochastic_weights(cases[c]);
+    REQUIRE(w.weights.size() == cases[c].size());
+    CHECK(row_sum(w) == doctest::Approx(1).epsilon(1e-12));
+    CHECK(w.self == doctest::Approx(self_weight[c]));
+    for (std::size_t k = 0; k < cases[c].size(); ++k)
+      if (!cases[c][k].msg.data)
+        CHECK(w.weights[k] == 0);
+    vec out(3);
+    mix_into(out, vec::Zero(3), w, cases[c]);
+    CHECK(out[0] == doctest::Approx(expected[c]));
+  }
+  // The duplicate sender counts once, with its last message.
+  auto w = row_stochastic_weights(cases[3]);
+  CHECK(w.weights[0] == 0);
+  CHECK(w.weights[2] == doctest::Approx(1. / 3));
+}
+
+TEST_CASE("the arrival buffer keeps capacity, newest per sender, freshness") {
+  using v = arrival_buffer::verdict;
+  arrival_buffer b{2, 1.0};
+  CHECK(b.offer(1, 0.0, 0.5, constant(1)) == v::accepted);
+  CHECK(b.offer(1, 0.3, 0.6, constant(2)) == v::replaced);
+  CHECK(b.offer(1, 0.2, 0.7, constant(3)) == v::older);
+  CHECK(b.offer(2, 0.1, 0.7, constant(4)) == v::accepted);
+  CHECK(b.offer(3, 0.6, 0.8, constant(5)) == v::full);
+  CHECK(b.size() == 2);
+  // Older than tau_max on arrival: never filed.
+  CHECK(b.offer(2, 0.5, 1.6, constant(6)) == v::stale);
+  // At the drain (t = 1.2) sender 2's message (sent 0.1) is too old.
+  auto in = b.drain(1.2);
+  REQUIRE(in.size() == 1);
+  CHECK(in[0].from == 1);
+  CHECK((*in[0].msg.data)[0] == 2);
+  CHECK(b.size() == 0);
+  // A message that went stale frees its slot for a new sender.
+  CHECK(b.offer(4, 1.0, 1.1, constant(7)) == v::accepted);
+  CHECK(b.offer(0, 1.5, 1.6, constant(8)) == v::accepted);
+  CHECK(b.offer(5, 2.2, 2.3, constant(9)) == v::accepted); // 4 evicted
+  in = b.drain(2.3);
+  REQUIRE(in.size() == 2);
+  CHECK(in[0].from == 0); // ordered by sender, not arrival
+  CHECK(in[1].from == 5);
+  // Unlimited capacity and no staleness limit.
+  arrival_buffer open{0, 0};
+  for (agent_id i = 0; i < 50; ++i)
+    CHECK(open.offer(i, 0.0, 1e6, constant(1)) == v::accepted);
+  CHECK(open.drain(2e6).size() == 50);
+}
+
+TEST_CASE("draco reaches consensus near the quadratic's optimum") {
+  std::size_t n = 8;
+  auto c = run_quadratic(n, 60, {});
+  REQUIRE(c.rows.size() == 61);
+  CHECK(c.rows.back().round == 60);
+  CHECK(c.rows.back().time_seconds == doctest::Approx(60));
+  auto optimum = testing::quadratic_optimum(n);
+  auto start = optimum.norm(); // x^0 = 0
+  CHECK((average(c.agents) - optimum).norm() < 0.05 * start);
+  // A constant step size leaves a consensus gap of order lr (0.01 here).
+  CHECK(c.rows.back().consensus_distance < 1e-2 * start * start);
+  // Every agent computed and every broadcast was counted.
+  for (auto& a : c.agents) {
+    CHECK(a.steps > 400);         // about 10 per second for 60 s
+    CHECK(a.messages_sent > 800); // 2 neighbours, about 10 per second
+    CHECK(a.messages_delivered > 0);
+  }
+  // Without gossip (every message stale on arrival) agents stay apart.
+  auto alone =
+    run_quadratic(n, 60, {"cost.latency=0.5", "algorithm.tau_max=0.1"});
+  for (auto& a : alone.agents)
+    CHECK(a.messages_delivered == 0);
+  CHECK(alone.rows.back().consensus_distance >
+        50 * c.rows.back().consensus_distance);
+}
+
+TEST_CASE("a virtual draco run is byte-identical with 1 and 2 threads") {
+  testing::scratch_dir tmp{"draco-threads"};
+  auto config = [&](int threads) {
+    auto c = load_config("", {"data.name=synthetic",
+                              "algorithm.name=draco",
+                              "clock.kind=virtual",
+                              "run.agents=12",
+                              "run.time_budget=6",
+                              "run.eval_seconds=1",
+                              "optimizer.lr=0.2",
+                              "topology.kind=random-geometric",
+                              "topology.radius=0.5",
+                              "cost.speed=lognormal",
+                              "cost.step_seconds=0.1",
+                              "cost.latency=0.005",
+                              "cost.bandwidth=1e7",
+                              "algorithm.psi=2",
+                              "algorithm.tau_max=0.5",
+                              "algorithm.erasure=0.2",
+                              "stragglers.delay=exponential",
+                              "stragglers.delay_mean=0.02",
+                              "run.output=\"" + tmp.path().string() + "\"",
+                              "run.name=d"});
+    c.run.threads = threads;
+    return c;
+  };
+  auto a = run_experiment(config(1), false);
+  auto b = run_experiment(config(2), false);
+  auto csv = testing::slurp(a.folder / "metrics.csv");
+  CHECK(a.rows.size() == 7); // t = 0..6 s
+  CHECK(csv == testing::slurp(b.folder / "metrics.csv"));
+  CHECK(testing::slurp(a.folder / "agents.csv") ==
+        testing::slurp(b.folder / "agents.csv"));
+  CHECK(a.rows.back().test_accuracy > a.rows.front().test_accuracy + 0.3);
+}
+
+TEST_CASE("slowing one agent slows its compute clock, not its broadcasts") {
+  std::size_t n = 6;
+  auto fast = run_quadratic(n, 20, {});
+  auto slow = run_quadratic(n, 20, {"stragglers.events=[\"at 1s slow 3 5x\"]"});
+  REQUIRE(fast.agents.size() == n);
+  REQUIRE(slow.agents.size() == n);
+  // About 10 steps in the first second, then a fifth of the rate.
+  CHECK(slow.agents[3].steps < 0.4 * fast.agents[3].steps);
+  for (std::size_t i = 0; i < n; ++i) {
+    CAPTURE(i);
+    // Broadcast clocks are independent of compute: identical counts.
+    CHECK(slow.agents[i].messages_sent == fast.agents[i].messages_sent);
+    CHECK(slow.agents[i].bytes_sent == fast.agents[i].bytes_sent);
+    if (i != 3) // the others' compute clocks did not move either
+      CHECK(slow.agents[i].steps == fast.agents[i].steps);
+  }
+}
+
+TEST_CASE("asynchronous algorithms need a time budget") {
+  auto err =
+    testing::error_of([] { load_config("", {"algorithm.name=draco"}); });
+  CHECK(err.find("run.time_budget") == 0);
+  err = testing::error_of([] {
+    load_config(
+      "", {"algorithm.name=draco", "run.time_budget=5", "run.engine=lockstep"});
+  });
+  CHECK(err.find("run.engine") == 0);
+  err = testing::error_of([] {
+    load_config(
+      "", {"algorithm.name=draco", "run.time_budget=5", "algorithm.erasure=1"});
+  });
+  CHECK(err.find("algorithm.erasure") == 0);
+}
