@@ -32,11 +32,12 @@ void broadcast(self_ptr self) {
   auto& out = *exp.hood(s.id, k).out;
   auto bytes = wire_bytes(s.latest);
   auto msg = caf::make_message(exchange{s.id, k, s.latest, now_seconds(self)});
-  std::bernoulli_distribution lost{schedule_of(self).erasure};
+  std::uniform_real_distribution<double> unit{0.0, 1.0};
   for (auto j : out) {
     ++s.stats.messages_sent;
     s.stats.bytes_sent += bytes;
-    if (lost(s.channel_gen))
+    if (unit(s.channel_gen) <
+        delivery_loss(schedule_of(self), exp.comm, s.id, j))
       continue;
     auto& dest = (*s.directory)[j];
     if (exp.cost->zero_latency())

@@ -97,6 +97,13 @@ struct async_schedule {
   std::size_t psi = 0;   ///< buffer capacity (senders), 0 = unlimited
   double tau_max = 0;    ///< staleness limit in seconds, 0 = none
   double erasure = 0;    ///< each delivery lost independently
+  /// Rayleigh block fading instead of a fixed erasure: a delivery over
+  /// distance d is lost with P_out = 1 - exp(-theta d^alpha / mean_snr)
+  /// (positions from the random-geometric topology).
+  bool rayleigh = false;
+  double snr_threshold = 1; ///< theta (linear)
+  double path_loss = 3;     ///< alpha
+  double mean_snr = 1;      ///< mean SNR at distance 1 (linear)
 };
 
 /// Everything an algorithm factory may look at when it builds the per-agent

@@ -1,6 +1,7 @@
 #include "core/async.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <unordered_set>
 
 namespace murmur {
@@ -42,6 +43,21 @@ inbox arrival_buffer::drain(double now) {
     out.push_back({e.from, std::move(e.msg)});
   entries_.clear();
   return out;
+}
+
+double rayleigh_outage(double distance, double threshold, double path_loss,
+                       double mean_snr) {
+  return 1 - std::exp(-threshold * std::pow(distance, path_loss) / mean_snr);
+}
+
+double delivery_loss(const async_schedule& s, const topology& comm,
+                     agent_id from, agent_id to) {
+  if (!s.rayleigh)
+    return s.erasure;
+  auto& a = comm.positions.at(from);
+  auto& b = comm.positions.at(to);
+  double d = std::hypot(a[0] - b[0], a[1] - b[1]);
+  return rayleigh_outage(d, s.snr_threshold, s.path_loss, s.mean_snr);
 }
 
 mixing_row row_stochastic_weights(const inbox& in) {

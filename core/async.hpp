@@ -55,6 +55,17 @@ private:
   std::vector<entry> entries_;
 };
 
+/// Rayleigh-fading outage probability of one delivery over `distance`:
+/// 1 - exp(-threshold * distance^path_loss / mean_snr).
+double rayleigh_outage(double distance, double threshold, double path_loss,
+                       double mean_snr);
+
+/// Probability that a delivery from `from` to `to` is lost: the schedule's
+/// erasure, or its Rayleigh outage at the distance between the agents'
+/// positions in `comm` (which must then have positions).
+double delivery_loss(const async_schedule& s, const topology& comm,
+                     agent_id from, agent_id to);
+
 /// Row-stochastic weights of one mixing step over an inbox: uniform
 /// 1/(1+m) over the agent itself and the m distinct senders whose message
 /// arrived. Lost messages (null data) get 0; when a sender appears more than

@@ -11,6 +11,7 @@
 
 #include <doctest/doctest.h>
 
+#include <cmath>
 #include <numeric>
 
 using namespace murmur;
@@ -218,4 +219,75 @@ TEST_CASE("asynchronous algorithms need a time budget") {
       "", {"algorithm.name=draco", "run.time_budget=5", "algorithm.erasure=1"});
   });
   CHECK(err.find("algorithm.erasure") == 0);
+}
+
+TEST_CASE("rayleigh outage follows the formula and grows with distance") {
+  CHECK(rayleigh_outage(0, 1, 3, 1) == 0);
+  CHECK(rayleigh_outage(0.5, 2, 3, 4) ==
+        doctest::Approx(1 - std::exp(-2 * 0.125 / 4)));
+  CHECK(rayleigh_outage(0.2, 1, 3, 0.1) < rayleigh_outage(0.4, 1, 3, 0.1));
+  topology t;
+  t.positions = {{0, 0}, {0.3, 0.4}};
+  async_schedule s;
+  s.erasure = 0.25;
+  CHECK(delivery_loss(s, t, 0, 1) == 0.25);
+  s.rayleigh = true;
+  s.mean_snr = 0.5;
+  CHECK(delivery_loss(s, t, 0, 1) ==
+        doctest::Approx(1 - std::exp(-std::pow(0.5, 3) / 0.5)));
+}
+
+TEST_CASE("deliveries are lost at the channel's rate") {
+  auto delivered_fraction = [](const capture& c) {
+    double sent = 0;
+    double kept = 0;
+    for (auto& a : c.agents) {
+      sent += static_cast<double>(a.messages_sent);
+      kept += static_cast<double>(a.messages_delivered);
+    }
+    return kept / sent;
+  };
+  // No latency, no psi, no tau_max: every delivery that is not lost is kept.
+  CHECK(delivered_fraction(run_quadratic(8, 20, {})) == 1.0);
+  CHECK(delivered_fraction(run_quadratic(8, 20, {"algorithm.erasure=0.3"})) ==
+        doctest::Approx(0.7).epsilon(0.05));
+  std::vector<std::string> fading{
+    "topology.kind=random-geometric", "topology.radius=0.6",
+    "algorithm.channel=rayleigh", "algorithm.mean_snr=0.05"};
+  auto exp = testing::quadratic_experiment(8, 20, draco_sets(fading));
+  double loss = 0;
+  std::size_t links = 0;
+  auto& g = exp->comm.phases[0];
+  for (agent_id i = 0; i < 8; ++i)
+    for (auto j : g.out[i]) {
+      loss += delivery_loss(*exp->schedule, exp->comm, i, j);
+      ++links;
+    }
+  loss /= static_cast<double>(links);
+  CHECK(loss > 0.2); // the channel matters at this SNR
+  capture c;
+  run_actors(*exp, c, 1);
+  CHECK(delivered_fraction(c) == doctest::Approx(1 - loss).epsilon(0.08));
+  // Rayleigh needs positions.
+  auto err = testing::error_of([] {
+    testing::quadratic_experiment(4, 5,
+                                  draco_sets({"algorithm.channel=rayleigh"}));
+  });
+  CHECK(err.find("algorithm.channel") == 0);
+}
+
+TEST_CASE("draco runs on the real clock and stops at its time budget") {
+  testing::scratch_dir tmp{"draco-real"};
+  auto cfg = load_config(
+    "", {"data.name=synthetic", "algorithm.name=draco", "clock.kind=real",
+         "run.agents=4", "run.time_budget=0.6", "run.eval_seconds=0.2",
+         "algorithm.compute_rate=200", "algorithm.comm_rate=100",
+         "optimizer.lr=0.2", "run.threads=2",
+         "run.output=\"" + tmp.path().string() + "\"", "run.name=r"});
+  auto r = run_experiment(cfg, false);
+  REQUIRE(r.rows.size() >= 3);
+  CHECK(r.rows.back().time_seconds >= 0.6);
+  CHECK(r.rows.back().time_seconds < 5);
+  CHECK(r.rows.back().bytes_sent > 0);
+  CHECK(r.rows.back().test_accuracy > r.rows.front().test_accuracy + 0.2);
 }

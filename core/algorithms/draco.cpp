@@ -26,6 +26,10 @@ struct draco_options {
   double tau_max = 0;
   double erasure = 0;
   std::uint64_t local_steps = 1;
+  std::string channel = "erasure";
+  double snr_threshold = 1;
+  double path_loss = 3;
+  double mean_snr = 1;
 };
 
 const schema<draco_options>& draco_schema() {
@@ -62,6 +66,23 @@ const schema<draco_options>& draco_schema() {
       "algorithm.local_steps",
       [](o& x) -> std::uint64_t& { return x.local_steps; },
       "local optimizer steps per compute cycle", at_least<std::uint64_t>(1));
+    s.add<std::string>(
+      "algorithm.channel", [](o& x) -> std::string& { return x.channel; },
+      "erasure (each delivery lost with probability `erasure`) | rayleigh "
+      "(outage 1 - exp(-snr_threshold d^path_loss / mean_snr) over the "
+      "distance d between random-geometric positions)",
+      one_of({"erasure", "rayleigh"}));
+    s.add<double>(
+      "algorithm.snr_threshold",
+      [](o& x) -> double& { return x.snr_threshold; },
+      "rayleigh: SNR threshold theta (linear)", positive());
+    s.add<double>(
+      "algorithm.path_loss", [](o& x) -> double& { return x.path_loss; },
+      "rayleigh: path-loss exponent alpha", positive());
+    s.add<double>(
+      "algorithm.mean_snr", [](o& x) -> double& { return x.mean_snr; },
+      "rayleigh: mean SNR at distance 1 in the unit square (linear)",
+      positive());
     return s;
   }();
   return s;
@@ -98,8 +119,12 @@ private:
 algorithm_factory make_factory() {
   algorithm_factory f;
   f.resolve = resolver(draco_schema(), name);
-  f.communication = [](const topology& t, const toml::table&) {
+  f.communication = [](const topology& t, const toml::table& options) {
     require_connected(t, name);
+    auto opts = parse_options(draco_schema(), options);
+    if (opts.channel == "rayleigh" && t.positions.empty())
+      throw input_error("algorithm.channel: rayleigh needs node positions; "
+                        "use topology.kind = \"random-geometric\"");
     return t;
   };
   f.make = [](const toml::table& options, const algorithm_setup&,
@@ -115,6 +140,10 @@ algorithm_factory make_factory() {
     a.psi = static_cast<std::size_t>(opts.psi);
     a.tau_max = opts.tau_max;
     a.erasure = opts.erasure;
+    a.rayleigh = opts.channel == "rayleigh";
+    a.snr_threshold = opts.snr_threshold;
+    a.path_loss = opts.path_loss;
+    a.mean_snr = opts.mean_snr;
     return a;
   };
   return f;
