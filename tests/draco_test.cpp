@@ -291,3 +291,15 @@ TEST_CASE("draco runs on the real clock and stops at its time budget") {
   CHECK(r.rows.back().bytes_sent > 0);
   CHECK(r.rows.back().test_accuracy > r.rows.front().test_accuracy + 0.2);
 }
+
+TEST_CASE("a killed draco agent leaves; the others go on") {
+  std::size_t n = 6;
+  auto c = run_quadratic(n, 20, {"stragglers.events=[\"at 2.5s kill 3\"]"});
+  REQUIRE(c.rows.size() == 21); // every tick evaluated, without agent 3
+  CHECK(c.rows.back().round == 20);
+  REQUIRE(c.agents.size() == n);
+  CHECK(c.agents[3].steps < 40); // about 10 per second for 2.5 s
+  for (std::size_t i = 0; i < n; ++i)
+    if (i != 3)
+      CHECK(c.agents[i].steps > 150);
+}
