@@ -35,7 +35,9 @@ void evaluate_ready(self_ptr self) {
     s.rounds.erase(it);
     row.time_seconds = s.env->seconds(self->clock().now());
     bool go_on = s.env->sink->on_row(row);
-    if (!go_on || r >= s.env->exp->cfg.run.rounds)
+    // Asynchronous runs end by time only (run.time_budget, via the sink).
+    bool last = !s.env->exp->schedule && r >= s.env->exp->cfg.run.rounds;
+    if (!go_on || last)
       finish(self, r);
   }
 }

@@ -104,6 +104,8 @@ struct async_schedule {
   double snr_threshold = 1; ///< theta (linear)
   double path_loss = 3;     ///< alpha
   double mean_snr = 1;      ///< mean SNR at distance 1 (linear)
+  /// Optimizer steps per compute cycle (sets the lr schedule's horizon).
+  unsigned local_steps = 1;
 };
 
 /// Everything an algorithm factory may look at when it builds the per-agent

@@ -225,8 +225,8 @@ schema<run_config> make_schema() {
   s.add<double>(
     "run.eval_seconds", [](C& c) -> double& { return c.run.eval_seconds; },
     "asynchronous algorithms (draco): seconds on the run's clock between "
-    "evaluations; metrics.csv's round is then the evaluation index and "
-    "run.rounds caps their number",
+    "evaluations; metrics.csv's round is then the evaluation index (such "
+    "runs end at run.time_budget and ignore run.rounds)",
     positive());
   s.add<int>(
     "run.threads", [](C& c) -> int& { return c.run.threads; },

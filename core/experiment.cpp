@@ -1,5 +1,7 @@
 #include "core/experiment.hpp"
 
+#include <cmath>
+
 namespace murmur {
 
 namespace {
@@ -64,7 +66,8 @@ std::unique_ptr<experiment> build_experiment(const run_config& cfg) {
   exp->initial.resize(static_cast<Eigen::Index>(exp->net->num_params()));
   rng gen{derive_seed(cfg.seed, stream::model_init)};
   exp->net->init({exp->initial.data(), exp->initial.size()}, gen);
-  exp->lr = std::make_unique<lr_schedule>(cfg.optimizer, cfg.run.rounds);
+  exp->lr =
+    std::make_unique<lr_schedule>(cfg.optimizer, schedule_horizon(*exp));
   exp->cost = std::make_unique<cost_model>(cfg.cost, cfg.run.agents, cfg.seed);
   return exp;
 }
@@ -77,6 +80,14 @@ agent_slot make_agent(experiment& exp, agent_id i) {
   return {agent_context{i, exp.agents(), *exp.net, exp.cfg.optimizer, *exp.lr,
                         std::move(stream), exp.initial},
           exp.algo->make(exp.cfg.algorithm.options, setup, i)};
+}
+
+std::uint64_t schedule_horizon(const experiment& exp) {
+  if (!exp.schedule)
+    return exp.cfg.run.rounds;
+  auto& s = *exp.schedule;
+  return static_cast<std::uint64_t>(
+    std::ceil(s.compute_rate * exp.cfg.run.time_budget * s.local_steps));
 }
 
 std::uint64_t wire_bytes(const payload& p) {

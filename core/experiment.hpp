@@ -71,6 +71,12 @@ struct agent_slot {
 /// RNG seeded from (seed, i) so they do not depend on threads or order).
 agent_slot make_agent(experiment& exp, agent_id i);
 
+/// Local steps the learning-rate schedule spans: run.rounds for synchronous
+/// algorithms; for asynchronous ones the steps an agent of speed 1 takes in
+/// run.time_budget (compute_rate x time_budget x local_steps), since each
+/// agent's schedule follows its own step count.
+std::uint64_t schedule_horizon(const experiment& exp);
+
 /// Bytes a payload occupies on the wire (its serialized size), the figure
 /// metrics count for every message sent.
 std::uint64_t wire_bytes(const payload& p);

@@ -29,27 +29,33 @@ double row_sum(const mixing_row& w) {
 /// Keeps every row and the agents' final reports.
 class capture : public metrics_sink {
 public:
+  explicit capture(double budget) : budget(budget) {}
   bool on_row(const metrics_row& row) override {
     rows.push_back(row);
-    return true;
+    return row.time_seconds < budget;
   }
+  double budget;
   void on_agents(const std::vector<agent_report>& r) override { agents = r; }
   std::vector<metrics_row> rows;
   std::vector<agent_report> agents;
 };
 
-std::vector<std::string> draco_sets(std::vector<std::string> extra) {
-  std::vector<std::string> sets{"algorithm.name=draco", "clock.kind=virtual",
-                                "run.time_budget=1000", "run.eval_seconds=1",
-                                "optimizer.lr=0.01",    "topology.kind=ring"};
+/// DRACO on the virtual clock for `seconds`, evaluated every second.
+std::vector<std::string> draco_sets(round_t seconds,
+                                    std::vector<std::string> extra) {
+  std::vector<std::string> sets{
+    "algorithm.name=draco", "clock.kind=virtual",
+    "run.eval_seconds=1",   "run.time_budget=" + std::to_string(seconds),
+    "optimizer.lr=0.01",    "topology.kind=ring"};
   sets.insert(sets.end(), extra.begin(), extra.end());
   return sets;
 }
 
 capture run_quadratic(std::size_t agents, round_t ticks,
                       std::vector<std::string> extra) {
-  auto exp = testing::quadratic_experiment(agents, ticks, draco_sets(extra));
-  capture c;
+  auto exp =
+    testing::quadratic_experiment(agents, ticks, draco_sets(ticks, extra));
+  capture c{static_cast<double>(ticks)};
   run_actors(*exp, c, 2);
   return c;
 }
@@ -159,6 +165,7 @@ TEST_CASE("a virtual draco run is byte-identical with 1 and 2 threads") {
                               "clock.kind=virtual",
                               "run.agents=12",
                               "run.time_budget=6",
+                              "run.rounds=2",
                               "run.eval_seconds=1",
                               "optimizer.lr=0.2",
                               "topology.kind=random-geometric",
@@ -180,7 +187,7 @@ TEST_CASE("a virtual draco run is byte-identical with 1 and 2 threads") {
   auto a = run_experiment(config(1), false);
   auto b = run_experiment(config(2), false);
   auto csv = testing::slurp(a.folder / "metrics.csv");
-  CHECK(a.rows.size() == 7); // t = 0..6 s
+  CHECK(a.rows.size() == 7); // t = 0..6 s, whatever run.rounds says
   CHECK(csv == testing::slurp(b.folder / "metrics.csv"));
   CHECK(testing::slurp(a.folder / "agents.csv") ==
         testing::slurp(b.folder / "agents.csv"));
@@ -254,7 +261,7 @@ TEST_CASE("deliveries are lost at the channel's rate") {
   std::vector<std::string> fading{
     "topology.kind=random-geometric", "topology.radius=0.6",
     "algorithm.channel=rayleigh", "algorithm.mean_snr=0.05"};
-  auto exp = testing::quadratic_experiment(8, 20, draco_sets(fading));
+  auto exp = testing::quadratic_experiment(8, 20, draco_sets(20, fading));
   double loss = 0;
   std::size_t links = 0;
   auto& g = exp->comm.phases[0];
@@ -265,13 +272,13 @@ TEST_CASE("deliveries are lost at the channel's rate") {
     }
   loss /= static_cast<double>(links);
   CHECK(loss > 0.2); // the channel matters at this SNR
-  capture c;
+  capture c{20};
   run_actors(*exp, c, 1);
   CHECK(delivered_fraction(c) == doctest::Approx(1 - loss).epsilon(0.08));
   // Rayleigh needs positions.
   auto err = testing::error_of([] {
-    testing::quadratic_experiment(4, 5,
-                                  draco_sets({"algorithm.channel=rayleigh"}));
+    testing::quadratic_experiment(
+      4, 5, draco_sets(5, {"algorithm.channel=rayleigh"}));
   });
   CHECK(err.find("algorithm.channel") == 0);
 }
@@ -302,4 +309,13 @@ TEST_CASE("a killed draco agent leaves; the others go on") {
   for (std::size_t i = 0; i < n; ++i)
     if (i != 3)
       CHECK(c.agents[i].steps > 150);
+}
+
+TEST_CASE("draco's learning-rate schedule spans the steps of its budget") {
+  auto exp = testing::quadratic_experiment(
+    4, 5,
+    draco_sets(5, {"algorithm.compute_rate=20", "algorithm.local_steps=2"}));
+  CHECK(schedule_horizon(*exp) == 200); // 20 cycles/s x 5 s x 2 steps
+  auto sync = testing::quadratic_experiment(4, 7, {"optimizer.lr=0.1"});
+  CHECK(schedule_horizon(*sync) == 7);
 }

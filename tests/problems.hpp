@@ -85,7 +85,8 @@ quadratic_experiment(std::size_t agents, round_t rounds,
   exp->configured = make_topology(agents, exp->cfg.seed, exp->cfg.topology);
   plan_communication(*exp);
   exp->initial = vec::Zero(quadratic_dim);
-  exp->lr = std::make_unique<lr_schedule>(exp->cfg.optimizer, rounds);
+  exp->lr =
+    std::make_unique<lr_schedule>(exp->cfg.optimizer, schedule_horizon(*exp));
   exp->cost =
     std::make_unique<cost_model>(exp->cfg.cost, agents, exp->cfg.seed);
   return exp;

@@ -144,6 +144,7 @@ algorithm_factory make_factory() {
     a.snr_threshold = opts.snr_threshold;
     a.path_loss = opts.path_loss;
     a.mean_snr = opts.mean_snr;
+    a.local_steps = static_cast<unsigned>(opts.local_steps);
     return a;
   };
   return f;
