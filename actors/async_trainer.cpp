@@ -2,7 +2,6 @@
 
 #include "actors/messages.hpp"
 
-#include <chrono>
 #include <random>
 
 namespace murmur {
@@ -47,8 +46,8 @@ void publish(self_ptr self) {
 }
 
 /// Seconds of one compute cycle: Exp(compute_rate) at speed 1, times the
-/// agent's cost-model speed ratio (real clock: at least what the work took),
-/// through the agent's pace (slow, delay, outages).
+/// agent's cost-model speed ratio, charged through agent_core::charge (real
+/// clock: at least what the work took; pace: slow, delay, outages).
 double cycle_seconds(self_ptr self) {
   auto& s = self->state;
   auto& exp = *s.env->exp;
@@ -57,16 +56,14 @@ double cycle_seconds(self_ptr self) {
   double base = draw(s.clock_gen);
   if (exp.cfg.cost.step_seconds > 0)
     base *= exp.cost->step_seconds(id) / exp.cfg.cost.step_seconds;
-  if (!s.env->virtual_time)
-    base = std::max(base, s.measured);
-  return s.pace->duration(base);
+  return s.charge(base);
 }
 
 void computed(self_ptr self, round_t k) {
   auto& s = self->state;
   if (k != s.cycle || !s.running)
     return;
-  s.tasks.group->wait();
+  s.join();
   auto& ctx = s.slot->ctx;
   publish(self);
   auto [mean, n] = ctx.take_loss();
@@ -87,19 +84,9 @@ void run_cycle(self_ptr self, inbox& in) {
   algo->combine(ctx, k, hood, in);
   auto* c = &ctx;
   auto* a = algo.get();
-  if (s.env->virtual_time) {
-    s.tasks.group->run([c, a, k, hood] { a->before_send(*c, k, hood); });
-  } else {
-    auto t0 = std::chrono::steady_clock::now();
-    a->before_send(*c, k, hood);
-    s.measured =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - t0)
-        .count();
-  }
+  s.launch([c, a, k, hood] { a->before_send(*c, k, hood); });
   s.cycle_compute = cycle_seconds(self);
-  s.busy += s.cycle_compute;
-  double wait = s.cycle_compute - (s.env->virtual_time ? 0.0 : s.measured);
-  self->delayed_send(self, to_timespan(std::max(0.0, wait)),
+  self->delayed_send(self, to_timespan(s.remaining(s.cycle_compute)),
                      compute_atom::value, k);
 }
 
@@ -114,21 +101,10 @@ void begin_cycle(self_ptr self) {
 
 void depart(self_ptr self) {
   auto& s = self->state;
-  s.tasks.group->wait();
+  s.join();
   self->send(s.mailer, depart_atom::value, s.cycle);
   self->send(s.observer, depart_atom::value, s.slot->ctx.id(), s.reported);
   self->quit();
-}
-
-agent_status status_of(self_ptr self) {
-  auto& s = self->state;
-  return {s.slot->ctx.id(),
-          s.reported,
-          s.steps,
-          s.pace->slowdown(),
-          s.pace->extra_delay(),
-          s.pace->paused(),
-          s.pace->killed()};
 }
 
 } // namespace
@@ -137,12 +113,8 @@ caf::behavior async_trainer(caf::stateful_actor<async_trainer_state>* self,
                             const run_env* env, agent_id id, caf::actor mailer,
                             caf::actor observer) {
   auto& s = self->state;
-  s.env = env;
-  s.slot.emplace(make_agent(*env->exp, id));
-  s.pace.emplace(env->exp->cfg.stragglers, id, env->exp->cfg.seed);
+  s.init(env, id, std::move(mailer), std::move(observer));
   s.clock_gen.seed(derive_seed(env->exp->cfg.seed, stream::compute_clock, id));
-  s.mailer = std::move(mailer);
-  s.observer = std::move(observer);
   auto every = to_timespan(env->exp->cfg.run.eval_seconds);
   return {
     [=](start_atom) {
@@ -164,7 +136,10 @@ caf::behavior async_trainer(caf::stateful_actor<async_trainer_state>* self,
       else
         begin_cycle(self);
     },
-    [=](status_atom) { return status_of(self); },
+    [=](status_atom) {
+      auto& s = self->state;
+      return s.status(s.reported, s.steps);
+    },
   };
 }
 

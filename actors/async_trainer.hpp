@@ -28,13 +28,8 @@ namespace murmur {
 /// Only the actor thread touches the agent's bookkeeping while a task runs:
 /// reports use the published snapshot and the counts taken at the last
 /// completion, never the model being stepped.
-struct async_trainer_state {
+struct async_trainer_state : agent_core {
   static inline const char* name = "async_trainer";
-  const run_env* env = nullptr;
-  std::optional<agent_slot> slot;
-  std::optional<agent_pace> pace;
-  caf::actor mailer;
-  caf::actor observer;
   round_t cycle = 0;    ///< compute cycles completed
   round_t reported = 0; ///< evaluation ticks reported
   blob snapshot;        ///< the last published model
@@ -43,10 +38,7 @@ struct async_trainer_state {
   std::uint64_t loss_steps = 0;
   bool running = false; ///< a cycle is in flight
   double cycle_compute = 0;
-  double measured = 0; ///< real clock: wall seconds of the compute
-  double busy = 0;
   rng clock_gen;
-  compute_tasks tasks; ///< last: destroyed (and waited for) first
 };
 
 caf::behavior async_trainer(caf::stateful_actor<async_trainer_state>* self,

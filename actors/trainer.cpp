@@ -2,8 +2,6 @@
 
 #include "actors/messages.hpp"
 
-#include <chrono>
-
 namespace murmur {
 
 namespace {
@@ -38,22 +36,6 @@ void publish(self_ptr self, round_t k, const neighbourhood& hood) {
   s.published = k + 1;
 }
 
-/// Runs compute work: as a task under the virtual clock, inline (timed)
-/// under the real one.
-template <class F>
-void launch(self_ptr self, F work) {
-  auto& s = self->state;
-  if (s.env->virtual_time) {
-    s.tasks.group->run(std::move(work));
-    return;
-  }
-  auto t0 = std::chrono::steady_clock::now();
-  work();
-  s.measured =
-    std::chrono::duration<double>(std::chrono::steady_clock::now() - t0)
-      .count();
-}
-
 void maybe_combine(self_ptr self) {
   auto& s = self->state;
   if (!s.computed || !s.arrived)
@@ -74,7 +56,7 @@ void computed(self_ptr self, round_t k) {
   auto& s = self->state;
   if (k != s.round || s.computed)
     return;
-  s.tasks.group->wait();
+  s.join();
   auto& [ctx, algo] = *s.slot;
   if (algo->compute_phase() == algorithm::phase::before_send) {
     auto hood = s.env->exp->hood(ctx.id(), k);
@@ -91,17 +73,13 @@ void schedule_computed(self_ptr self, round_t k) {
   auto& s = self->state;
   auto& [ctx, algo] = *s.slot;
   auto& exp = *s.env->exp;
-  double base = algo->gradients_per_round() * exp.cost->step_seconds(ctx.id());
-  if (!s.env->virtual_time)
-    base = std::max(base, s.measured);
-  s.round_compute = s.pace->duration(base);
-  s.busy += s.round_compute;
-  double wait = s.round_compute - (s.env->virtual_time ? 0.0 : s.measured);
+  s.round_compute =
+    s.charge(algo->gradients_per_round() * exp.cost->step_seconds(ctx.id()));
+  double wait = s.remaining(s.round_compute);
   if (!s.env->virtual_time && wait <= 0)
     computed(self, k);
   else
-    self->delayed_send(self, to_timespan(std::max(0.0, wait)),
-                       compute_atom::value, k);
+    self->delayed_send(self, to_timespan(wait), compute_atom::value, k);
 }
 
 void begin_round(self_ptr self) {
@@ -118,29 +96,21 @@ void begin_round(self_ptr self) {
   auto* c = &ctx;
   auto* a = algo.get();
   if (algo->compute_phase() == algorithm::phase::before_send) {
-    launch(self, [c, a, k, hood] { a->before_send(*c, k, hood); });
+    s.launch([c, a, k, hood] { a->before_send(*c, k, hood); });
   } else {
     algo->before_send(ctx, k, hood);
     publish(self, k, hood);
-    launch(self, [c, a, k, hood] { a->while_waiting(*c, k, hood); });
+    s.launch([c, a, k, hood] { a->while_waiting(*c, k, hood); });
   }
   schedule_computed(self, k);
 }
 
 void depart(self_ptr self) {
   auto& s = self->state;
-  s.tasks.group->wait();
+  s.join();
   self->send(s.mailer, depart_atom::value, s.published);
   self->send(s.observer, depart_atom::value, s.slot->ctx.id(), s.round);
   self->quit();
-}
-
-agent_status status_of(self_ptr self) {
-  auto& s = self->state;
-  return {s.slot->ctx.id(),      s.round,
-          s.slot->ctx.steps(),   s.pace->slowdown(),
-          s.pace->extra_delay(), s.pace->paused(),
-          s.pace->killed()};
 }
 
 } // namespace
@@ -149,11 +119,7 @@ caf::behavior trainer(caf::stateful_actor<trainer_state>* self,
                       const run_env* env, agent_id id, caf::actor mailer,
                       caf::actor observer) {
   auto& s = self->state;
-  s.env = env;
-  s.slot.emplace(make_agent(*env->exp, id));
-  s.pace.emplace(env->exp->cfg.stragglers, id, env->exp->cfg.seed);
-  s.mailer = std::move(mailer);
-  s.observer = std::move(observer);
+  s.init(env, id, std::move(mailer), std::move(observer));
   return {
     [=](start_atom) {
       send_report(self);
@@ -177,7 +143,10 @@ caf::behavior trainer(caf::stateful_actor<trainer_state>* self,
         begin_round(self);
       }
     },
-    [=](status_atom) { return status_of(self); },
+    [=](status_atom) {
+      auto& s = self->state;
+      return s.status(s.round, s.slot->ctx.steps());
+    },
   };
 }
 

@@ -25,8 +25,6 @@ public:
   /// unspecified).
   std::shared_ptr<vec> acquire();
 
-  std::size_t allocated() const { return buffers_.size(); }
-
 private:
   std::size_t size_;
   std::vector<std::shared_ptr<vec>> buffers_;
@@ -46,7 +44,6 @@ public:
   const model& net() const { return net_; }
 
   /// The current model, shareable with receivers.
-  const std::shared_ptr<vec>& model_ptr() const { return x_; }
   blob shared_model() const { return x_; }
   const vec& x() const { return *x_; }
 
@@ -71,8 +68,6 @@ public:
 
   /// Mean training loss since the last call, and the number of steps in it.
   std::pair<double, std::uint64_t> take_loss();
-
-  std::size_t buffers_allocated() const { return pool_.allocated(); }
 
 private:
   agent_id id_;

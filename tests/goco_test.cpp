@@ -7,6 +7,8 @@
 #include "core/partition.hpp"
 #include "tests/problems.hpp"
 
+#include "tests/scratch.hpp"
+
 #include <doctest/doctest.h>
 
 #include <algorithm>
@@ -16,6 +18,9 @@
 using namespace murmur;
 
 namespace {
+
+using testing::contains;
+using testing::error_of;
 
 using testing::quadratic_optimum;
 constexpr auto dim = testing::quadratic_dim;
@@ -52,14 +57,7 @@ vec mean_model(const lockstep& loop, std::size_t agents) {
   return mean / static_cast<float>(agents);
 }
 
-class last_row : public metrics_sink {
-public:
-  bool on_row(const metrics_row& row) override {
-    rows.push_back(row);
-    return true;
-  }
-  std::vector<metrics_row> rows;
-};
+using last_row = testing::row_recorder;
 
 std::vector<int> copies_per_sample(const partition& p, std::size_t n) {
   std::vector<int> seen(n, 0);
@@ -74,17 +72,6 @@ std::vector<std::int32_t> some_labels(std::size_t n) {
   for (std::size_t i = 0; i < n; ++i)
     labels[i] = static_cast<std::int32_t>(i % 3);
   return labels;
-}
-
-template <class F>
-std::string error_of(F&& f) {
-  try {
-    f();
-  } catch (const input_error& e) {
-    return e.what();
-  }
-  FAIL("expected input_error");
-  return {};
 }
 
 } // namespace

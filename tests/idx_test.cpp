@@ -1,6 +1,8 @@
 #include "core/dataset.hpp"
 #include "core/error.hpp"
 
+#include "tests/scratch.hpp"
+
 #include <doctest/doctest.h>
 #include <zlib.h>
 
@@ -16,6 +18,9 @@ using namespace murmur;
 namespace fs = std::filesystem;
 
 namespace {
+
+using testing::contains;
+using testing::error_of;
 
 using bytes = std::vector<unsigned char>;
 
@@ -85,21 +90,6 @@ bytes ramp(std::size_t n) {
   for (std::size_t i = 0; i < n; ++i)
     out[i] = static_cast<unsigned char>((i * 37) % 256);
   return out;
-}
-
-template <class F>
-std::string error_of(F&& f) {
-  try {
-    f();
-  } catch (const input_error& e) {
-    return e.what();
-  }
-  FAIL("expected input_error");
-  return {};
-}
-
-bool contains(const std::string& text, const std::string& part) {
-  return text.find(part) != std::string::npos;
 }
 
 void check_images(const row_matrix& m, std::size_t count, std::size_t dim,

@@ -1,6 +1,8 @@
 #include "core/error.hpp"
 #include "core/model.hpp"
 
+#include "tests/scratch.hpp"
+
 #include <doctest/doctest.h>
 #include <tbb/global_control.h>
 
@@ -13,6 +15,9 @@
 using namespace murmur;
 
 namespace {
+
+using testing::contains;
+using testing::error_of;
 
 // Hand-built minibatch (shards.cpp is tested elsewhere).
 struct toy_batch {
@@ -183,15 +188,6 @@ template <class F>
 auto with_threads(std::size_t n, F&& f) {
   tbb::global_control limit{tbb::global_control::max_allowed_parallelism, n};
   return f();
-}
-
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const input_error& e) {
-    return e.what();
-  }
-  return "no input_error";
 }
 
 } // namespace

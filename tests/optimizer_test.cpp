@@ -1,6 +1,8 @@
 #include "core/error.hpp"
 #include "core/optimizer.hpp"
 
+#include "tests/scratch.hpp"
+
 #include <doctest/doctest.h>
 
 #include <cmath>
@@ -11,6 +13,9 @@
 using namespace murmur;
 
 namespace {
+
+using testing::contains;
+using testing::error_of;
 
 constexpr double pi = 3.14159265358979323846;
 
@@ -27,15 +32,6 @@ std::vector<vec> run(sgd& opt, double lr) {
     out.push_back(u);
   }
   return out;
-}
-
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const input_error& e) {
-    return e.what();
-  }
-  return "no input_error";
 }
 
 } // namespace
@@ -139,7 +135,7 @@ TEST_CASE("validate names the offending field") {
   auto names = [](const std::string& message, const char* field) {
     return message.find(field) != std::string::npos;
   };
-  CHECK(error_of([] { validate(optimizer_spec{}); }) == "no input_error");
+  CHECK(error_of([] { validate(optimizer_spec{}); }).empty());
   CHECK(names(fails([](auto& s) { s.lr = 0; }), "optimizer.lr"));
   CHECK(names(fails([](auto& s) { s.momentum = 1; }), "optimizer.momentum"));
   CHECK(names(fails([](auto& s) { s.momentum = -0.1; }), "optimizer.momentum"));

@@ -2,6 +2,8 @@
 #include "core/partition.hpp"
 #include "core/registry.hpp"
 
+#include "tests/scratch.hpp"
+
 #include <doctest/doctest.h>
 
 #include <algorithm>
@@ -12,6 +14,9 @@
 using namespace murmur;
 
 namespace {
+
+using testing::contains;
+using testing::error_of;
 
 using labels_t = std::vector<std::int32_t>;
 
@@ -60,21 +65,6 @@ double mean_max_share(const partition& p, const labels_t& labels, int classes) {
              static_cast<double>(shard.size());
   }
   return total / static_cast<double>(p.shards.size());
-}
-
-template <class F>
-std::string error_of(F&& f) {
-  try {
-    f();
-  } catch (const input_error& e) {
-    return e.what();
-  }
-  FAIL("expected input_error");
-  return {};
-}
-
-bool contains(const std::string& text, const std::string& part) {
-  return text.find(part) != std::string::npos;
 }
 
 } // namespace

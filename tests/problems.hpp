@@ -5,6 +5,7 @@
 
 #include "core/config.hpp"
 #include "core/experiment.hpp"
+#include "core/metrics.hpp"
 
 #include <memory>
 #include <string>
@@ -40,6 +41,16 @@ public:
 
 private:
   std::size_t d_;
+};
+
+/// Keeps every metrics row a run produces.
+class row_recorder : public metrics_sink {
+public:
+  bool on_row(const metrics_row& row) override {
+    rows.push_back(row);
+    return true;
+  }
+  std::vector<metrics_row> rows;
 };
 
 constexpr std::size_t quadratic_dim = 5;

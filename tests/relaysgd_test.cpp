@@ -93,15 +93,6 @@ double worst_distance(const lockstep& loop, std::size_t agents,
   return worst;
 }
 
-class rows : public metrics_sink {
-public:
-  bool on_row(const metrics_row& row) override {
-    all.push_back(row);
-    return true;
-  }
-  std::vector<metrics_row> all;
-};
-
 } // namespace
 
 TEST_CASE("RelaySum mean estimation is exact after a tree diameter of steps") {
@@ -227,17 +218,17 @@ TEST_CASE("actors match lock-step bit for bit: relaysgd, gradient-tracking, "
     sets.push_back("optimizer.lr=0.2");
     sets.push_back("optimizer.momentum=0.5");
     auto a = testing::quadratic_experiment(n, rounds, sets);
-    rows got;
+    testing::row_recorder got;
     run_actors(*a, got, 2);
     auto b = testing::quadratic_experiment(n, rounds, sets);
     lockstep loop{*b};
     run(loop, rounds);
     auto ref = evaluate_round(*b, rounds, loop.reports());
-    REQUIRE(got.all.size() == 2);
-    CHECK(got.all.back().test_loss == ref.test_loss);
-    CHECK(got.all.back().consensus_distance == ref.consensus_distance);
-    CHECK(got.all.back().train_loss == ref.train_loss);
-    CHECK(got.all.back().bytes_sent == ref.bytes_sent);
+    REQUIRE(got.rows.size() == 2);
+    CHECK(got.rows.back().test_loss == ref.test_loss);
+    CHECK(got.rows.back().consensus_distance == ref.consensus_distance);
+    CHECK(got.rows.back().train_loss == ref.train_loss);
+    CHECK(got.rows.back().bytes_sent == ref.bytes_sent);
     CHECK(ref.consensus_distance > 0); // the runs did not trivially agree
   }
 }

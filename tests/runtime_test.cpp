@@ -30,14 +30,7 @@ std::unique_ptr<experiment> quadratic_experiment(const std::string& order,
                               {"optimizer.lr=0.1", "algorithm.order=" + order});
 }
 
-class last_row : public metrics_sink {
-public:
-  bool on_row(const metrics_row& row) override {
-    rows.push_back(row);
-    return true;
-  }
-  std::vector<metrics_row> rows;
-};
+using last_row = testing::row_recorder;
 
 using testing::slurp;
 

@@ -47,6 +47,10 @@ inline std::string slurp(const std::filesystem::path& p) {
   return ss.str();
 }
 
+inline bool contains(const std::string& text, const std::string& part) {
+  return text.find(part) != std::string::npos;
+}
+
 /// The message of the input_error `f` throws, or "" when it throws none.
 template <class F>
 std::string error_of(F f) {
