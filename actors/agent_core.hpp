@@ -63,11 +63,16 @@ struct agent_core {
 
   void join() { tasks.group->wait(); }
 
-  /// Seconds a compute phase of `modelled` seconds takes through the pace
-  /// (real clock: at least what the work took); counted as busy.
-  double charge(double modelled) {
-    double base = env->virtual_time ? modelled : std::max(modelled, measured);
-    double d = pace->duration(base);
+  /// The final duration of a compute phase of `modelled` seconds whose
+  /// duration was drawn through the pace as `planned` (see
+  /// plan_round_compute), counted as busy. Under the real clock, work that
+  /// outlasted the modelled time adds its overrun, slowed by the pace: the
+  /// same as drawing the pace over max(modelled, measured), because a pace is
+  /// affine in the base time.
+  double charge(double planned, double modelled) {
+    double d = planned;
+    if (!env->virtual_time)
+      d += pace->slowdown() * std::max(0.0, measured - modelled);
     busy += d;
     return d;
   }

@@ -22,7 +22,9 @@ void send_report(self_ptr self) {
                  s.bytes_sent,
                  ctx.steps(),
                  s.busy,
-                 s.idle};
+                 s.idle,
+                 s.messages_sent,
+                 s.messages_delivered};
   self->send(s.observer, report_atom::value, report{ctx.id(), s.round, r});
 }
 
@@ -32,6 +34,7 @@ void publish(self_ptr self, round_t k, const neighbourhood& hood) {
   auto box = algo->publish(ctx, k, hood);
   for (std::size_t j = 0; j < hood.out->size(); ++j)
     s.bytes_sent += wire_bytes(box.items[box.per_neighbour ? j : 0]);
+  s.messages_sent += hood.out->size();
   self->send(s.mailer, publish_atom::value, k, std::move(box));
   s.published = k + 1;
 }
@@ -43,6 +46,8 @@ void maybe_combine(self_ptr self) {
   auto& [ctx, algo] = *s.slot;
   auto k = s.round;
   algo->combine(ctx, k, s.env->exp->hood(ctx.id(), k), *s.arrived);
+  for (auto& r : *s.arrived)
+    s.messages_delivered += r.msg.data != nullptr;
   s.arrived.reset();
   s.idle += now_seconds(self) - s.round_start - s.round_compute;
   s.round = k + 1;
@@ -68,13 +73,11 @@ void computed(self_ptr self, round_t k) {
 }
 
 /// Charges the round's compute on the clock: the completion event comes
-/// after the modelled duration (real clock: minus what the work really took).
-void schedule_computed(self_ptr self, round_t k) {
+/// after its duration (real clock: minus what the work really took).
+void schedule_computed(self_ptr self, round_t k, double planned,
+                       double modelled) {
   auto& s = self->state;
-  auto& [ctx, algo] = *s.slot;
-  auto& exp = *s.env->exp;
-  s.round_compute =
-    s.charge(algo->gradients_per_round() * exp.cost->step_seconds(ctx.id()));
+  s.round_compute = s.charge(planned, modelled);
   double wait = s.remaining(s.round_compute);
   if (!s.env->virtual_time && wait <= 0)
     computed(self, k);
@@ -89,10 +92,16 @@ void begin_round(self_ptr self) {
     return;
   }
   auto& [ctx, algo] = *s.slot;
+  auto& exp = *s.env->exp;
   auto k = s.round;
-  auto hood = s.env->exp->hood(ctx.id(), k);
+  auto hood = exp.hood(ctx.id(), k);
   s.round_start = now_seconds(self);
   s.computed = false;
+  // Drawn before the work starts: a step that misses the algorithm's
+  // deadline is skipped, not computed and thrown away.
+  double modelled =
+    algo->gradients_per_round() * exp.cost->step_seconds(ctx.id());
+  double planned = plan_round_compute(*algo, *s.pace, modelled, k);
   auto* c = &ctx;
   auto* a = algo.get();
   if (algo->compute_phase() == algorithm::phase::before_send) {
@@ -102,7 +111,7 @@ void begin_round(self_ptr self) {
     publish(self, k, hood);
     s.launch([c, a, k, hood] { a->while_waiting(*c, k, hood); });
   }
-  schedule_computed(self, k);
+  schedule_computed(self, k, planned, modelled);
 }
 
 void depart(self_ptr self) {

@@ -29,6 +29,8 @@ struct trainer_state : agent_core {
   round_t round = 0;     ///< rounds completed
   round_t published = 0; ///< rounds whose messages went out
   std::uint64_t bytes_sent = 0;
+  std::uint64_t messages_sent = 0;
+  std::uint64_t messages_delivered = 0;
   bool computed = false;        ///< this round's compute is done
   std::optional<inbox> arrived; ///< this round's inbox, once here
   bool stalled = false;         ///< paused at a round boundary

@@ -83,6 +83,13 @@ public:
 
   /// Minibatch gradients per round, each charged cost.step_seconds.
   virtual unsigned gradients_per_round() const { return 1; }
+
+  /// Seconds a round's compute may take (0 = no limit): an agent whose
+  /// modelled compute would outlast it is a straggler that round (GOCO). It
+  /// is told before before_send, skips its step and still publishes; the
+  /// round charges it only the deadline, so no one waits for it.
+  virtual double deadline() const { return 0; }
+  virtual void missed_deadline(round_t) {}
 };
 
 /// How an asynchronous algorithm's agents compute and communicate. The

@@ -82,6 +82,17 @@ agent_slot make_agent(experiment& exp, agent_id i) {
           exp.algo->make(exp.cfg.algorithm.options, setup, i)};
 }
 
+double plan_round_compute(algorithm& algo, agent_pace& pace, double modelled,
+                          round_t k) {
+  double d = pace.duration(modelled);
+  double limit = algo.deadline();
+  if (limit > 0 && d > limit) {
+    algo.missed_deadline(k);
+    return limit;
+  }
+  return d;
+}
+
 std::uint64_t schedule_horizon(const experiment& exp) {
   if (!exp.schedule)
     return exp.cfg.run.rounds;

@@ -7,6 +7,7 @@
 #include "core/dataset.hpp"
 #include "core/model.hpp"
 #include "core/optimizer.hpp"
+#include "core/pace.hpp"
 #include "core/shards.hpp"
 #include "topologies/topology.hpp"
 
@@ -70,6 +71,14 @@ struct agent_slot {
 /// Agent i's state and algorithm instance (its data stream, optimizer and
 /// RNG seeded from (seed, i) so they do not depend on threads or order).
 agent_slot make_agent(experiment& exp, agent_id i);
+
+/// Draws the duration of one synchronous round's compute of `modelled`
+/// seconds through the agent's pace. When it outlasts the algorithm's
+/// deadline, the algorithm is told that round k's step missed it and the
+/// deadline is returned. The actors and the lock-step loop both call this
+/// once per round, so they agree on who straggles.
+double plan_round_compute(algorithm& algo, agent_pace& pace, double modelled,
+                          round_t k);
 
 /// Local steps the learning-rate schedule spans: run.rounds for synchronous
 /// algorithms; for asynchronous ones the steps an agent of speed 1 takes in

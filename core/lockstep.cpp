@@ -30,10 +30,14 @@ const payload& addressed_to(const outbox& box, const neighbourhood& sender,
 } // namespace
 
 lockstep::lockstep(experiment& exp)
-  : exp_(exp), out_(exp.agents()), in_(exp.agents()), bytes_(exp.agents(), 0) {
+  : exp_(exp), out_(exp.agents()), in_(exp.agents()), bytes_(exp.agents(), 0),
+    messages_(exp.agents(), 0) {
   slots_.reserve(exp.agents());
-  for (agent_id i = 0; i < exp.agents(); ++i)
+  paces_.reserve(exp.agents());
+  for (agent_id i = 0; i < exp.agents(); ++i) {
     slots_.push_back(make_agent(exp, i));
+    paces_.emplace_back(exp.cfg.stragglers, i, exp.cfg.seed);
+  }
 }
 
 void lockstep::run_round() {
@@ -41,10 +45,15 @@ void lockstep::run_round() {
   for_each_agent(slots_.size(), [&](agent_id i) {
     auto hood = exp_.hood(i, k);
     auto& [ctx, algo] = slots_[i];
+    if (algo->deadline() > 0)
+      plan_round_compute(
+        *algo, paces_[i],
+        algo->gradients_per_round() * exp_.cost->step_seconds(i), k);
     algo->before_send(ctx, k, hood);
     out_[i] = algo->publish(ctx, k, hood);
     for (std::size_t j = 0; j < hood.out->size(); ++j)
       bytes_[i] += wire_bytes(out_[i].items[out_[i].per_neighbour ? j : 0]);
+    messages_[i] += hood.out->size();
     algo->while_waiting(ctx, k, hood);
   });
   for_each_agent(slots_.size(), [&](agent_id i) {
@@ -68,7 +77,11 @@ std::vector<agent_report> lockstep::reports() {
   result.reserve(slots_.size());
   for (std::size_t i = 0; i < slots_.size(); ++i) {
     auto& ctx = slots_[i].ctx;
-    result.push_back({ctx.shared_model(), ctx.take_loss().first, bytes_[i]});
+    // No loss here: every message sent is delivered.
+    agent_report r{ctx.shared_model(), ctx.take_loss().first, bytes_[i],
+                   ctx.steps()};
+    r.messages_sent = r.messages_delivered = messages_[i];
+    result.push_back(r);
   }
   return result;
 }

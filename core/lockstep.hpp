@@ -28,9 +28,13 @@ public:
 private:
   experiment& exp_;
   std::vector<agent_slot> slots_;
+  /// Decide who misses an algorithm's deadline, drawn as the trainers draw
+  /// them (no clock here: scripted and live injections do not apply).
+  std::vector<agent_pace> paces_;
   std::vector<outbox> out_;
   std::vector<inbox> in_;
   std::vector<std::uint64_t> bytes_;
+  std::vector<std::uint64_t> messages_;
   round_t round_ = 0;
 };
 

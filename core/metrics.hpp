@@ -19,8 +19,11 @@ struct metrics_row {
   double test_loss = 0;     ///< of the average model
   double mean_agent_accuracy = 0;
   double min_agent_accuracy = 0;
-  double consensus_distance = 0; ///< mean ||x_i - x_bar||^2
-  std::uint64_t bytes_sent = 0;  ///< all agents, cumulative
+  double consensus_distance = 0;        ///< mean ||x_i - x_bar||^2
+  std::uint64_t bytes_sent = 0;         ///< all agents, cumulative
+  std::uint64_t messages_sent = 0;      ///< deliveries attempted, cumulative
+  std::uint64_t messages_delivered = 0; ///< arrivals used, cumulative
+  std::uint64_t local_steps = 0;        ///< gradient steps, all agents
 };
 
 /// What every agent reports after an evaluated round.
@@ -31,8 +34,9 @@ struct agent_report {
   std::uint64_t steps = 0; ///< local gradient steps so far
   double busy_seconds = 0; ///< computing, on the run's clock
   double idle_seconds = 0; ///< waiting for neighbours
-  /// Asynchronous algorithms only (0 otherwise): deliveries this agent's
-  /// broadcasts attempted, and arrivals it kept for mixing.
+  /// Deliveries this agent's messages attempted (one per receiver), and
+  /// arrivals it used for mixing (lost and, asynchronously, dropped ones
+  /// not counted).
   std::uint64_t messages_sent = 0;
   std::uint64_t messages_delivered = 0;
 };

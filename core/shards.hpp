@@ -77,6 +77,7 @@ private:
   bool sequential_;
   rng gen_;
   std::vector<float> row_tmp_;
+  std::vector<std::uint32_t> order_; ///< the epoch's permutation of rows
 };
 
 } // namespace murmur

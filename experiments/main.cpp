@@ -100,8 +100,10 @@ int main(int argc, char** argv) {
     ->required();
   plot->add_option("-o,--output", plot_opts.output, "FILE.png or FILE.svg")
     ->required();
-  plot->add_option("--x", plot_opts.x,
-                   "round | time (default: both, side by side)");
+  plot->add_option(
+    "--x", plot_opts.x,
+    "round | time | a metrics.csv column such as bytes_sent (default: "
+    "round and time side by side)");
   plot->add_option("--y", plot_opts.y, "metrics.csv column")
     ->capture_default_str();
   plot->add_option("--title", plot_opts.title, "title above the plot");

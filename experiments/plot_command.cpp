@@ -51,22 +51,29 @@ bool on_path(const std::string& program) {
   return false;
 }
 
-/// One inline data block per run: round, time_seconds, y.
+/// One inline data block per run: round, time_seconds, y, and x when the
+/// x axis is another column (e.g. bytes_sent).
 std::string data_block(std::size_t index, const run_record& run,
-                       const std::string& y) {
+                       const std::string& y, const std::string& other_x) {
   auto& rounds = run.column("round");
   auto& times = run.column("time_seconds");
   auto& values = run.column(y);
+  auto* xs = other_x.empty() ? nullptr : &run.column(other_x);
   std::ostringstream out;
   out.precision(9);
   out << "$run" << index << " << EOD\n";
-  for (std::size_t r = 0; r < rounds.size(); ++r)
-    out << rounds[r] << ' ' << times[r] << ' ' << values[r] << '\n';
+  for (std::size_t r = 0; r < rounds.size(); ++r) {
+    out << rounds[r] << ' ' << times[r] << ' ' << values[r];
+    if (xs)
+      out << ' ' << (*xs)[r];
+    out << '\n';
+  }
   out << "EOD\n";
   return out.str();
 }
 
-/// `plot` command of one panel: column 1 (round) or 2 (time) against 3.
+/// `plot` command of one panel: column 1 (round), 2 (time) or 4 (another
+/// metrics column) against 3.
 std::string panel(const std::vector<run_record>& runs, int x_column,
                   bool legend) {
   std::ostringstream out;
@@ -98,9 +105,8 @@ std::string gnuplot_script(const std::vector<std::string>& folders,
                            const plot_options& opts, const std::string& image) {
   if (folders.empty())
     throw input_error("plot: name at least one run folder");
-  if (!opts.x.empty() && opts.x != "round" && opts.x != "time")
-    throw input_error("plot: --x " + opts.x + ": use round or time");
   bool both = opts.x.empty();
+  bool other_x = !both && opts.x != "round" && opts.x != "time";
   auto terminal = terminal_for(opts.output, both);
   std::vector<run_record> runs;
   for (auto& f : folders) {
@@ -108,12 +114,21 @@ std::string gnuplot_script(const std::vector<std::string>& folders,
     runs.back().column(opts.y);
     runs.back().column("round");
     runs.back().column("time_seconds");
+    if (other_x) {
+      try {
+        runs.back().column(opts.x);
+      } catch (const input_error& e) {
+        throw input_error("plot: --x " + opts.x +
+                          ": use round, time or a metrics column (" + e.what() +
+                          ")");
+      }
+    }
   }
   std::ostringstream out;
   out << "set terminal " << terminal << "\nset output " << quoted(image)
       << "\n";
   for (std::size_t i = 0; i < runs.size(); ++i)
-    out << data_block(i, runs[i], opts.y);
+    out << data_block(i, runs[i], opts.y, other_x ? opts.x : "");
   bool accuracy = opts.y.find("accuracy") != std::string::npos;
   out << "set grid\nset ylabel " << quoted(opts.y) << "\nset key "
       << (accuracy ? "bottom right" : "top right")
@@ -127,6 +142,8 @@ std::string gnuplot_script(const std::vector<std::string>& folders,
     out << "set xlabel 'round'\n" << panel(runs, 1, true);
   if (both || opts.x == "time")
     out << "set xlabel 'time_seconds'\n" << panel(runs, 2, !both);
+  if (other_x)
+    out << "set xlabel " << quoted(opts.x) << "\n" << panel(runs, 4, true);
   if (both)
     out << "unset multiplot\n";
   out << "set output\n";

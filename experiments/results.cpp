@@ -33,7 +33,10 @@ nlohmann::json to_json(const metrics_row& row) {
           {"mean_agent_accuracy", row.mean_agent_accuracy},
           {"min_agent_accuracy", row.min_agent_accuracy},
           {"consensus_distance", row.consensus_distance},
-          {"bytes_sent", row.bytes_sent}};
+          {"bytes_sent", row.bytes_sent},
+          {"messages_sent", row.messages_sent},
+          {"messages_delivered", row.messages_delivered},
+          {"local_steps", row.local_steps}};
 }
 
 } // namespace
@@ -104,13 +107,16 @@ void results_writer::on_event(double time_seconds, const std::string& source,
 void results_writer::on_agents(const std::vector<agent_report>& reports) {
   agents_ = reports;
   std::ostringstream out;
-  out << "agent,steps,busy_seconds,idle_seconds,bytes_sent\n";
+  out << "agent,steps,busy_seconds,idle_seconds,bytes_sent,messages_sent,"
+         "messages_delivered\n";
   for (std::size_t i = 0; i < reports.size(); ++i) {
-    char line[160];
-    std::snprintf(line, sizeof line, "%zu,%llu,%.6f,%.6f,%llu\n", i,
-                  static_cast<unsigned long long>(reports[i].steps),
-                  reports[i].busy_seconds, reports[i].idle_seconds,
-                  static_cast<unsigned long long>(reports[i].bytes_sent));
+    auto& r = reports[i];
+    char line[200];
+    std::snprintf(line, sizeof line, "%zu,%llu,%.6f,%.6f,%llu,%llu,%llu\n", i,
+                  static_cast<unsigned long long>(r.steps), r.busy_seconds,
+                  r.idle_seconds, static_cast<unsigned long long>(r.bytes_sent),
+                  static_cast<unsigned long long>(r.messages_sent),
+                  static_cast<unsigned long long>(r.messages_delivered));
     out << line;
   }
   write_file_atomically(dir_ / "agents.csv", out.str());

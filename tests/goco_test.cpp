@@ -12,6 +12,7 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <cmath>
 #include <string>
 #include <vector>
 
@@ -298,4 +299,81 @@ TEST_CASE("GOCO with p = 0.3 and d = 2 converges on the quadratic") {
   CHECK((mean - optimum).norm() < 0.05);
   for (agent_id i = 0; i < n; ++i)
     CHECK((loop.agent(i).x() - optimum).norm() < 0.06);
+}
+
+TEST_CASE("GOCO deadline stragglers: who misses follows the time model") {
+  // Step 0.1 s plus an Exp(mean 0.05 s) delay against a 0.15 s deadline:
+  // P(miss) = exp(-0.05 / 0.05) = e^-1 = 0.368 per agent and round. Over
+  // 4 x 3000 rounds the share's standard error is 0.004; tolerance 0.02.
+  auto sets = goco_sets(std::exp(-1.0), 0.05);
+  for (const char* s :
+       {"algorithm.straggler=deadline", "algorithm.deadline=0.15",
+        "cost.step_seconds=0.1", "stragglers.delay=exponential",
+        "stragglers.delay_mean=0.05"})
+    sets.push_back(s);
+  auto exp = replicated_quadratic(4, 3000, 2, 1, sets);
+  lockstep loop{*exp};
+  while (loop.rounds_done() < 3000)
+    loop.run_round();
+  std::uint64_t steps = 0;
+  for (agent_id i = 0; i < 4; ++i)
+    steps += loop.agent(i).steps();
+  double missed = 1 - static_cast<double>(steps) / (4 * 3000);
+  CHECK(missed == doctest::Approx(std::exp(-1.0)).epsilon(0.02 / 0.368));
+
+  SUBCASE("the actors on the virtual clock miss the same steps") {
+    sets.push_back("clock.kind=virtual");
+    auto a = replicated_quadratic(4, 80, 2, 1, sets);
+    last_row rows;
+    run_actors(*a, rows, 2);
+    auto b = replicated_quadratic(4, 80, 2, 1, sets);
+    lockstep ref{*b};
+    while (ref.rounds_done() < 80)
+      ref.run_round();
+    auto want = evaluate_round(*b, 80, ref.reports());
+    auto& got = rows.rows.back();
+    CHECK(got.test_loss == want.test_loss);
+    CHECK(got.consensus_distance == want.consensus_distance);
+    // Nobody waits past the deadline: every round lasts at most 0.15 s.
+    CHECK(got.time_seconds <= 80 * 0.15 + 1e-9);
+    CHECK(got.time_seconds > 80 * 0.1);
+  }
+}
+
+TEST_CASE("GOCO deadline: a 10x straggler no longer sets the round time") {
+  // Agent 0 needs 10 x 0.1 s per step. With a 0.15 s deadline it misses
+  // every round and is charged 0.15 s, so its neighbours wait 0.15 s for its
+  // (unchanged) model instead of 1 s; the others step every round.
+  auto sets = goco_sets(0, 0.1, "none");
+  for (const char* s :
+       {"algorithm.straggler=deadline", "algorithm.deadline=0.15",
+        "cost.step_seconds=0.1", "stragglers.agents=[0]",
+        "stragglers.slowdown=10", "clock.kind=virtual"})
+    sets.push_back(s);
+  auto exp = replicated_quadratic(8, 20, 1, 1, sets);
+  last_row run;
+  run_actors(*exp, run, 2);
+  CHECK(run.rows.back().time_seconds == doctest::Approx(20 * 0.15));
+  REQUIRE(run.agents.size() == 8);
+  CHECK(run.agents[0].steps == 0);
+  CHECK(run.agents[0].busy_seconds == doctest::Approx(20 * 0.15));
+  for (agent_id i = 1; i < 8; ++i)
+    CHECK(run.agents[i].steps == 20);
+}
+
+TEST_CASE("GOCO deadline options are checked together") {
+  auto bad = [](std::vector<std::string> sets) {
+    sets.push_back("algorithm.name=goco");
+    return error_of([&] { load_config("", sets); });
+  };
+  CHECK(contains(bad({"algorithm.straggler=deadline"}),
+                 "algorithm.deadline: must be > 0"));
+  CHECK(contains(bad({"algorithm.deadline=0.2"}),
+                 "only used with straggler = \"deadline\""));
+  CHECK(
+    contains(bad({"algorithm.straggler=deadline", "algorithm.deadline=0.2"}),
+             "algorithm.p: with straggler = \"deadline\""));
+  CHECK(bad({"algorithm.straggler=deadline", "algorithm.deadline=0.2",
+             "algorithm.p_estimate=online"})
+          .empty());
 }

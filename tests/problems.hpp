@@ -43,14 +43,18 @@ private:
   std::size_t d_;
 };
 
-/// Keeps every metrics row a run produces.
+/// Keeps every metrics row a run produces, and the agents' last reports.
 class row_recorder : public metrics_sink {
 public:
   bool on_row(const metrics_row& row) override {
     rows.push_back(row);
     return true;
   }
+  void on_agents(const std::vector<agent_report>& last) override {
+    agents = last;
+  }
   std::vector<metrics_row> rows;
+  std::vector<agent_report> agents;
 };
 
 constexpr std::size_t quadratic_dim = 5;

@@ -4,6 +4,8 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <numeric>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -157,6 +159,29 @@ TEST_CASE("the block is shuffled from the first epoch on") {
   auto second = ids_of_epoch(s, 1);
   CHECK_FALSE(std::is_sorted(first.begin(), first.end()));
   CHECK(first != second);
+}
+
+TEST_CASE("the shuffle is Fisher-Yates by row swaps, epoch after epoch") {
+  // Reference: the textbook in-place shuffle of the block's row ids, drawing
+  // from the same generator; the stream's cycle-following moves must leave
+  // the rows in exactly that order.
+  auto data = make_sharded(numbered(24), three_shards());
+  batch_stream s{data, 0, 12, 11}; // one batch = one epoch of 12 rows
+  rng gen{11};
+  std::vector<std::size_t> want(12);
+  std::iota(want.begin(), want.end(), std::size_t{0});
+  for (int epoch = 0; epoch < 5; ++epoch) {
+    for (auto i = want.size(); i > 1; --i) {
+      std::uniform_int_distribution<std::size_t> pick{0, i - 1};
+      std::swap(want[i - 1], want[pick(gen)]);
+    }
+    auto b = s.next();
+    std::vector<std::size_t> got;
+    for (std::size_t r = 0; r < b.rows; ++r)
+      got.push_back(id_of(b, r));
+    check_intact(b);
+    CHECK(got == want);
+  }
 }
 
 TEST_CASE("sequential shards are walked in stored order") {

@@ -18,9 +18,16 @@
 // the configured size: the same computation as D-PSGD (pitfall 4 asks to
 // compare at equal computation).
 //
-// The straggler is simulated by the coin, apart from the cost model: the
-// round still charges its gradient (the straggler was computing but missed
-// the deadline) and the synchronous round does not wait any longer for it.
+// Stragglers come from one of two models (algorithm.straggler):
+//   bernoulli: the coin above, apart from the cost model: the round still
+//     charges its gradient (the straggler was computing but missed the
+//     deadline) and the synchronous round does not wait any longer for it;
+//   deadline: no coin; the agents whose modelled compute this round (step
+//     time, speed, stragglers' delays and slowdowns, drawn through the time
+//     model) would outlast algorithm.deadline seconds. The runtime tells the
+//     agent before its step, and the round charges it only the deadline. p is
+//     then the probability of missing it, which sets the scale 1/(1-p): give
+//     it from the time model, or estimate it online.
 //
 // p_estimate = online (pitfall 1) replaces p with the agent's own straggle
 // frequency so far, shrunk towards 0 by `prior_rounds` pseudo-rounds without
@@ -44,6 +51,8 @@ struct goco_options {
   std::string scaling = "sgc";
   std::string p_estimate = "known";
   double prior_rounds = 10;
+  std::string straggler = "bernoulli";
+  double deadline = 0;
 };
 
 const schema<goco_options>& goco_schema() {
@@ -75,9 +84,38 @@ const schema<goco_options>& goco_schema() {
       "online: pseudo-rounds without straggling in the estimate "
       "straggled / (rounds + prior_rounds)",
       positive());
+    s.add<std::string>(
+      "algorithm.straggler",
+      [](goco_options& o) -> std::string& { return o.straggler; },
+      "bernoulli (each agent misses a round with probability p) | deadline "
+      "(agents whose modelled compute outlasts algorithm.deadline miss it)",
+      one_of({"bernoulli", "deadline"}));
+    s.add<double>(
+      "algorithm.deadline",
+      [](goco_options& o) -> double& { return o.deadline; },
+      "straggler = deadline: seconds a round's compute may take",
+      at_least(0.0));
     return s;
   }();
   return s;
+}
+
+/// Cross-option checks, after each option passed its own.
+toml::table resolve(const toml::table& given) {
+  auto resolved = resolver(goco_schema(), name)(given);
+  auto o = parse_options(goco_schema(), resolved);
+  bool by_deadline = o.straggler == "deadline";
+  if (by_deadline && !(o.deadline > 0))
+    throw input_error("algorithm.deadline: must be > 0 with straggler = "
+                      "\"deadline\", e.g. 0.15 (seconds)");
+  if (!by_deadline && o.deadline > 0)
+    throw input_error("algorithm.deadline: only used with straggler = "
+                      "\"deadline\"; set that or remove the deadline");
+  if (by_deadline && o.scaling == "sgc" && o.p_estimate == "known" && o.p == 0)
+    throw input_error("algorithm.p: with straggler = \"deadline\" and "
+                      "p_estimate = \"known\", give the probability of "
+                      "missing the deadline (or p_estimate = \"online\")");
+  return resolved;
 }
 
 // Uniform in [0, 1) from the top 53 bits: unlike std's distributions, the
@@ -101,7 +139,8 @@ double goco::scale() const {
 
 void goco::before_send(agent_context& ctx, round_t, const neighbourhood&) {
   auto factor = static_cast<float>(scale()); // from past rounds only
-  bool straggles = uniform01(gen_) < s_.p;
+  bool straggles = s_.deadline > 0 ? late_ : uniform01(gen_) < s_.p;
+  late_ = false;
   ++rounds_;
   if (straggles) {
     ++straggled_;
@@ -127,7 +166,7 @@ namespace {
 
 algorithm_factory make_factory() {
   algorithm_factory f;
-  f.resolve = resolver(goco_schema(), name);
+  f.resolve = resolve;
   f.communication = [](const topology& t, const toml::table&) {
     require_connected(t, name);
     return t;
@@ -136,7 +175,7 @@ algorithm_factory make_factory() {
               agent_id agent) -> std::unique_ptr<algorithm> {
     auto opts = parse_options(goco_schema(), options);
     goco::settings s{opts.p, opts.scaling == "sgc", opts.p_estimate == "online",
-                     opts.prior_rounds};
+                     opts.prior_rounds, opts.deadline};
     return std::make_unique<goco>(
       s, derive_seed(setup.seed, stream::algorithm, agent));
   };
@@ -145,8 +184,8 @@ algorithm_factory make_factory() {
 
 const bool registered = algorithm_registry::add(
   name, make_factory(),
-  "GOCO: D-PSGD with stochastic-gradient-coded steps under Bernoulli(p) "
-  "stragglers (use with partition.replication)");
+  "GOCO: D-PSGD with stochastic-gradient-coded steps under Bernoulli(p) or "
+  "deadline stragglers (use with partition.replication)");
 
 } // namespace
 
