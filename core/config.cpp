@@ -100,8 +100,9 @@ schema<run_config> make_schema() {
   // data
   s.add<str>(
     "data.name", [](C& c) -> str& { return c.data.name; },
-    "data set: fashion-mnist | synthetic",
-    one_of({"fashion-mnist", "synthetic"}));
+    "data set: fashion-mnist | synthetic (softmax-teacher classes) | "
+    "synthetic-regression (linear targets; model.kind = \"linear\")",
+    one_of({"fashion-mnist", "synthetic", "synthetic-regression"}));
   s.add<str>(
     "data.path", [](C& c) -> str& { return c.data.path; },
     "folder with the Fashion-MNIST IDX .gz files");
@@ -119,11 +120,15 @@ schema<run_config> make_schema() {
   s.add<int>(
     "data.synthetic.classes",
     [](C& c) -> int& { return c.data.synthetic.num_classes; },
-    "synthetic: classes of the linear teacher", at_least(2));
+    "synthetic: classes of the linear teacher (regression: quantile bins "
+    "of the target, the labels partitions skew by)",
+    at_least(2));
   s.add<double>(
     "data.synthetic.noise",
     [](C& c) -> double& { return c.data.synthetic.noise; },
-    "synthetic: std of the noise on the teacher's logits", in_range(0, 1e3));
+    "synthetic: std of the noise on the teacher's logits (regression: on "
+    "the target)",
+    in_range(0, 1e3));
   // partition
   s.add<str>(
     "partition.kind", [](C& c) -> str& { return c.partition.kind; },
@@ -154,8 +159,10 @@ schema<run_config> make_schema() {
     one_of({"cyclic", "random"}));
   // model
   s.add<str>(
-    "model.kind", [](C& c) -> str& { return c.model.kind; }, "softmax | mlp",
-    one_of({"softmax", "mlp"}));
+    "model.kind", [](C& c) -> str& { return c.model.kind; },
+    "softmax | mlp | linear (least squares, for "
+    "data.name = \"synthetic-regression\")",
+    one_of({"softmax", "mlp", "linear"}));
   s.add<std::vector<int>>(
     "model.hidden", [](C& c) -> std::vector<int>& { return c.model.hidden; },
     "mlp: hidden layer widths, e.g. [100]");
@@ -348,6 +355,11 @@ void validate(run_config& cfg) {
   for (int width : cfg.model.hidden)
     if (width < 1)
       throw input_error("model.hidden: widths must be >= 1");
+  if ((cfg.data.name == "synthetic-regression") != (cfg.model.kind == "linear"))
+    throw input_error("model.kind: \"" + cfg.model.kind +
+                      "\" does not suit data.name = \"" + cfg.data.name +
+                      "\"; use model.kind = \"linear\" exactly with "
+                      "data.name = \"synthetic-regression\"");
   validate(cfg.cost);
   validate(cfg.stragglers, cfg.run.agents);
   if (entry.make.asynchronous) {

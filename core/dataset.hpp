@@ -14,6 +14,10 @@ struct dataset {
   row_matrix features;              ///< one sample per row, float
   std::vector<std::int32_t> labels; ///< class in [0, num_classes)
   int num_classes = 0;
+  /// Regression sets: the last `targets` columns of `features` are the
+  /// targets, so they move with their rows; `labels` then bin the first
+  /// target into num_classes quantiles (for label-skewed partitions).
+  std::size_t targets = 0;
 
   std::size_t size() const { return labels.size(); }
   std::size_t dim() const { return static_cast<std::size_t>(features.cols()); }
@@ -50,5 +54,12 @@ struct synthetic_spec {
 /// Gaussian inputs labelled by a random linear (softmax) teacher: a problem a
 /// softmax regression can solve almost perfectly, deterministic for a seed.
 train_test make_synthetic(const synthetic_spec& spec, std::uint64_t seed);
+
+/// Linear regression: Gaussian inputs x (spec.dim), one target
+/// y = <w*, x> + N(0, noise^2) with w* ~ N(0, 1/dim) (unit-variance signal);
+/// labels are the target's quantile bin among spec.num_classes (train-set
+/// quantiles, applied to both splits). Deterministic for a seed.
+train_test make_synthetic_regression(const synthetic_spec& spec,
+                                     std::uint64_t seed);
 
 } // namespace murmur

@@ -9,6 +9,8 @@ namespace {
 train_test load_data(const run_config& cfg) {
   if (cfg.data.name == "synthetic")
     return make_synthetic(cfg.data.synthetic, cfg.seed);
+  if (cfg.data.name == "synthetic-regression")
+    return make_synthetic_regression(cfg.data.synthetic, cfg.seed);
   return load_fashion_mnist(cfg.data.path);
 }
 
@@ -60,7 +62,8 @@ std::unique_ptr<experiment> build_experiment(const run_config& cfg) {
                               cfg.run.agents, cfg.partition, cfg.seed);
   exp->train = make_sharded(data.train, parts);
   exp->test = first_rows(std::move(data.test), cfg.eval.test_samples);
-  exp->net = make_model(cfg.model, data.train.dim(), data.train.num_classes);
+  exp->net = make_model(cfg.model, data.train.dim(), data.train.num_classes,
+                        data.train.targets);
   exp->configured = make_topology(cfg.run.agents, cfg.seed, cfg.topology);
   plan_communication(*exp);
   exp->initial.resize(static_cast<Eigen::Index>(exp->net->num_params()));

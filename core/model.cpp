@@ -36,11 +36,19 @@ void check_spec(const model_spec& spec) {
 } // namespace
 
 std::unique_ptr<model> make_model(const model_spec& spec, std::size_t dim,
-                                  int classes) {
-  if (spec.kind != "softmax" && spec.kind != "mlp")
+                                  int classes, std::size_t targets) {
+  if (spec.kind != "softmax" && spec.kind != "mlp" && spec.kind != "linear")
     throw input_error("model.kind: unknown model \"" + spec.kind +
-                      "\" (expected softmax or mlp)");
+                      "\" (expected softmax, mlp or linear)");
   check_spec(spec);
+  if ((spec.kind == "linear") != (targets > 0))
+    throw input_error(
+      "model.kind: \"" + spec.kind + "\" does not suit " +
+      (targets > 0 ? "a regression data set; use \"linear\""
+                   : "a classification data set; use softmax or mlp (linear "
+                     "needs data.name = \"synthetic-regression\")"));
+  if (targets > 0)
+    return make_linear_regression(dim - targets, targets, spec.weight_decay);
   check_sizes(dim, classes);
   if (spec.kind == "softmax")
     return make_softmax_regression(dim, classes, spec.weight_decay);

@@ -20,7 +20,7 @@ public:
 };
 
 struct model_spec {
-  std::string kind = "softmax"; ///< "softmax" or "mlp"
+  std::string kind = "softmax"; ///< "softmax", "mlp" or "linear"
   std::vector<int> hidden;      ///< mlp: hidden layer widths (ReLU)
   double weight_decay = 0;      ///< L2 term (wd/2)||theta||^2 inside the loss
 };
@@ -54,10 +54,12 @@ public:
                                const batch_view& b) const = 0;
 };
 
-/// Builds the model for inputs of `dim` features and `classes` outputs; throws
-/// input_error for an unknown kind or bad sizes.
+/// Builds the model for rows of `dim` features and `classes` outputs (for
+/// regression data, the last `targets` of the `dim` columns are targets);
+/// throws input_error for an unknown kind, a kind that does not suit the
+/// data, or bad sizes.
 std::unique_ptr<model> make_model(const model_spec& spec, std::size_t dim,
-                                  int classes);
+                                  int classes, std::size_t targets = 0);
 
 /// How a layered model draws its initial parameters. Biases always start at 0.
 enum class weight_init {
@@ -78,6 +80,12 @@ std::unique_ptr<model> make_layered_model(std::size_t dim,
 /// started at zero.
 std::unique_ptr<model> make_softmax_regression(std::size_t dim, int classes,
                                                double weight_decay);
+
+/// Least squares W x + b ~ y for `outputs` targets after `inputs` features,
+/// started at zero; evaluate() reports R^2 as its accuracy.
+std::unique_ptr<model> make_linear_regression(std::size_t inputs,
+                                              std::size_t outputs,
+                                              double weight_decay);
 
 /// ReLU multilayer perceptron, He-uniform initialised.
 std::unique_ptr<model> make_mlp(std::size_t dim, const std::vector<int>& hidden,

@@ -2,6 +2,7 @@
 #include "core/error.hpp"
 #include "core/rng.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <random>
 #include <string>
@@ -58,7 +59,55 @@ dataset sample(std::size_t size, const row_matrix& teacher,
   return result;
 }
 
+/// Gaussian inputs followed by their target column.
+dataset regression_sample(std::size_t size, const vec& teacher,
+                          const synthetic_spec& spec, rng& gen) {
+  dataset result;
+  auto dim = static_cast<Eigen::Index>(spec.dim);
+  result.features.resize(static_cast<Eigen::Index>(size), dim + 1);
+  result.features.leftCols(dim) = gaussian(size, spec.dim, 1, gen);
+  result.features.col(dim) =
+    result.features.leftCols(dim).lazyProduct(teacher) +
+    gaussian(size, 1, spec.noise, gen);
+  result.targets = 1;
+  result.num_classes = spec.num_classes;
+  return result;
+}
+
+/// Labels = quantile bin of the target, with the train split's bin edges.
+void bin_targets(train_test& data, int bins) {
+  // size() counts labels, which are made here: go by the rows.
+  auto col = data.train.features.cols() - 1;
+  auto y = data.train.features.col(col);
+  std::vector<float> sorted(y.begin(), y.end());
+  std::sort(sorted.begin(), sorted.end());
+  std::vector<float> edges; // upper edges of bins 0 .. bins-2
+  for (int b = 1; b < bins; ++b)
+    edges.push_back(sorted[sorted.size() * static_cast<std::size_t>(b) /
+                           static_cast<std::size_t>(bins)]);
+  for (auto* d : {&data.train, &data.test}) {
+    d->labels.clear();
+    for (float target : d->features.col(col))
+      d->labels.push_back(static_cast<std::int32_t>(
+        std::upper_bound(edges.begin(), edges.end(), target) - edges.begin()));
+  }
+}
+
 } // namespace
+
+train_test make_synthetic_regression(const synthetic_spec& spec,
+                                     std::uint64_t seed) {
+  validate(spec);
+  rng teacher_gen{derive_seed(seed, stream::synthetic_data, teacher_part)};
+  rng train_gen{derive_seed(seed, stream::synthetic_data, train_part)};
+  rng test_gen{derive_seed(seed, stream::synthetic_data, test_part)};
+  auto scale = 1 / std::sqrt(static_cast<double>(spec.dim));
+  vec teacher = gaussian(spec.dim, 1, scale, teacher_gen).col(0);
+  train_test data{regression_sample(spec.train_size, teacher, spec, train_gen),
+                  regression_sample(spec.test_size, teacher, spec, test_gen)};
+  bin_targets(data, spec.num_classes);
+  return data;
+}
 
 train_test make_synthetic(const synthetic_spec& spec, std::uint64_t seed) {
   validate(spec);

@@ -120,6 +120,9 @@ int main(int argc, char** argv) {
   report->add_option("--target", report_opts.target,
                      "accuracy of the average model, e.g. 0.8: first "
                      "round and time reaching it");
+  report->add_option("--also", report_opts.also,
+                     "more metrics.csv columns by their final value, e.g. "
+                     "--also test_loss --also messages_delivered");
 
   app.add_subcommand("keys", "list every config key with default and help");
 

@@ -168,6 +168,21 @@ void add_statistics(run_group& group,
   group.target_round = summarize(rounds);
   group.target_seconds = summarize(seconds);
   group.reached = rounds.size();
+  for (auto& name : opts.also) {
+    std::vector<double> last;
+    for (auto* run : runs)
+      last.push_back(run->column(name).back());
+    group.also.push_back(summarize(last));
+  }
+}
+
+std::string general(const mean_std& s) {
+  char buf[64];
+  if (s.count > 1)
+    std::snprintf(buf, sizeof buf, "%.4g ± %.2g", s.mean, s.std);
+  else
+    std::snprintf(buf, sizeof buf, "%.4g", s.mean);
+  return buf;
 }
 
 } // namespace
@@ -282,6 +297,8 @@ void print_report(std::ostream& out, const std::vector<run_group>& groups,
     header.push_back(std::string{"rounds to "} + t + "%");
     header.push_back(std::string{"seconds to "} + t + "%");
   }
+  for (auto& name : opts.also)
+    header.push_back("final " + name);
   auto row = [&out](const std::vector<std::string>& cells) {
     out << "|";
     for (auto& c : cells)
@@ -309,6 +326,8 @@ void print_report(std::ostream& out, const std::vector<run_group>& groups,
       cells.push_back(reached(g.target_round, g.reached, n, 0));
       cells.push_back(reached(g.target_seconds, g.reached, n, 2));
     }
+    for (auto& s : g.also)
+      cells.push_back(general(s));
     row(cells);
   }
 }

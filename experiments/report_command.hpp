@@ -45,6 +45,9 @@ mean_std summarize(const std::vector<double>& values);
 struct report_options {
   std::size_t last = 5; ///< evaluations averaged for the min-agent accuracy
   double target = 0;    ///< accuracy of the average model; 0 = no column
+  /// More metrics.csv columns shown by their final value (e.g. test_loss,
+  /// messages_delivered).
+  std::vector<std::string> also;
 };
 
 /// Config keys ignored when grouping: they name or place a run, or set how
@@ -62,6 +65,7 @@ struct run_group {
   mean_std target_round;   ///< over the runs that reached the target
   mean_std target_seconds; ///< same runs, time_seconds
   std::size_t reached = 0; ///< runs that reached the target
+  std::vector<mean_std> also; ///< final values of report_options::also
 };
 
 /// Groups runs (in order of first appearance) and aggregates them.

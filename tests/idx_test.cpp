@@ -3,6 +3,7 @@
 
 #include "tests/scratch.hpp"
 
+#include <Eigen/QR>
 #include <doctest/doctest.h>
 #include <zlib.h>
 
@@ -333,4 +334,36 @@ TEST_CASE("synthetic spec errors name the field") {
                  "data.synthetic.train_size"));
   CHECK(
     contains(msg_for([](auto& s) { s.noise = -1; }), "data.synthetic.noise"));
+}
+
+TEST_CASE("synthetic regression: linear targets, quantile-bin labels") {
+  synthetic_spec spec;
+  spec.train_size = 500;
+  spec.test_size = 300;
+  spec.dim = 8;
+  spec.num_classes = 5;
+  spec.noise = 0.1;
+  auto a = make_synthetic_regression(spec, 42);
+  CHECK(a.train.features == make_synthetic_regression(spec, 42).train.features);
+  CHECK(a.train.targets == 1);
+  CHECK(a.train.dim() == 9);
+  // Train-set quantiles: 5 bins of exactly 100 rows, ordered by target.
+  std::array<int, 5> counts{};
+  for (auto y : a.train.labels)
+    ++counts.at(static_cast<std::size_t>(y));
+  CHECK(counts == std::array<int, 5>{100, 100, 100, 100, 100});
+  for (std::size_t i = 0; i < a.train.size(); ++i)
+    for (std::size_t j = 0; j < a.train.size(); ++j)
+      if (a.train.labels[i] < a.train.labels[j])
+        REQUIRE(a.train.features(i, 8) <= a.train.features(j, 8));
+  // Least squares on the train split explains the test targets up to the
+  // noise: R^2 = 1 / (1 + noise^2 / signal variance 1) = 0.990.
+  Eigen::MatrixXd x = a.train.features.leftCols(8).cast<double>();
+  Eigen::VectorXd y = a.train.features.col(8).cast<double>();
+  Eigen::VectorXd w = x.colPivHouseholderQr().solve(y);
+  Eigen::MatrixXd xt = a.test.features.leftCols(8).cast<double>();
+  Eigen::VectorXd yt = a.test.features.col(8).cast<double>();
+  double sse = (xt * w - yt).squaredNorm();
+  double sst = (yt.array() - yt.mean()).matrix().squaredNorm();
+  CHECK(1 - sse / sst == doctest::Approx(0.99).epsilon(0.01));
 }

@@ -338,3 +338,46 @@ TEST_CASE("gradient descent separates a tiny problem") {
   CHECK(after.accuracy == 1.0);
   CHECK(after.loss < 0.1);
 }
+
+TEST_CASE("linear regression: gradient by finite differences, loss and R^2 "
+          "in closed form") {
+  // Rows of 6 inputs followed by 2 targets.
+  auto b = random_batch(9, 8, 2, 5);
+  auto m = make_model({"linear", {}, 0.01}, 8, 4, 2);
+  REQUIRE(m->num_params() == (6 + 1) * 2);
+  vec theta = random_theta(m->num_params(), 0.8f, 3);
+  auto got = run_gradient(*m, theta, b.view());
+  auto numeric = numeric_gradient(*m, theta, b.view(), 2e-3f);
+  CHECK(relative_error(got.grad, numeric) < 1e-2);
+
+  // Oracle in double, sample by sample.
+  double sse = 0, sst = 0;
+  Eigen::Vector2d mean = Eigen::Vector2d::Zero();
+  for (Eigen::Index i = 0; i < 9; ++i)
+    mean += b.x.row(i).tail(2).transpose().cast<double>() / 9;
+  for (Eigen::Index i = 0; i < 9; ++i)
+    for (Eigen::Index o = 0; o < 2; ++o) {
+      double pred = theta[12 + o];
+      for (Eigen::Index j = 0; j < 6; ++j)
+        pred += double{theta[o * 6 + j]} * b.x(i, j);
+      double y = b.x(i, 6 + o);
+      sse += (pred - y) * (pred - y);
+      sst += (y - mean[o]) * (y - mean[o]);
+    }
+  double l2 = 0.5 * 0.01 * theta.cast<double>().squaredNorm();
+  CHECK(got.loss == doctest::Approx(0.5 * sse / 9 + l2).epsilon(1e-5));
+  auto eval = m->evaluate({theta.data(), theta.size()}, b.view());
+  CHECK(eval.loss == doctest::Approx(0.5 * sse / 9).epsilon(1e-5));
+  CHECK(eval.accuracy == doctest::Approx(1 - sse / sst).epsilon(1e-5));
+}
+
+TEST_CASE("linear regression model kind must match the data set") {
+  CHECK(testing::contains(testing::error_of([] {
+                            make_model({"linear", {}, 0}, 8, 4, 0);
+                          }),
+                          "synthetic-regression"));
+  CHECK(testing::contains(testing::error_of([] {
+                            make_model({"softmax", {}, 0}, 8, 4, 1);
+                          }),
+                          "use \"linear\""));
+}

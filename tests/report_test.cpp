@@ -120,6 +120,16 @@ TEST_CASE("report: mean and sample std over seeds") {
   CHECK(g.target_round.std == doctest::Approx(5.7735026919));
   CHECK(g.target_seconds.mean == doctest::Approx(2.5));
   CHECK(g.target_seconds.std == doctest::Approx(1.3228756555));
+  CHECK(g.also.empty());
+  opts.also = {"test_accuracy", "time_seconds"};
+  auto with_also = aggregate_runs(runs, opts);
+  REQUIRE(with_also[0].also.size() == 2);
+  CHECK(with_also[0].also[0].mean == doctest::Approx(0.78));
+  // Final times 3, 3.5 and 6 seconds.
+  CHECK(with_also[0].also[1].mean == doctest::Approx(12.5 / 3));
+  CHECK(with_also[0].also[1].std == doctest::Approx(1.6072751268));
+  opts.also = {"no_such_column"};
+  CHECK_THROWS_AS(aggregate_runs(runs, opts), input_error);
 }
 
 TEST_CASE("report: K beyond the rows, a target only some runs reach") {
