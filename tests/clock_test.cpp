@@ -107,18 +107,37 @@ TEST_CASE("scripted slowdowns happen at their virtual time and are undone") {
         4.0); // 2 s window cost ~1.8 s extra over 5 s
 }
 
-TEST_CASE("murmur ctl injects into a real-clock run and is logged") {
-  scratch s{"ctl"};
+namespace {
+
+/// One column of agents.csv, per agent.
+std::vector<double> agents_column(const fs::path& folder, std::size_t col) {
+  std::istringstream agents{slurp(folder / "agents.csv")};
+  std::string line;
+  std::getline(agents, line);
+  std::vector<double> values;
+  while (std::getline(agents, line)) {
+    std::stringstream fields{line};
+    std::string f;
+    for (std::size_t c = 0; c <= col; ++c)
+      std::getline(fields, f, ',');
+    values.push_back(std::stod(f));
+  }
+  return values;
+}
+
+/// Runs the quick start on 8 synthetic agents under the real clock with a
+/// control port, sends `slow 3 10x` (and a bad command) through `murmur ctl`
+/// as soon as the port answers, and returns the run's folder after checking
+/// both replies and their lines in events.csv.
+fs::path run_with_ctl_slowdown(const scratch& s, const std::string& sets) {
   int port = 20000 + static_cast<int>(::getpid() % 20000);
   std::string bin = MURMUR_BINARY;
   auto out = s.dir / "out";
   std::string run_cmd =
     bin + " run " + MURMUR_SOURCE_DIR + "/experiments/quickstart.toml" +
-    " --set data.name=synthetic run.agents=8 run.rounds=150"
-    " run.eval_every=50 cost.step_seconds=0.01 run.threads=2"
-    " control.port=" +
-    std::to_string(port) + " run.output=\\\"" + out.string() +
-    "\\\" run.name=live > " + (s.dir / "log").string() + " 2>&1";
+    " --set data.name=synthetic run.agents=8 run.threads=2 " + sets +
+    " control.port=" + std::to_string(port) + " run.output=\\\"" +
+    out.string() + "\\\" run.name=live > " + (s.dir / "log").string() + " 2>&1";
   std::thread runner{[&] { CHECK(std::system(run_cmd.c_str()) == 0); }};
   std::string reply;
   for (int attempt = 0; attempt < 100 && reply.find("ok") != 0; ++attempt) {
@@ -142,26 +161,40 @@ TEST_CASE("murmur ctl injects into a real-clock run and is logged") {
   CHECK(events.find(",ctl,\"slow 3 10x\",\"ok\"") != std::string::npos);
   CHECK(events.find(",ctl,\"slow 99 2x\",\"error: agent 99") !=
         std::string::npos);
-  // Agent 3 computed 10x as long per step from the injection on, and its
-  // ring neighbours spent that time waiting for it.
-  std::istringstream agents{slurp(folder / "agents.csv")};
-  std::string line;
-  std::getline(agents, line);
-  std::vector<double> busy;
-  std::vector<double> idle;
-  while (std::getline(agents, line)) {
-    std::stringstream fields{line};
-    std::string f;
-    std::vector<std::string> cells;
-    while (std::getline(fields, f, ','))
-      cells.push_back(f);
-    busy.push_back(std::stod(cells[2]));
-    idle.push_back(std::stod(cells[3]));
-  }
+  return folder;
+}
+
+} // namespace
+
+TEST_CASE("murmur ctl slows an agent of a real-clock D-PSGD run") {
+  scratch s{"ctl"};
+  auto folder = run_with_ctl_slowdown(
+    s, "run.rounds=150 run.eval_every=50 cost.step_seconds=0.01");
+  // Synchronous rounds keep step counts equal: agent 3 computed 10x as long
+  // per step from the injection on, and its ring neighbours spent that time
+  // waiting for it.
+  auto busy = agents_column(folder, 2);
+  auto idle = agents_column(folder, 3);
   REQUIRE(busy.size() == 8);
   CHECK(busy[3] > 3 * busy[0]);
   CHECK(idle[2] > 3 * idle[3]);
   CHECK(idle[4] > 3 * idle[3]);
+}
+
+TEST_CASE("murmur ctl slows an asynchronous (DRACO) agent's steps only") {
+  scratch s{"ctl-draco"};
+  auto folder = run_with_ctl_slowdown(
+    s, "algorithm.name=draco algorithm.compute_rate=50 "
+       "algorithm.comm_rate=50 run.time_budget=2 run.eval_seconds=0.5");
+  // Nobody waits: agent 3's step count falls behind its neighbours' by about
+  // the factor, while its communication clock keeps broadcasting.
+  auto steps = agents_column(folder, 1);
+  auto sent = agents_column(folder, 5);
+  REQUIRE(steps.size() == 8);
+  CHECK(steps[3] < steps[2] / 3);
+  CHECK(steps[3] < steps[4] / 3);
+  CHECK(sent[3] > sent[2] / 2);
+  CHECK(sent[3] > sent[4] / 2);
 }
 
 TEST_CASE("a killed agent leaves; its neighbours go on with what arrives") {
