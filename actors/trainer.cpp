@@ -12,7 +12,9 @@ double now_seconds(self_ptr self) {
   return self->state.env->seconds(self->clock().now());
 }
 
-void begin_round(self_ptr self);
+/// Starts the current round; `unmixed` is the previous round's inbox when
+/// its combine is to run first, inside this round's compute task.
+void begin_round(self_ptr self, std::optional<inbox> unmixed = std::nullopt);
 
 void send_report(self_ptr self) {
   auto& s = self->state;
@@ -44,16 +46,29 @@ void maybe_combine(self_ptr self) {
   if (!s.computed || !s.arrived)
     return;
   auto& [ctx, algo] = *s.slot;
+  auto& exp = *s.env->exp;
   auto k = s.round;
-  algo->combine(ctx, k, s.env->exp->hood(ctx.id(), k), *s.arrived);
   for (auto& r : *s.arrived)
     s.messages_delivered += r.msg.data != nullptr;
+  inbox in = std::move(*s.arrived);
   s.arrived.reset();
   s.idle += now_seconds(self) - s.round_start - s.round_compute;
   s.round = k + 1;
-  if (s.env->exp->is_eval_round(s.round))
+  bool more = s.round < exp.cfg.run.rounds;
+  bool report = exp.is_eval_round(s.round);
+  // Mixing reads every neighbour's model, cold in cache by now: folded into
+  // the next round's compute task, it runs in parallel with other agents'
+  // work instead of on the virtual clock's single event thread. A report or
+  // a pause needs the mixed model at once.
+  if (more && !report && !s.pace->paused() &&
+      algo->compute_phase() == algorithm::phase::before_send) {
+    begin_round(self, std::move(in));
+    return;
+  }
+  algo->combine(ctx, k, exp.hood(ctx.id(), k), in);
+  if (report)
     send_report(self);
-  if (s.round < s.env->exp->cfg.run.rounds)
+  if (more)
     begin_round(self);
 }
 
@@ -85,7 +100,7 @@ void schedule_computed(self_ptr self, round_t k, double planned,
     self->delayed_send(self, to_timespan(wait), compute_atom::value, k);
 }
 
-void begin_round(self_ptr self) {
+void begin_round(self_ptr self, std::optional<inbox> unmixed) {
   auto& s = self->state;
   if (s.pace->paused()) {
     s.stalled = true;
@@ -104,7 +119,13 @@ void begin_round(self_ptr self) {
   double planned = plan_round_compute(*algo, *s.pace, modelled, k);
   auto* c = &ctx;
   auto* a = algo.get();
-  if (algo->compute_phase() == algorithm::phase::before_send) {
+  if (unmixed) {
+    auto last = exp.hood(ctx.id(), k - 1);
+    s.launch([c, a, k, hood, last, in = std::move(*unmixed)] {
+      a->combine(*c, k - 1, last, in);
+      a->before_send(*c, k, hood);
+    });
+  } else if (algo->compute_phase() == algorithm::phase::before_send) {
     s.launch([c, a, k, hood] { a->before_send(*c, k, hood); });
   } else {
     algo->before_send(ctx, k, hood);
