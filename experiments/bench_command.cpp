@@ -10,6 +10,8 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <string>
+#include <vector>
 
 namespace murmur {
 
@@ -47,9 +49,9 @@ run_config bench_config(run_config cfg, const bench_options& opts) {
   cfg.algorithm.name = "dpsgd";
   cfg.run.agents = opts.agents;
   cfg.run.threads = opts.threads;
-  cfg.run.rounds = opts.rounds > 0 ? opts.rounds
-                                   : std::clamp<std::uint64_t>(
-                                     200000 / opts.agents, 5, 2000);
+  cfg.run.rounds = opts.rounds > 0
+                     ? opts.rounds
+                     : std::clamp<std::uint64_t>(200000 / opts.agents, 5, 2000);
   cfg.run.eval_every = cfg.run.rounds;
   cfg.eval.max_agents = 1;
   cfg.eval.test_samples = 1000;
@@ -82,20 +84,35 @@ void bench_clock(run_config cfg, const bench_options& opts, std::ostream& out) {
                             static_cast<std::size_t>(opts.threads)};
   last_row with_time;
   last_row without_time;
-  double timed_s = timed_run(timed, with_time, opts.threads);
-  double zero_s = timed_run(zero, without_time, opts.threads);
-  char line[512];
-  std::snprintf(line, sizeof line,
-                "virtual clock bench: %llu agents, %d threads, %llu rounds\n"
-                "  modelled durations: %8.3f s wall for %.1f s simulated\n"
-                "  all durations zero: %8.3f s wall\n"
-                "  ratio:              %8.3f\n"
-                "  same final models:  %s\n",
-                static_cast<unsigned long long>(timed.run.agents),
-                opts.threads,
-                static_cast<unsigned long long>(timed.run.rounds), timed_s,
-                with_time.last.time_seconds, zero_s, timed_s / zero_s,
-                same_models(with_time.last, without_time.last) ? "yes" : "NO");
+  std::vector<double> timed_s, zero_s;
+  for (int k = 0; k < std::max(1, opts.repeat); ++k) {
+    timed_s.push_back(timed_run(timed, with_time, opts.threads));
+    zero_s.push_back(timed_run(zero, without_time, opts.threads));
+  }
+  auto list = [](const std::vector<double>& v) {
+    std::string s;
+    for (double x : v) {
+      char buf[32];
+      std::snprintf(buf, sizeof buf, "%s%.2f", s.empty() ? "" : " ", x);
+      s += buf;
+    }
+    return s;
+  };
+  double best_timed = *std::min_element(timed_s.begin(), timed_s.end());
+  double best_zero = *std::min_element(zero_s.begin(), zero_s.end());
+  char line[1024];
+  std::snprintf(
+    line, sizeof line,
+    "virtual clock bench: %llu agents, %d threads, %llu rounds, best of %zu\n"
+    "  modelled durations: %8.3f s wall for %.1f s simulated  (runs: %s)\n"
+    "  all durations zero: %8.3f s wall  (runs: %s)\n"
+    "  ratio:              %8.3f\n"
+    "  same final models:  %s\n",
+    static_cast<unsigned long long>(timed.run.agents), opts.threads,
+    static_cast<unsigned long long>(timed.run.rounds), timed_s.size(),
+    best_timed, with_time.last.time_seconds, list(timed_s).c_str(), best_zero,
+    list(zero_s).c_str(), best_timed / best_zero,
+    same_models(with_time.last, without_time.last) ? "yes" : "NO");
   out << line;
 }
 

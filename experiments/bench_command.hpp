@@ -10,6 +10,7 @@ struct bench_options {
   std::uint64_t agents = 64;
   int threads = 2;
   std::uint64_t rounds = 0; ///< 0 = enough for about a second of work
+  int repeat = 3;           ///< bench clock: alternating runs of each side
 };
 
 /// `murmur bench dpsgd`: D-PSGD through the actor runtime next to the
@@ -22,7 +23,9 @@ void bench_dpsgd(run_config cfg, const bench_options& opts, std::ostream& out);
 /// durations (the config's cost and straggler sections, or 0.1 s steps,
 /// 5 ms links and lognormal speeds when none are set) and with every
 /// duration zero; prints both wall times and their ratio, i.e. what the
-/// discrete-event machinery costs.
+/// discrete-event machinery costs. The two sides alternate `repeat` times
+/// and the fastest of each counts, so that load from other processes on a
+/// shared machine does not land on one side only.
 void bench_clock(run_config cfg, const bench_options& opts, std::ostream& out);
 
 } // namespace murmur

@@ -89,6 +89,10 @@ int main(int argc, char** argv) {
   bench_cmd->add_option("--agents,-n", bench.agents, "number of agents");
   bench_cmd->add_option("--threads,-t", bench.threads, "threads");
   bench_cmd->add_option("--rounds", bench.rounds, "rounds (default: auto)");
+  bench_cmd
+    ->add_option("--repeat", bench.repeat,
+                 "clock: alternating runs per side, the fastest counts")
+    ->capture_default_str();
   bench_cmd->add_option("--config", bench_config, "base config (TOML)");
   bench_cmd->add_option("--set", bench_sets, "override a key")->take_all();
 
