@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <ctime>
 #include <string>
 #include <vector>
 
@@ -59,11 +60,19 @@ run_config bench_config(run_config cfg, const bench_options& opts) {
   return cfg;
 }
 
-double timed_run(const run_config& cfg, metrics_sink& sink, int threads) {
+/// Wall and CPU seconds (all threads) of one run.
+struct run_time {
+  double wall = 0;
+  double cpu = 0;
+};
+
+run_time timed_run(const run_config& cfg, metrics_sink& sink, int threads) {
   auto exp = build_experiment(cfg);
+  auto c0 = std::clock();
   auto t0 = clock_type::now();
   run_actors(*exp, sink, threads);
-  return seconds_since(t0);
+  return {seconds_since(t0),
+          static_cast<double>(std::clock() - c0) / CLOCKS_PER_SEC};
 }
 
 } // namespace
@@ -84,10 +93,14 @@ void bench_clock(run_config cfg, const bench_options& opts, std::ostream& out) {
                             static_cast<std::size_t>(opts.threads)};
   last_row with_time;
   last_row without_time;
-  std::vector<double> timed_s, zero_s;
+  std::vector<double> timed_s, zero_s, timed_cpu, zero_cpu;
   for (int k = 0; k < std::max(1, opts.repeat); ++k) {
-    timed_s.push_back(timed_run(timed, with_time, opts.threads));
-    zero_s.push_back(timed_run(zero, without_time, opts.threads));
+    auto t = timed_run(timed, with_time, opts.threads);
+    auto z = timed_run(zero, without_time, opts.threads);
+    timed_s.push_back(t.wall);
+    timed_cpu.push_back(t.cpu);
+    zero_s.push_back(z.wall);
+    zero_cpu.push_back(z.cpu);
   }
   auto list = [](const std::vector<double>& v) {
     std::string s;
@@ -100,6 +113,8 @@ void bench_clock(run_config cfg, const bench_options& opts, std::ostream& out) {
   };
   double best_timed = *std::min_element(timed_s.begin(), timed_s.end());
   double best_zero = *std::min_element(zero_s.begin(), zero_s.end());
+  double cpu_timed = *std::min_element(timed_cpu.begin(), timed_cpu.end());
+  double cpu_zero = *std::min_element(zero_cpu.begin(), zero_cpu.end());
   char line[1024];
   std::snprintf(
     line, sizeof line,
@@ -107,11 +122,13 @@ void bench_clock(run_config cfg, const bench_options& opts, std::ostream& out) {
     "  modelled durations: %8.3f s wall for %.1f s simulated  (runs: %s)\n"
     "  all durations zero: %8.3f s wall  (runs: %s)\n"
     "  ratio:              %8.3f\n"
+    "  CPU seconds:        %8.3f vs %.3f (ratio %.3f, all threads)\n"
     "  same final models:  %s\n",
     static_cast<unsigned long long>(timed.run.agents), opts.threads,
     static_cast<unsigned long long>(timed.run.rounds), timed_s.size(),
     best_timed, with_time.last.time_seconds, list(timed_s).c_str(), best_zero,
-    list(zero_s).c_str(), best_timed / best_zero,
+    list(zero_s).c_str(), best_timed / best_zero, cpu_timed, cpu_zero,
+    cpu_timed / cpu_zero,
     same_models(with_time.last, without_time.last) ? "yes" : "NO");
   out << line;
 }
