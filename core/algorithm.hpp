@@ -10,6 +10,8 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <string>
+#include <utility>
 #include <vector>
 
 namespace murmur {
@@ -130,6 +132,9 @@ struct algorithm_factory {
   /// Checks the [algorithm] keys (minus name) and returns them with defaults
   /// filled in; throws input_error naming "algorithm.<key>".
   std::function<toml::table(const toml::table& options)> resolve;
+  /// Optional: each option's key (without "algorithm.") and help, for
+  /// `murmur keys`.
+  std::function<std::vector<std::pair<std::string, std::string>>()> describe;
   /// The graph the algorithm communicates over, given the configured one
   /// (All-Reduce: complete; RelaySGD: a spanning tree). Throws input_error
   /// when the graph does not suit the algorithm (e.g. disconnected).
@@ -180,6 +185,18 @@ resolver(const schema<Options>& declared, std::string algorithm_name) {
     auto resolved = declared.to_toml(opts);
     auto sub = resolved["algorithm"].as_table();
     return sub ? *sub : toml::table{};
+  };
+}
+
+/// The factory's `describe` for algorithms with a typed options struct.
+template <class Options>
+std::function<std::vector<std::pair<std::string, std::string>>()>
+describer(const schema<Options>& declared) {
+  return [&declared] {
+    std::vector<std::pair<std::string, std::string>> result;
+    for (auto& f : declared.fields())
+      result.emplace_back(f.key.substr(f.key.find('.') + 1), f.help);
+    return result;
   };
 }
 

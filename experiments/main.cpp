@@ -16,6 +16,7 @@
 
 #include <filesystem>
 #include <iostream>
+#include <map>
 
 namespace {
 
@@ -33,8 +34,15 @@ void print_keys(std::ostream& out) {
   for (auto& name : algorithm_registry::names()) {
     auto& entry = algorithm_registry::get(name, "algorithm.name");
     out << "\n[algorithm] name = \"" << name << "\": " << entry.help << "\n";
-    for (auto& [key, value] : entry.make.resolve({}))
+    std::map<std::string, std::string> help;
+    if (entry.make.describe)
+      for (auto& [key, text] : entry.make.describe())
+        help[key] = text;
+    for (auto& [key, value] : entry.make.resolve({})) {
       out << "  algorithm." << key.str() << " = " << show_node(value) << "\n";
+      if (help.count(std::string{key.str()}))
+        out << "      " << help[std::string{key.str()}] << "\n";
+    }
   }
 }
 

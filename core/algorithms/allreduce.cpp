@@ -39,6 +39,7 @@ public:
 algorithm_factory make_factory() {
   algorithm_factory f;
   f.resolve = resolver(allreduce_schema(), "allreduce");
+  f.describe = describer(allreduce_schema());
   f.communication = [](const topology& t, const toml::table&) {
     topology_spec complete;
     complete.kind = "complete";

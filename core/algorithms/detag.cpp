@@ -179,6 +179,7 @@ std::vector<double> derive(const topology& comm, const toml::table& options) {
 algorithm_factory make_factory() {
   algorithm_factory f;
   f.resolve = resolver(detag_schema(), name);
+  f.describe = describer(detag_schema());
   f.communication = [](const topology& t, const toml::table&) {
     require_connected(t, name);
     return t;

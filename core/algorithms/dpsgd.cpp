@@ -71,6 +71,7 @@ private:
 algorithm_factory make_factory() {
   algorithm_factory f;
   f.resolve = resolver(dpsgd_schema(), "dpsgd");
+  f.describe = describer(dpsgd_schema());
   f.communication = [](const topology& t, const toml::table&) {
     require_connected(t, "dpsgd");
     return t;

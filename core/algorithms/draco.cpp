@@ -119,6 +119,7 @@ private:
 algorithm_factory make_factory() {
   algorithm_factory f;
   f.resolve = resolver(draco_schema(), name);
+  f.describe = describer(draco_schema());
   f.communication = [](const topology& t, const toml::table& options) {
     require_connected(t, name);
     auto opts = parse_options(draco_schema(), options);

@@ -60,7 +60,8 @@ const schema<goco_options>& goco_schema() {
     schema<goco_options> s;
     s.add<double>(
       "algorithm.p", [](goco_options& o) -> double& { return o.p; },
-      "straggler probability per agent and round, in [0, 1)",
+      "straggler probability per agent and round, in [0, 1) (with straggler "
+      "= deadline: the probability of missing it, used for the scale)",
       [](const std::string& key, const double& v) {
         if (!(v >= 0 && v < 1))
           throw input_error(key + ": must be in [0, 1), got " +
@@ -167,6 +168,7 @@ namespace {
 algorithm_factory make_factory() {
   algorithm_factory f;
   f.resolve = resolve;
+  f.describe = describer(goco_schema());
   f.communication = [](const topology& t, const toml::table&) {
     require_connected(t, name);
     return t;

@@ -67,6 +67,7 @@ private:
 algorithm_factory make_factory() {
   algorithm_factory f;
   f.resolve = resolver(tracking_schema(), "gradient-tracking");
+  f.describe = describer(tracking_schema());
   f.communication = [](const topology& t, const toml::table&) {
     require_connected(t, "gradient-tracking");
     return t;

@@ -143,6 +143,7 @@ std::vector<double> derive(const topology& comm, const toml::table& options) {
 algorithm_factory make_factory() {
   algorithm_factory f;
   f.resolve = resolver(relay_schema(), name);
+  f.describe = describer(relay_schema());
   f.communication = communicate;
   f.prepare = derive;
   f.make = [](const toml::table& options, const algorithm_setup& setup,
