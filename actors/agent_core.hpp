@@ -6,21 +6,49 @@
 #include "core/pace.hpp"
 
 #include <caf/all.hpp>
-#include <tbb/task_group.h>
+#include <tbb/task_arena.h>
 
 #include <algorithm>
 #include <chrono>
-#include <memory>
+#include <condition_variable>
+#include <mutex>
 #include <optional>
 
 namespace murmur {
 
-/// Compute work handed to oneTBB under the virtual clock, where all actors
-/// share one thread: many agents' steps then overlap in wall time while the
-/// event order stays fixed. Waits for stragglers when the trainer goes away.
-struct compute_tasks {
-  std::unique_ptr<tbb::task_group> group = std::make_unique<tbb::task_group>();
-  ~compute_tasks() { group->wait(); }
+/// An agent's compute work under the virtual clock, where all actors share
+/// one event thread: it runs on the run's compute arena, so many agents'
+/// steps overlap in wall time while the event order stays fixed. The event
+/// thread waits for it without picking up other tasks, so it goes back to
+/// the events (and starts more steps) as soon as this one is done. One task
+/// at a time per agent; the destructor waits for it.
+class compute_task {
+public:
+  template <class F>
+  void run(tbb::task_arena& arena, F work) {
+    {
+      std::lock_guard<std::mutex> guard{mutex_};
+      pending_ = true;
+    }
+    arena.enqueue([this, w = std::move(work)] {
+      w();
+      std::lock_guard<std::mutex> guard{mutex_}; // notify before we may go
+      pending_ = false;
+      done_.notify_all();
+    });
+  }
+
+  void wait() {
+    std::unique_lock<std::mutex> lock{mutex_};
+    done_.wait(lock, [this] { return !pending_; });
+  }
+
+  ~compute_task() { wait(); }
+
+private:
+  std::mutex mutex_;
+  std::condition_variable done_;
+  bool pending_ = false;
 };
 
 /// What every trainer (synchronous or asynchronous) holds: the agent's state
@@ -34,7 +62,7 @@ struct agent_core {
   caf::actor observer;
   double measured = 0; ///< real clock: wall seconds of the last compute
   double busy = 0;     ///< modelled seconds charged so far
-  compute_tasks tasks; ///< last: destroyed (and waited for) first
+  compute_task task;   ///< last: destroyed (and waited for) first
 
   void init(const run_env* e, agent_id id, caf::actor m, caf::actor o) {
     env = e;
@@ -51,7 +79,7 @@ struct agent_core {
   template <class F>
   void launch(F work) {
     if (env->virtual_time) {
-      tasks.group->run(std::move(work));
+      task.run(*env->compute, std::move(work));
       return;
     }
     auto t0 = std::chrono::steady_clock::now();
@@ -61,7 +89,7 @@ struct agent_core {
         .count();
   }
 
-  void join() { tasks.group->wait(); }
+  void join() { task.wait(); }
 
   /// The final duration of a compute phase of `modelled` seconds whose
   /// duration was drawn through the pace as `planned` (see

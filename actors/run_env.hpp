@@ -4,6 +4,7 @@
 #include "core/metrics.hpp"
 
 #include <caf/all.hpp>
+#include <tbb/task_arena.h>
 
 #include <chrono>
 #include <functional>
@@ -20,6 +21,8 @@ struct run_env {
   /// Called once by the observer when the run is over (last round, or the
   /// sink asked to stop).
   std::function<void(round_t)> on_done;
+  /// Virtual clock: where agents' compute runs (actors/agent_core.hpp).
+  tbb::task_arena* compute = nullptr;
 
   /// Seconds since the start on the run's clock (simulated or wall).
   double seconds(caf::actor_clock::time_point now) const {

@@ -11,6 +11,8 @@
 #include "actors/trainer.hpp"
 
 #include <caf/scheduler/test_coordinator.hpp>
+#include <tbb/global_control.h>
+#include <tbb/task_arena.h>
 
 #include <atomic>
 #include <future>
@@ -132,7 +134,11 @@ round_t run_real(experiment& exp, metrics_sink& sink, int threads) {
   return result.result();
 }
 
-round_t run_virtual(experiment& exp, metrics_sink& sink) {
+round_t run_virtual(experiment& exp, metrics_sink& sink, int threads) {
+  // `threads` threads only compute; this thread runs the events and waits.
+  tbb::global_control limit{tbb::global_control::max_allowed_parallelism,
+                            tbb_threads(exp.cfg, threads)};
+  tbb::task_arena compute{std::max(1, threads), 0};
   caf::actor_system_config cfg;
   register_messages(cfg);
   cfg.set("scheduler.policy", caf::atom("testing"));
@@ -140,8 +146,12 @@ round_t run_virtual(experiment& exp, metrics_sink& sink) {
   auto& sched =
     dynamic_cast<caf::scheduler::test_coordinator&>(sys.scheduler());
   outcome result;
-  run_env env{&exp, &sink, true, sys.clock().now(),
-              [&result](round_t r) { result.done(r); }};
+  run_env env{&exp,
+              &sink,
+              true,
+              sys.clock().now(),
+              [&result](round_t r) { result.done(r); },
+              &compute};
   auto a = spawn_agents(sys, env, result);
   for (auto& t : a.trainers)
     caf::anon_send(t, start_atom::value);
@@ -167,9 +177,14 @@ round_t run_virtual(experiment& exp, metrics_sink& sink) {
 
 } // namespace
 
+std::size_t tbb_threads(const run_config& cfg, int threads) {
+  auto n = static_cast<std::size_t>(std::max(1, threads));
+  return cfg.clock.kind == "virtual" ? n + 1 : n;
+}
+
 round_t run_actors(experiment& exp, metrics_sink& sink, int threads) {
   if (exp.cfg.clock.kind == "virtual")
-    return run_virtual(exp, sink);
+    return run_virtual(exp, sink, threads);
   return run_real(exp, sink, threads);
 }
 

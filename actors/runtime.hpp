@@ -17,4 +17,9 @@ namespace murmur {
 /// (time, sequence) order on one thread, compute runs as oneTBB tasks.
 round_t run_actors(experiment& exp, metrics_sink& sink, int threads);
 
+/// oneTBB's thread budget for a run on `threads` threads (for a caller's
+/// tbb::global_control, the lowest of which wins): under the virtual clock
+/// one more, the event thread, which waits while `threads` threads compute.
+std::size_t tbb_threads(const run_config& cfg, int threads);
+
 } // namespace murmur

@@ -90,7 +90,7 @@ void bench_clock(run_config cfg, const bench_options& opts, std::ostream& out) {
   zero.cost = cost_config{};
   zero.stragglers = straggler_config{};
   tbb::global_control limit{tbb::global_control::max_allowed_parallelism,
-                            static_cast<std::size_t>(opts.threads)};
+                            tbb_threads(timed, opts.threads)};
   last_row with_time;
   last_row without_time;
   std::vector<double> timed_s, zero_s, timed_cpu, zero_cpu;

@@ -53,7 +53,7 @@ run_outcome run_experiment(run_config cfg, bool show_progress) {
   cfg.run.threads = resolved_threads(cfg);
   // One budget of threads for CAF's workers and oneTBB together.
   tbb::global_control limit{tbb::global_control::max_allowed_parallelism,
-                            static_cast<std::size_t>(cfg.run.threads)};
+                            tbb_threads(cfg, cfg.run.threads)};
   auto exp = build_experiment(cfg);
   run_folder folder{cfg.run.output, cfg.run.name};
   write_file_atomically(folder.path() / "config.toml", as_text(to_toml(cfg)));
