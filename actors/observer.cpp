@@ -2,6 +2,8 @@
 
 #include "actors/messages.hpp"
 
+#include <algorithm>
+
 namespace murmur {
 
 namespace {
@@ -59,12 +61,20 @@ caf::behavior observer(caf::stateful_actor<observer_state>* self,
         p.reports.resize(s.env->exp->agents());
       p.reports[r.from] = r.data;
       s.latest[r.from] = r.data;
+      s.reported[r.from] = std::max(s.reported[r.from], r.round);
       ++p.count;
       evaluate_ready(self);
     },
     [=](depart_atom, agent_id id, round_t completed) {
       auto& s = self->state;
       s.departed[id] = completed;
+      evaluate_ready(self);
+    },
+    // An agent lost with its host (actors/remote): it completed what it
+    // reported, and nothing after.
+    [=](lost_atom, agent_id id) {
+      auto& s = self->state;
+      s.departed[id] = s.reported[id];
       evaluate_ready(self);
     },
   };

@@ -27,6 +27,7 @@ struct observer_state {
   std::map<round_t, pending_eval> rounds;
   std::map<agent_id, round_t> departed; ///< agent -> last round it completed
   std::vector<agent_report> latest;     ///< each agent's last report
+  std::map<agent_id, round_t> reported; ///< agent -> last round it reported
   bool finished = false;
 };
 

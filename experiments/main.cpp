@@ -5,6 +5,7 @@
 #include "core/config.hpp"
 #include "core/error.hpp"
 #include "experiments/bench_command.hpp"
+#include "experiments/node_command.hpp"
 #include "experiments/plot_command.hpp"
 #include "experiments/report_command.hpp"
 #include "experiments/run_command.hpp"
@@ -16,6 +17,7 @@
 
 #include <filesystem>
 #include <iostream>
+#include <regex>
 
 namespace {
 
@@ -67,6 +69,33 @@ int main(int argc, char** argv) {
     ->required();
   run->add_option("--set", sets, "override a key, e.g. --set optimizer.lr=0.1")
     ->take_all();
+  std::string run_hosts;
+  run->add_option("--hosts", run_hosts,
+                  "run the agents on these `murmur node`s: h1:p1,h2:p2,... "
+                  "(sets hosts.list)");
+
+  node_options node_opts;
+  auto node = app.add_subcommand(
+    "node", "host agents of runs launched elsewhere (murmur run --hosts)");
+  node->add_option("--listen", node_opts.listen, "HOST:PORT, port 0 = any")
+    ->capture_default_str();
+  node->add_option("--certificate", node_opts.net.certificate,
+                   "PEM certificate of this node, signed by --cafile");
+  node->add_option("--key", node_opts.net.key, "PEM private key");
+  node->add_option("--cafile", node_opts.net.cafile,
+                   "PEM CA: launchers must present a certificate it signed");
+  node->add_flag("--insecure", node_opts.net.insecure,
+                 "plain TCP without authentication (loopback only)");
+  node
+    ->add_option("--heartbeat", node_opts.net.heartbeat,
+                 "seconds between heartbeats")
+    ->capture_default_str();
+  node
+    ->add_option("--timeout", node_opts.net.timeout,
+                 "seconds of silence before a peer counts as lost")
+    ->capture_default_str();
+  node->add_option("--threads,-t", node_opts.threads,
+                   "threads (0 = all hardware threads)");
 
   std::string topo_name;
   std::uint64_t topo_agents = 16;
@@ -130,8 +159,17 @@ int main(int argc, char** argv) {
 
   CLI11_PARSE(app, argc, argv);
   try {
-    if (*run)
+    if (*run) {
+      if (!run_hosts.empty())
+        sets.push_back("hosts.list=[\"" +
+                       std::regex_replace(run_hosts, std::regex{","}, "\",\"") +
+                       "\"]");
       return run_main(config_path, sets);
+    }
+    if (*node) {
+      node_command(node_opts, std::cout);
+      return 0;
+    }
     if (*topo) {
       auto cfg = load_config("", topo_sets);
       cfg.topology.kind = topo_name;
