@@ -5,6 +5,7 @@
 #include "core/config.hpp"
 #include "core/error.hpp"
 #include "experiments/bench_command.hpp"
+#include "experiments/bench_wire.hpp"
 #include "experiments/node_command.hpp"
 #include "experiments/plot_command.hpp"
 #include "experiments/report_command.hpp"
@@ -112,14 +113,25 @@ int main(int argc, char** argv) {
   std::string bench_config;
   std::vector<std::string> bench_sets;
   auto bench_cmd = app.add_subcommand("bench", "benchmark the runtime");
-  bench_cmd->add_option("what", bench_what, "dpsgd | clock")
+  bench_cmd->add_option("what", bench_what, "dpsgd | clock | wire")
     ->required()
-    ->check(CLI::IsMember({"dpsgd", "clock"}));
+    ->check(CLI::IsMember({"dpsgd", "clock", "wire"}));
   bench_cmd->add_option("--agents,-n", bench.agents, "number of agents");
   bench_cmd->add_option("--threads,-t", bench.threads, "threads");
   bench_cmd->add_option("--rounds", bench.rounds, "rounds (default: auto)");
   bench_cmd->add_option("--config", bench_config, "base config (TOML)");
   bench_cmd->add_option("--set", bench_sets, "override a key")->take_all();
+  hosts_section wire_net;
+  double wire_seconds = 1;
+  bench_cmd->add_option("--certificate", wire_net.certificate,
+                        "wire: PEM certificate (both processes)");
+  bench_cmd->add_option("--key", wire_net.key, "wire: PEM private key");
+  bench_cmd->add_option("--cafile", wire_net.cafile, "wire: PEM CA");
+  bench_cmd->add_flag("--insecure", wire_net.insecure,
+                      "wire: plain TCP on loopback instead of TLS");
+  bench_cmd
+    ->add_option("--seconds", wire_seconds, "wire: seconds per size and path")
+    ->capture_default_str();
 
   std::vector<std::string> plot_runs;
   plot_options plot_opts;
@@ -193,6 +205,10 @@ int main(int argc, char** argv) {
       return reply.rfind("error", 0) == 0 ? 1 : 0;
     }
     if (*bench_cmd) {
+      if (bench_what == "wire") {
+        bench_wire(wire_net, wire_seconds, std::cout);
+        return 0;
+      }
       if (bench.agents < 1 || bench.threads < 1)
         throw input_error("bench: --agents and --threads must be >= 1");
       auto cfg = load_config(bench_config, bench_sets);

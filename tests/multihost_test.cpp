@@ -13,6 +13,7 @@
 
 #include <algorithm>
 #include <fstream>
+#include <functional>
 #include <random>
 #include <sstream>
 
@@ -147,6 +148,29 @@ int poke(int port, const std::string& bytes) {
   return fd;
 }
 
+/// A TCP port on 127.0.0.1 that was free a moment ago.
+int free_port() {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof addr;
+  REQUIRE(::bind(fd, reinterpret_cast<sockaddr*>(&addr), len) == 0);
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+  ::close(fd);
+  return ntohs(addr.sin_port);
+}
+
+/// What `murmur args...` printed (stdout and stderr), run to its end (10 s
+/// at most).
+std::string command_output(const std::vector<std::string>& args,
+                           const fs::path& dir) {
+  auto log = dir / "command.log";
+  fs::remove(log);
+  wait_exit(spawn_murmur(args, log, nullptr), 10);
+  return slurp(log);
+}
+
 } // namespace
 
 TEST_CASE("three nodes and a launcher train a ring as one process does") {
@@ -186,7 +210,9 @@ struct fault_outcome {
 };
 
 fault_outcome run_and_hit(const scratch_dir& s, const std::string& name,
-                          const std::string& on_loss, int signal) {
+                          const std::string& on_loss, int signal,
+                          const std::vector<std::string>& extra = {},
+                          const std::function<void()>& under_way = {}) {
   node_process a{node_tls(s.path(), "ca", "n0"), s.path() / "a.log"};
   node_process b{node_tls(s.path(), "ca", "n1"), s.path() / "b.log"};
   auto sets = ring_config(s.path() / "out", name, 400);
@@ -195,6 +221,7 @@ fault_outcome run_and_hit(const scratch_dir& s, const std::string& name,
   sets.push_back(hosts_of({&a, &b}));
   sets.push_back("hosts.on_loss=" + on_loss);
   sets.push_back("cost.step_seconds=0.02");
+  sets.insert(sets.end(), extra.begin(), extra.end());
   auto log = s.path() / (name + ".log");
   std::vector<std::string> args{"run", "/dev/null", "--set"};
   args.insert(args.end(), sets.begin(), sets.end());
@@ -207,6 +234,8 @@ fault_outcome run_and_hit(const scratch_dir& s, const std::string& name,
                   {}, '\n') < 3;
        ++i)
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  if (under_way)
+    under_way();
   ::kill(b.pid(), signal);
   auto hit = std::chrono::steady_clock::now();
   fault_outcome out;
@@ -240,10 +269,23 @@ TEST_CASE("a node killed mid-run: stop keeps the results, continue finishes") {
     CHECK(contains(slurp(run / "events.csv"), "lost"));
     CHECK(fs::exists(run / "summary.json"));
   }
-  SUBCASE("continue") {
-    auto r = run_and_hit(s, "cont", "continue", SIGKILL);
+  SUBCASE("continue; live commands reach agents on any node") {
+    auto port = free_port();
+    std::string status;
+    std::string slow;
+    auto r = run_and_hit(
+      s, "cont", "continue", SIGKILL, {"control.port=" + std::to_string(port)},
+      [&] {
+        auto p = std::to_string(port);
+        status = command_output({"ctl", "--port", p, "status"}, s.path());
+        slow =
+          command_output({"ctl", "--port", p, "slow", "7", "2x"}, s.path());
+      });
     INFO(r.log);
+    CHECK(contains(status, "agents=12"));
+    CHECK(contains(slow, "ok: slow 7"));
     CHECK(r.code == 0);
+    CHECK(contains(slurp(s.path() / "out" / "cont" / "events.csv"), "slow 7"));
     auto [acc, rows] = final_accuracy(s.path() / "out" / "cont");
     CHECK(rows == 41); // every evaluation up to round 400, on the survivors
     CHECK(acc > 0.5);
@@ -281,6 +323,7 @@ TEST_CASE("a node refuses bad credentials and survives garbage") {
     wrong.insert(wrong.end(), evil.begin(), evil.end());
     CHECK(launch(wrong, s.path() / "wrong.log", 20) == 1);
     CHECK(contains(slurp(s.path() / "wrong.log"), a.address()));
+    CHECK(contains(slurp(s.path() / "a.log"), "refused 127.0.0.1:"));
     auto plain = sets;
     plain.push_back("hosts.insecure=true");
     CHECK(launch(plain, s.path() / "plain.log", 20) == 1);
