@@ -342,9 +342,19 @@ TEST_CASE("a node refuses bad credentials and survives garbage") {
     header[4] = 0x40;
     int held = poke(a.port(), header);
     int silent = poke(a.port(), "");
-    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+    // The same header from a peer with a valid certificate, past TLS.
+    auto bin = s.write("header.bin", header);
+    auto d = s.path().string() + "/";
+    auto authenticated =
+      "(cat " + bin.string() + "; sleep 0.5) | timeout 5 openssl s_client " +
+      "-quiet -connect " + a.address() + " -cert " + d + "launcher.pem " +
+      "-key " + d + "launcher.key -CAfile " + d + "ca.pem >/dev/null 2>&1";
+    CHECK(std::system(authenticated.c_str()) != -1);
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
     auto after = rss_kib(a.pid());
     CHECK(after - before < 8 * 1024);
+    CHECK(contains(slurp(s.path() / "a.log"),
+                   "announced a 1073741824-byte message"));
     auto good = sets;
     auto tls = launcher_tls(s.path(), "ca", "launcher");
     good.insert(good.end(), tls.begin(), tls.end());

@@ -1,4 +1,4 @@
-// Wrappers around the four OpenSSL I/O calls CAF 0.17.6's OpenSSL module
+// Wrappers around the OpenSSL calls CAF 0.17.6's OpenSSL module
 // makes, interposed by defining them in our binary (libcaf_openssl resolves
 // them here first; the real ones are found with RTLD_NEXT). Two reasons, both
 // measured:
@@ -11,6 +11,14 @@
 //  2. CAF 0.17 has no hook for a failed handshake (logging is compiled out
 //     in Debian's build), yet a refused peer must be logged: SSL_accept's
 //     failure is reported here with the peer's address and OpenSSL's reason.
+//  3. CAF 0.17 sizes its read buffer to whatever length a BASP header
+//     announces, before the payload arrives (1 GB announced: 1 GB resident).
+//     TLS already keeps unauthenticated peers from reaching BASP; for
+//     authenticated ones SSL_read follows the BASP framing (32-byte header,
+//     big-endian payload length at offset 4, then the payload; CAF reads
+//     exactly one frame part at a time) and fails the read that completes a
+//     header announcing more than max_frame_bytes, so CAF closes that
+//     connection without allocating.
 #include <arpa/inet.h>
 #include <dlfcn.h>
 #include <netinet/in.h>
@@ -18,10 +26,67 @@
 #include <openssl/ssl.h>
 #include <sys/socket.h>
 
+#include <algorithm>
+#include <array>
+#include <cstdint>
 #include <cstdio>
+#include <mutex>
 #include <string>
+#include <unordered_map>
 
 namespace {
+
+/// Largest BASP payload accepted from a peer: a model of 64 M floats plus
+/// headroom. Everything murmur sends is far smaller.
+constexpr std::uint32_t max_frame_bytes = 256u << 20;
+constexpr std::size_t basp_header_bytes = 32;
+
+/// Where one TLS session's decrypted byte stream is in the BASP framing.
+struct framing {
+  std::array<unsigned char, basp_header_bytes> header{};
+  std::size_t have = 0;           ///< header bytes seen so far
+  std::uint64_t payload_left = 0; ///< payload bytes still to come
+};
+
+std::mutex framing_mtx;
+std::unordered_map<const SSL*, framing> framings;
+
+void reset_framing(const SSL* ssl) {
+  std::lock_guard<std::mutex> guard{framing_mtx};
+  framings[ssl] = framing{};
+}
+
+/// Follows `n` new bytes; the announced payload length of a header that
+/// exceeds the limit, or 0.
+std::uint64_t oversized(const SSL* ssl, const unsigned char* data,
+                        std::size_t n) {
+  std::lock_guard<std::mutex> guard{framing_mtx};
+  auto& f = framings[ssl];
+  while (n > 0) {
+    if (f.payload_left > 0) {
+      auto k = std::min<std::uint64_t>(f.payload_left, n);
+      f.payload_left -= k;
+      data += k;
+      n -= static_cast<std::size_t>(k);
+      continue;
+    }
+    auto k = std::min(basp_header_bytes - f.have, n);
+    std::copy(data, data + k, f.header.begin() + static_cast<long>(f.have));
+    f.have += k;
+    data += k;
+    n -= k;
+    if (f.have < basp_header_bytes)
+      break;
+    f.have = 0;
+    std::uint64_t len = (std::uint64_t{f.header[4]} << 24) |
+                        (std::uint64_t{f.header[5]} << 16) |
+                        (std::uint64_t{f.header[6]} << 8) | f.header[7];
+    if (len > max_frame_bytes)
+      return len;
+    f.payload_left = len;
+  }
+  return 0;
+}
 
 template <class F>
 F real(const char* name) {
@@ -55,7 +120,20 @@ extern "C" {
 int SSL_read(SSL* ssl, void* buf, int num) {
   static auto f = real<int (*)(SSL*, void*, int)>("SSL_read");
   ERR_clear_error();
-  return f(ssl, buf, num);
+  auto ret = f(ssl, buf, num);
+  if (ret > 0) {
+    auto len = oversized(ssl, static_cast<unsigned char*>(buf),
+                         static_cast<std::size_t>(ret));
+    if (len > 0) {
+      std::fprintf(stderr,
+                   "murmur: closing the connection of %s: it announced a "
+                   "%llu-byte message, the limit is %u bytes\n",
+                   peer_of(ssl).c_str(), static_cast<unsigned long long>(len),
+                   max_frame_bytes);
+      return -1; // no error queued: CAF reads it as a closed connection
+    }
+  }
+  return ret;
 }
 
 int SSL_write(SSL* ssl, const void* buf, int num) {
@@ -66,12 +144,14 @@ int SSL_write(SSL* ssl, const void* buf, int num) {
 
 int SSL_connect(SSL* ssl) {
   static auto f = real<int (*)(SSL*)>("SSL_connect");
+  reset_framing(ssl);
   ERR_clear_error();
   return f(ssl);
 }
 
 int SSL_accept(SSL* ssl) {
   static auto f = real<int (*)(SSL*)>("SSL_accept");
+  reset_framing(ssl);
   ERR_clear_error();
   auto ret = f(ssl);
   if (ret <= 0) {
@@ -85,6 +165,15 @@ int SSL_accept(SSL* ssl) {
     }
   }
   return ret;
+}
+
+void SSL_free(SSL* ssl) {
+  static auto f = real<void (*)(SSL*)>("SSL_free");
+  {
+    std::lock_guard<std::mutex> guard{framing_mtx};
+    framings.erase(ssl);
+  }
+  f(ssl);
 }
 
 } // extern "C"
