@@ -137,8 +137,14 @@ caf::behavior node(caf::stateful_actor<node_state>* self, bool insecure) {
   self->state.insecure = insecure;
   self->set_down_handler(
     [=](caf::down_msg& dm) { end_runs_of(self, dm.source, dm.reason); });
-  // The node is shutting down: its hosted agents go with it.
+  // Only this process stops the node (on SIGINT/SIGTERM); an exit sent by
+  // a peer, even an authenticated one, is ignored so the node keeps serving.
+  // On shutdown the hosted agents go with it.
   self->set_exit_handler([=](caf::exit_msg& em) {
+    if (em.source && em.source.node() != self->node()) {
+      std::cerr << "node: ignored an exit request from another process\n";
+      return;
+    }
     for (auto& [id, run] : self->state.runs)
       end_runs_of(self, run->observer.address(), em.reason);
     self->quit(em.reason);
