@@ -46,14 +46,40 @@ struct framing {
   std::array<unsigned char, basp_header_bytes> header{};
   std::size_t have = 0;           ///< header bytes seen so far
   std::uint64_t payload_left = 0; ///< payload bytes still to come
+  bool refusal_logged = false;
+  std::string peer; ///< "host:port", taken while the socket is connected
 };
 
 std::mutex framing_mtx;
 std::unordered_map<const SSL*, framing> framings;
 
-void reset_framing(const SSL* ssl) {
+std::string peer_of(SSL* ssl) {
+  sockaddr_storage addr{};
+  socklen_t len = sizeof addr;
+  if (::getpeername(SSL_get_fd(ssl), reinterpret_cast<sockaddr*>(&addr),
+                    &len) != 0)
+    return "an unknown peer";
+  char host[INET6_ADDRSTRLEN] = "?";
+  int port = 0;
+  if (addr.ss_family == AF_INET) {
+    auto* in = reinterpret_cast<sockaddr_in*>(&addr);
+    ::inet_ntop(AF_INET, &in->sin_addr, host, sizeof host);
+    port = ntohs(in->sin_port);
+  } else if (addr.ss_family == AF_INET6) {
+    auto* in = reinterpret_cast<sockaddr_in6*>(&addr);
+    ::inet_ntop(AF_INET6, &in->sin6_addr, host, sizeof host);
+    port = ntohs(in->sin6_port);
+  }
+  return std::string{host} + ":" + std::to_string(port);
+}
+
+/// Starts following a new session (SSL_free ends it, so a reused address
+/// starts afresh) and notes its peer while the socket is still connected.
+void begin_session(SSL* ssl) {
   std::lock_guard<std::mutex> guard{framing_mtx};
-  framings[ssl] = framing{};
+  auto& f = framings[ssl];
+  if (f.peer.empty())
+    f.peer = peer_of(ssl);
 }
 
 /// Follows `n` new bytes; the announced payload length of a header that
@@ -93,24 +119,28 @@ F real(const char* name) {
   return reinterpret_cast<F>(::dlsym(RTLD_NEXT, name));
 }
 
-std::string peer_of(SSL* ssl) {
-  sockaddr_storage addr{};
-  socklen_t len = sizeof addr;
-  if (::getpeername(SSL_get_fd(ssl), reinterpret_cast<sockaddr*>(&addr),
-                    &len) != 0)
-    return "an unknown peer";
-  char host[INET6_ADDRSTRLEN] = "?";
-  int port = 0;
-  if (addr.ss_family == AF_INET) {
-    auto* in = reinterpret_cast<sockaddr_in*>(&addr);
-    ::inet_ntop(AF_INET, &in->sin_addr, host, sizeof host);
-    port = ntohs(in->sin_port);
-  } else if (addr.ss_family == AF_INET6) {
-    auto* in = reinterpret_cast<sockaddr_in6*>(&addr);
-    ::inet_ntop(AF_INET6, &in->sin6_addr, host, sizeof host);
-    port = ntohs(in->sin6_port);
+/// Logs a server-side handshake that failed (once per session).
+void report_refusal(SSL* ssl, int ret) {
+  if (ret > 0 || !SSL_is_server(ssl) || SSL_is_init_finished(ssl))
+    return;
+  auto kind = SSL_get_error(ssl, ret);
+  if (kind != SSL_ERROR_SSL && kind != SSL_ERROR_SYSCALL &&
+      kind != SSL_ERROR_ZERO_RETURN)
+    return;
+  std::string peer;
+  {
+    std::lock_guard<std::mutex> guard{framing_mtx};
+    auto& f = framings[ssl];
+    if (f.refusal_logged)
+      return;
+    f.refusal_logged = true;
+    peer = f.peer.empty() ? peer_of(ssl) : f.peer;
   }
-  return std::string{host} + ":" + std::to_string(port);
+  auto code = ERR_peek_error();
+  auto* why = code ? ERR_reason_error_string(code) : nullptr;
+  std::fprintf(stderr, "murmur: refused %s: TLS handshake failed (%s)\n",
+               peer.c_str(),
+               why ? why : "connection closed during the handshake");
 }
 
 } // namespace
@@ -121,6 +151,7 @@ int SSL_read(SSL* ssl, void* buf, int num) {
   static auto f = real<int (*)(SSL*, void*, int)>("SSL_read");
   ERR_clear_error();
   auto ret = f(ssl, buf, num);
+  report_refusal(ssl, ret); // CAF may drive the handshake through SSL_read
   if (ret > 0) {
     auto len = oversized(ssl, static_cast<unsigned char*>(buf),
                          static_cast<std::size_t>(ret));
@@ -144,26 +175,17 @@ int SSL_write(SSL* ssl, const void* buf, int num) {
 
 int SSL_connect(SSL* ssl) {
   static auto f = real<int (*)(SSL*)>("SSL_connect");
-  reset_framing(ssl);
+  begin_session(ssl);
   ERR_clear_error();
   return f(ssl);
 }
 
 int SSL_accept(SSL* ssl) {
   static auto f = real<int (*)(SSL*)>("SSL_accept");
-  reset_framing(ssl);
+  begin_session(ssl);
   ERR_clear_error();
   auto ret = f(ssl);
-  if (ret <= 0) {
-    auto kind = SSL_get_error(ssl, ret);
-    if (kind == SSL_ERROR_SSL || kind == SSL_ERROR_SYSCALL) {
-      auto code = ERR_peek_error();
-      auto* why = code ? ERR_reason_error_string(code) : nullptr;
-      std::fprintf(stderr, "murmur: refused %s: TLS handshake failed (%s)\n",
-                   peer_of(ssl).c_str(),
-                   why ? why : "connection closed during the handshake");
-    }
-  }
+  report_refusal(ssl, ret);
   return ret;
 }
 
