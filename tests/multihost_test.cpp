@@ -372,3 +372,27 @@ TEST_CASE("a node refuses bad credentials and survives garbage") {
     ::close(silent);
   }
 }
+
+TEST_CASE("nodes and launchers refuse to run unauthenticated off loopback") {
+  scratch_dir s{"hostflags"};
+  auto refused = [&](const std::vector<std::string>& args,
+                     const std::string& field) {
+    auto log = s.path() / "refused.log";
+    std::filesystem::remove(log);
+    CHECK(wait_exit(spawn_murmur(args, log, nullptr), 10) == 2);
+    auto text = slurp(log);
+    CHECK(std::count(text.begin(), text.end(), '\n') == 1);
+    CHECK(contains(text, field));
+  };
+  refused({"node"}, "--certificate");
+  refused({"node", "--listen", "0.0.0.0:0", "--insecure"}, "--insecure");
+  refused({"node", "--listen", "127.0.0.1", "--insecure"}, "--listen");
+  refused({"run", "/dev/null", "--hosts", "127.0.0.1:4000"},
+          "hosts.certificate");
+  refused({"run", "/dev/null", "--hosts", "10.0.0.1:4000", "--set",
+           "hosts.insecure=true"},
+          "hosts.insecure");
+  refused({"run", "/dev/null", "--hosts", "127.0.0.1:4000", "--set",
+           "hosts.insecure=true", "clock.kind=virtual"},
+          "clock.kind");
+}

@@ -84,7 +84,7 @@ void spawn_and_wire(caf::actor_system& sys, placement_map& where,
     return [&, k, step](caf::error& err) {
       throw std::runtime_error(
         "hosts.list: node " + where.names[k] + " did not " + step + " within " +
-        std::to_string(cfg.hosts.wait) + " s (hosts.wait): " + sys.render(err));
+        seconds_text(cfg.hosts.wait) + " s (hosts.wait): " + sys.render(err));
     };
   };
   using request_t = decltype(self->request(observer, wait, host_atom::value,

@@ -5,6 +5,7 @@
 #include <caf/io/all.hpp>
 #include <caf/openssl/all.hpp>
 
+#include <sstream>
 #include <stdexcept>
 
 namespace murmur {
@@ -43,6 +44,12 @@ caf::io::middleman_actor manager_of(caf::actor_system& sys, bool insecure) {
 
 } // namespace
 
+std::string seconds_text(double seconds) {
+  std::ostringstream os;
+  os << seconds;
+  return os.str();
+}
+
 bool retry_connect(const caf::error& err) {
   return err == caf::sec::connection_timeout;
 }
@@ -68,7 +75,7 @@ caf::actor connect_to(caf::actor_system& sys, const endpoint& to, bool insecure,
   }
   if (!result)
     throw std::runtime_error(
-      "hosts.list: no node at " + where + " within " + std::to_string(wait) +
+      "hosts.list: no node at " + where + " within " + seconds_text(wait) +
       " s (" +
       (failure ? sys.render(failure) : std::string{"nothing published there"}) +
       (insecure ? std::string{}

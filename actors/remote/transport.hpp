@@ -29,6 +29,9 @@ std::uint16_t publish_on(caf::actor_system& sys, const caf::actor& whom,
 /// load); such a connection is safe to retry.
 constexpr int connect_attempts = 5;
 
+/// Seconds as a short text ("60", "0.5").
+std::string seconds_text(double seconds);
+
 /// Whether `err` is that handshake-time drop.
 bool retry_connect(const caf::error& err);
 
