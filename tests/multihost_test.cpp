@@ -396,3 +396,98 @@ TEST_CASE("nodes and launchers refuse to run unauthenticated off loopback") {
            "hosts.insecure=true", "clock.kind=virtual"},
           "clock.kind");
 }
+
+namespace {
+
+/// Two network namespaces joined by a veth pair: the launcher's (10.231.x.1)
+/// and the nodes' (10.231.x.2 and .3). Removed with the object; `ok` is
+/// false where namespaces are not permitted (not root, no `ip`).
+class netns_pair {
+public:
+  netns_pair() {
+    auto tag = std::to_string(::getpid() % 100000);
+    a_ = "murmur-a" + tag;
+    b_ = "murmur-b" + tag;
+    auto net = "10.231." + std::to_string(::getpid() % 250) + ".";
+    launcher_ip_ = net + "1";
+    node_ips_ = {net + "2", net + "3"};
+    va_ = "mva" + tag;
+    auto& va = va_;
+    auto vb = "mvb" + tag;
+    ok_ = ::geteuid() == 0 && sh("ip netns add " + a_) &&
+          sh("ip netns add " + b_) &&
+          sh("ip link add " + va + " type veth peer name " + vb) &&
+          sh("ip link set " + va + " netns " + a_) &&
+          sh("ip link set " + vb + " netns " + b_) &&
+          sh(in(a_) + "ip addr add " + launcher_ip_ + "/24 dev " + va) &&
+          sh(in(b_) + "ip addr add " + node_ips_[0] + "/24 dev " + vb) &&
+          sh(in(b_) + "ip addr add " + node_ips_[1] + "/24 dev " + vb) &&
+          sh(in(a_) + "ip link set " + va + " up") &&
+          sh(in(b_) + "ip link set " + vb + " up") &&
+          sh(in(a_) + "ip link set lo up") && sh(in(b_) + "ip link set lo up");
+  }
+  ~netns_pair() {
+    sh("ip link del " + va_); // left in the root namespace if a step failed
+    sh("ip netns del " + a_);
+    sh("ip netns del " + b_);
+  }
+  netns_pair(const netns_pair&) = delete;
+  netns_pair& operator=(const netns_pair&) = delete;
+
+  bool ok() const { return ok_; }
+  std::vector<std::string> launcher_prefix() const {
+    return {"ip", "netns", "exec", a_};
+  }
+  std::vector<std::string> node_prefix() const {
+    return {"ip", "netns", "exec", b_};
+  }
+  const std::string& node_ip(std::size_t i) const { return node_ips_[i]; }
+
+private:
+  static bool sh(const std::string& cmd) {
+    return std::system((cmd + " >/dev/null 2>&1").c_str()) == 0;
+  }
+  static std::string in(const std::string& ns) {
+    return "ip netns exec " + ns + " ";
+  }
+
+  std::string a_;
+  std::string b_;
+  std::string va_;
+  std::string launcher_ip_;
+  std::vector<std::string> node_ips_;
+  bool ok_ = false;
+};
+
+} // namespace
+
+TEST_CASE("optional: the ring across network namespaces with distinct "
+          "addresses") {
+  if (!have_openssl())
+    return;
+  netns_pair ns;
+  if (!ns.ok()) {
+    MESSAGE("skipped: network namespaces are not permitted here");
+    return;
+  }
+  scratch_dir s{"hostns"};
+  make_pki(s.path(), "ca", {"n0", "n1", "launcher"});
+  node_process a{node_tls(s.path(), "ca", "n0"), s.path() / "a.log",
+                 ns.node_ip(0), ns.node_prefix()};
+  node_process b{node_tls(s.path(), "ca", "n1"), s.path() / "b.log",
+                 ns.node_ip(1), ns.node_prefix()};
+  auto sets = ring_config(s.path() / "out", "ns", 30);
+  auto tls = launcher_tls(s.path(), "ca", "launcher");
+  sets.insert(sets.end(), tls.begin(), tls.end());
+  sets.push_back(hosts_of({&a, &b}));
+  sets.push_back("hosts.wait=10");
+  std::vector<std::string> args{"run", "/dev/null", "--set"};
+  args.insert(args.end(), sets.begin(), sets.end());
+  auto code = wait_exit(
+    spawn_murmur(args, s.path() / "ns.log", nullptr, ns.launcher_prefix()), 60);
+  INFO(slurp(s.path() / "ns.log") << slurp(s.path() / "a.log"));
+  CHECK(code == 0);
+  auto [acc, rows] = final_accuracy(s.path() / "out" / "ns");
+  CHECK(rows == 4);
+  CHECK(acc > 0.5);
+}

@@ -21,10 +21,12 @@
 
 namespace murmur::testing {
 
-/// Starts MURMUR_BINARY with `args`; stdout to a pipe (returned in *out_fd
-/// when asked for), stderr to `log`.
+/// Starts MURMUR_BINARY with `args` (behind `prefix`, e.g. `ip netns exec
+/// NS`, when given); stdout to a pipe (returned in *out_fd when asked for),
+/// stderr to `log`.
 inline pid_t spawn_murmur(const std::vector<std::string>& args,
-                          const std::filesystem::path& log, int* out_fd) {
+                          const std::filesystem::path& log, int* out_fd,
+                          const std::vector<std::string>& prefix = {}) {
   int fds[2] = {-1, -1};
   if (out_fd)
     REQUIRE(::pipe(fds) == 0);
@@ -39,11 +41,14 @@ inline pid_t spawn_murmur(const std::vector<std::string>& args,
     } else {
       ::dup2(err, 1);
     }
-    std::vector<char*> argv{const_cast<char*>(MURMUR_BINARY)};
+    std::vector<char*> argv;
+    for (auto& a : prefix)
+      argv.push_back(const_cast<char*>(a.c_str()));
+    argv.push_back(const_cast<char*>(MURMUR_BINARY));
     for (auto& a : args)
       argv.push_back(const_cast<char*>(a.c_str()));
     argv.push_back(nullptr);
-    ::execv(MURMUR_BINARY, argv.data());
+    ::execvp(argv[0], argv.data());
     ::_exit(127);
   }
   if (out_fd) {
@@ -69,16 +74,20 @@ inline int wait_exit(pid_t pid, double seconds) {
   return -1;
 }
 
-/// A `murmur node` on 127.0.0.1 at a port of its choosing.
+/// A `murmur node` on `host` (127.0.0.1 unless given) at a port of its
+/// choosing.
 class node_process {
 public:
   node_process(const std::vector<std::string>& flags,
-               const std::filesystem::path& log) {
-    std::vector<std::string> args{"node", "--listen", "127.0.0.1:0",
-                                  "--threads", "1"};
+               const std::filesystem::path& log,
+               const std::string& host = "127.0.0.1",
+               const std::vector<std::string>& prefix = {})
+    : host_(host) {
+    std::vector<std::string> args{"node", "--listen", host + ":0", "--threads",
+                                  "1"};
     args.insert(args.end(), flags.begin(), flags.end());
     int out = -1;
-    pid_ = spawn_murmur(args, log, &out);
+    pid_ = spawn_murmur(args, log, &out, prefix);
     std::string line;
     char c = 0;
     pollfd p{out, POLLIN, 0};
@@ -103,9 +112,10 @@ public:
 
   pid_t pid() const { return pid_; }
   int port() const { return port_; }
-  std::string address() const { return "127.0.0.1:" + std::to_string(port_); }
+  std::string address() const { return host_ + ":" + std::to_string(port_); }
 
 private:
+  std::string host_;
   pid_t pid_ = -1;
   int port_ = 0;
 };
