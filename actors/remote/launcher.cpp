@@ -123,13 +123,13 @@ void spawn_and_wire(caf::actor_system& sys, placement_map& where,
 } // namespace
 
 round_t run_across_hosts(experiment& exp, metrics_sink& sink, int threads) {
+  run_end end; // outlives the actor system: its actors report into it
   caf::actor_system_config cfg;
   register_messages(cfg);
   configure_network(cfg, exp.cfg.hosts);
   cfg.set("scheduler.max-threads", threads);
   cfg.set("scheduler.max-throughput", 64);
   caf::actor_system sys{cfg};
-  run_end end;
   run_env env{&exp, &sink, false, sys.clock().now(),
               [&end](round_t r) { end.finish(r); }};
   auto where = place(sys, exp.cfg);
@@ -156,6 +156,11 @@ round_t run_across_hosts(experiment& exp, metrics_sink& sink, int threads) {
     [&end] { end.finish(0); });
   auto control = sys.spawn(controller, &env, trainers);
   locals.insert(locals.begin(), {boss, control});
+  for (auto& a : locals)
+    a->attach_functor([&end, &sys](const caf::error& reason) {
+      if (reason && reason != caf::exit_reason::user_shutdown)
+        end.fail("an actor failed: " + sys.render(reason));
+    });
   auto channels = open_control_channels(sys, control, exp.cfg.control);
   caf::anon_send(boss, start_atom::value);
   end.wait();
