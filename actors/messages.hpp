@@ -180,19 +180,15 @@ typename Inspector::result_type inspect(Inspector& f, hosted_agents& x) {
   return f(caf::meta::type_name("hosted_agents"), x.run, x.trainers, x.mailers);
 }
 
-/// The launcher's second step: the full mailer directory of a run, and the
-/// nodes this one connects to directly (those listed before it), so agents on
-/// different nodes talk without a relay through the launcher.
+/// The launcher's second step: the full mailer directory of a run.
 struct wiring {
   std::uint64_t run = 0;
   std::vector<caf::actor> mailers;
-  std::vector<std::string> peers; ///< host:port
-  double wait = 0;                ///< seconds per connection attempt
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, wiring& x) {
-  return f(caf::meta::type_name("wiring"), x.run, x.mailers, x.peers, x.wait);
+  return f(caf::meta::type_name("wiring"), x.run, x.mailers);
 }
 
 /// Registers every message type with a config (same names on every node).

@@ -34,7 +34,7 @@ void node_command(const node_options& opts, std::ostream& out) {
   cfg.set("scheduler.max-threads", threads);
   cfg.set("scheduler.max-throughput", 64);
   caf::actor_system sys{cfg};
-  auto self = sys.spawn(node, opts.net.insecure);
+  auto self = sys.spawn(node);
   auto port = publish_on(sys, self, at, opts.net.insecure, "--listen");
   out << "murmur node listening on " << at.host << ":" << port << " ("
       << (opts.net.insecure ? "plain TCP, no authentication"

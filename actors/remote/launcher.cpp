@@ -109,15 +109,11 @@ void spawn_and_wire(caf::actor_system& sys, placement_map& where,
         }
       },
       refused(k, "spawn its agents"));
-  for (std::size_t k = 0; k < where.nodes.size(); ++k) {
-    std::vector<std::string> earlier(where.names.begin(),
-                                     where.names.begin() +
-                                       static_cast<std::ptrdiff_t>(k));
+  for (std::size_t k = 0; k < where.nodes.size(); ++k)
     self
       ->request(where.nodes[k], wait, wire_atom::value,
-                wiring{run_ids[k], where.mailers, earlier, cfg.hosts.wait})
+                wiring{run_ids[k], where.mailers})
       .receive([](caf::ok_atom) {}, refused(k, "wire its agents"));
-  }
 }
 
 } // namespace

@@ -4,9 +4,7 @@
 #include "actors/async_trainer.hpp"
 #include "actors/mailer.hpp"
 #include "actors/messages.hpp"
-#include "actors/remote/transport.hpp"
 #include "actors/trainer.hpp"
-#include "core/hosts.hpp"
 
 #include <iostream>
 #include <sstream>
@@ -95,46 +93,19 @@ void end_runs_of(self_ptr self, const caf::actor_addr& source,
   }
 }
 
-/// Fills the run's directory (written before any trainer starts: the
-/// launcher sends start only after every node has acknowledged) once this
-/// node is connected to its peers.
-caf::result<caf::ok_atom> wire(self_ptr self, std::shared_ptr<hosted_run> run,
-                               const wiring& w) {
+/// Fills the run's directory. Written before any trainer starts: the
+/// launcher sends start only after every node has acknowledged.
+void wire(hosted_run& run, const wiring& w) {
+  *run.directory = w.mailers;
   // Our own mailers stay local handles whatever came back, so local
   // neighbours never go through serialization.
-  *run->directory = w.mailers;
-  for (auto& [id, m] : run->local_mailers)
-    (*run->directory)[id] = m;
-  auto rp = self->make_response_promise<caf::ok_atom>();
-  auto left = std::make_shared<std::size_t>(w.peers.size());
-  if (w.peers.empty())
-    rp.deliver(caf::ok_atom::value);
-  for (auto& peer : w.peers) {
-    endpoint at;
-    try {
-      at = parse_endpoint(peer, "peer");
-    } catch (const input_error& e) {
-      return caf::make_error(caf::sec::invalid_argument, e.what());
-    }
-    connect_async(
-      self, at, self->state.insecure, w.wait,
-      [rp, left](caf::actor) mutable {
-        if (--*left == 0)
-          rp.deliver(caf::ok_atom::value);
-      },
-      [rp, peer, self](caf::error err) mutable {
-        rp.deliver(caf::make_error(caf::sec::cannot_connect_to_node,
-                                   "cannot reach peer node " + peer + ": " +
-                                     self->system().render(err)));
-      });
-  }
-  return rp;
+  for (auto& [id, m] : run.local_mailers)
+    (*run.directory)[id] = m;
 }
 
 } // namespace
 
-caf::behavior node(caf::stateful_actor<node_state>* self, bool insecure) {
-  self->state.insecure = insecure;
+caf::behavior node(caf::stateful_actor<node_state>* self) {
   self->set_down_handler(
     [=](caf::down_msg& dm) { end_runs_of(self, dm.source, dm.reason); });
   // Only this process stops the node (on SIGINT/SIGTERM); an exit sent by
@@ -159,7 +130,8 @@ caf::behavior node(caf::stateful_actor<node_state>* self, bool insecure) {
           w.mailers.size() != i->second->directory->size())
         return caf::make_error(caf::sec::invalid_argument,
                                "wire: unknown run or wrong directory size");
-      return wire(self, i->second, w);
+      wire(*i->second, w);
+      return caf::ok_atom::value;
     },
   };
 }

@@ -28,10 +28,12 @@ struct hosted_run {
 /// The actor `murmur node` publishes. A launcher asks it to host agents
 /// (host_atom: it builds the experiment and spawns the same trainer and
 /// mailer actors as a local run, replying with their handles), then wires
-/// them (wire_atom: the full mailer directory; the node first connects to
-/// the nodes listed before it, since CAF 0.17 otherwise relays node-to-node
-/// traffic through the launcher, and losing one relayed node then also broke
-/// the launcher's link to the others), then starts the trainers itself. Agents
+/// them (wire_atom: the full mailer directory), then starts the trainers
+/// itself. Nodes only connect to the launcher, which relays node-to-node
+/// messages (CAF 0.17's default routing): direct node-to-node connections
+/// were tried and dropped, because CAF 0.17.6 with heartbeats on can close a
+/// connection mid-handshake, and the stale connection's cleanup then erased
+/// the node's live route to that peer. Agents
 /// on one node reach each other directly, unserialized; only handles of other
 /// nodes' mailers are proxies. When the launcher's observer goes down the node
 /// stops that run's agents and keeps serving.
@@ -41,9 +43,8 @@ struct node_state {
   static inline const char* name = "node";
   std::map<std::uint64_t, std::shared_ptr<hosted_run>> runs;
   std::uint64_t next_run = 1;
-  bool insecure = false; ///< connect to peers over plain TCP, not TLS
 };
 
-caf::behavior node(caf::stateful_actor<node_state>* self, bool insecure);
+caf::behavior node(caf::stateful_actor<node_state>* self);
 
 } // namespace murmur

@@ -85,24 +85,4 @@ caf::actor connect_to(caf::actor_system& sys, const endpoint& to, bool insecure,
   return result;
 }
 
-void connect_async(caf::event_based_actor* self, const endpoint& to,
-                   bool insecure, double wait,
-                   std::function<void(caf::actor)> done,
-                   std::function<void(caf::error)> failed, int attempts) {
-  self
-    ->request(manager_of(self->system(), insecure), to_timespan(wait),
-              caf::connect_atom::value, to.host, to.port)
-    .then(
-      [done](const caf::node_id&, caf::strong_actor_ptr& ptr,
-             const std::set<std::string>&) {
-        done(caf::actor_cast<caf::actor>(std::move(ptr)));
-      },
-      [=](caf::error& err) {
-        if (attempts > 1 && retry_connect(err))
-          connect_async(self, to, insecure, wait, done, failed, attempts - 1);
-        else
-          failed(std::move(err));
-      });
-}
-
 } // namespace murmur

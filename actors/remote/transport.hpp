@@ -5,7 +5,7 @@
 #include <caf/all.hpp>
 
 #include <cstdint>
-#include <functional>
+#include <string>
 
 namespace murmur {
 
@@ -26,7 +26,7 @@ std::uint16_t publish_on(caf::actor_system& sys, const caf::actor& whom,
 /// tried again. Measured: with heartbeats on, the BASP broker's timeout check
 /// can close a connection whose handshake (several TLS round trips) is still
 /// running, failing it with connection_timeout (about 1 connect in 15 under
-/// load); such a connection is safe to retry.
+/// load). Retried before anything else uses the connection.
 constexpr int connect_attempts = 5;
 
 /// Seconds as a short text ("60", "0.5").
@@ -39,13 +39,5 @@ bool retry_connect(const caf::error& err);
 /// std::runtime_error naming the address and what went wrong.
 caf::actor connect_to(caf::actor_system& sys, const endpoint& to, bool insecure,
                       double wait);
-
-/// The same from an event-based actor, without blocking it: calls `done`
-/// with the remote actor, or `failed` with the last error.
-void connect_async(caf::event_based_actor* self, const endpoint& to,
-                   bool insecure, double wait,
-                   std::function<void(caf::actor)> done,
-                   std::function<void(caf::error)> failed,
-                   int attempts = connect_attempts);
 
 } // namespace murmur
