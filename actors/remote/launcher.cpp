@@ -5,9 +5,11 @@
 #include "actors/messages.hpp"
 #include "actors/observer.hpp"
 #include "actors/remote/supervisor.hpp"
+#include "actors/remote/tls_guard.hpp"
 #include "actors/remote/transport.hpp"
 
 #include <future>
+#include <iostream>
 #include <mutex>
 #include <sstream>
 #include <stdexcept>
@@ -46,6 +48,20 @@ private:
   std::string failure_;
   std::promise<void> done_;
 };
+
+/// Logs what crossed the launcher's TLS connections: every node-to-node
+/// message is relayed here, so this is the run's traffic between processes
+/// (model messages, reports with models, control), as opposed to the
+/// metrics' bytes_sent, which counts every model message at its serialized
+/// size whether it left its process or not.
+void log_traffic(const run_env& env, double t, const tls_traffic& before) {
+  auto now = tls_bytes();
+  auto text = "TLS traffic through the launcher: received " +
+              std::to_string(now.received - before.received) + " bytes, sent " +
+              std::to_string(now.sent - before.sent) + " bytes";
+  std::cerr << "murmur: " << text << "\n";
+  env.sink->on_event(t, "hosts", text, "measured");
+}
 
 std::string config_text(const run_config& cfg) {
   std::ostringstream os;
@@ -128,6 +144,7 @@ round_t run_across_hosts(experiment& exp, metrics_sink& sink, int threads) {
   caf::actor_system sys{cfg};
   run_env env{&exp, &sink, false, sys.clock().now(),
               [&end](round_t r) { end.finish(r); }};
+  auto traffic = tls_bytes();
   auto where = place(sys, exp.cfg);
   auto observer = sys.spawn(murmur::observer, &env);
   std::vector<caf::actor> locals{observer};
@@ -160,6 +177,8 @@ round_t run_across_hosts(experiment& exp, metrics_sink& sink, int threads) {
   auto channels = open_control_channels(sys, control, exp.cfg.control);
   caf::anon_send(boss, start_atom::value);
   end.wait();
+  if (!exp.cfg.hosts.insecure)
+    log_traffic(env, env.seconds(sys.clock().now()), traffic);
   channels.reset();
   shut_down(); // the supervisor first: agents going down now are expected
   return end.result();

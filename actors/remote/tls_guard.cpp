@@ -19,6 +19,8 @@
 //     exactly one frame part at a time) and fails the read that completes a
 //     header announcing more than max_frame_bytes, so CAF closes that
 //     connection without allocating.
+#include "actors/remote/tls_guard.hpp"
+
 #include <arpa/inet.h>
 #include <dlfcn.h>
 #include <netinet/in.h>
@@ -28,6 +30,7 @@
 
 #include <algorithm>
 #include <array>
+#include <atomic>
 #include <cstdint>
 #include <cstdio>
 #include <mutex>
@@ -49,6 +52,9 @@ struct framing {
   bool refusal_logged = false;
   std::string peer; ///< "host:port", taken while the socket is connected
 };
+
+std::atomic<std::uint64_t> bytes_received{0};
+std::atomic<std::uint64_t> bytes_sent{0};
 
 std::mutex framing_mtx;
 std::unordered_map<const SSL*, framing> framings;
@@ -145,6 +151,10 @@ void report_refusal(SSL* ssl, int ret) {
 
 } // namespace
 
+murmur::tls_traffic murmur::tls_bytes() {
+  return {bytes_received.load(), bytes_sent.load()};
+}
+
 extern "C" {
 
 int SSL_read(SSL* ssl, void* buf, int num) {
@@ -153,6 +163,7 @@ int SSL_read(SSL* ssl, void* buf, int num) {
   auto ret = f(ssl, buf, num);
   report_refusal(ssl, ret); // CAF may drive the handshake through SSL_read
   if (ret > 0) {
+    bytes_received += static_cast<std::uint64_t>(ret);
     auto len = oversized(ssl, static_cast<unsigned char*>(buf),
                          static_cast<std::size_t>(ret));
     if (len > 0) {
@@ -170,7 +181,10 @@ int SSL_read(SSL* ssl, void* buf, int num) {
 int SSL_write(SSL* ssl, const void* buf, int num) {
   static auto f = real<int (*)(SSL*, const void*, int)>("SSL_write");
   ERR_clear_error();
-  return f(ssl, buf, num);
+  auto ret = f(ssl, buf, num);
+  if (ret > 0)
+    bytes_sent += static_cast<std::uint64_t>(ret);
+  return ret;
 }
 
 int SSL_connect(SSL* ssl) {
