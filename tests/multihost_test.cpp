@@ -206,6 +206,8 @@ TEST_CASE("three nodes and a launcher train a ring as one process does") {
   CHECK(acc_local > 0.5);
   CHECK(std::abs(acc_spread - acc_local) < 0.02);
   CHECK(contains(slurp(s.path() / "n1.log"), "hosts agents 4,5,6,7"));
+  CHECK(contains(slurp(s.path() / "out" / "spread" / "events.csv"),
+                 "TLS traffic through the launcher"));
 }
 
 namespace {
