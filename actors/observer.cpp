@@ -36,6 +36,7 @@ void evaluate_ready(self_ptr self) {
     auto row = evaluate_round(*s.env->exp, r, it->second.reports);
     s.rounds.erase(it);
     row.time_seconds = s.env->seconds(self->clock().now());
+    s.evaluated = r;
     bool go_on = s.env->sink->on_row(row);
     // Asynchronous runs end by time only (run.time_budget, via the sink).
     bool last = !s.env->exp->schedule && r >= s.env->exp->cfg.run.rounds;
@@ -69,6 +70,12 @@ caf::behavior observer(caf::stateful_actor<observer_state>* self,
       auto& s = self->state;
       s.departed[id] = completed;
       evaluate_ready(self);
+    },
+    // The run is stopped from outside (a lost host under hosts.on_loss =
+    // stop): end it with what was evaluated so far.
+    [=](done_atom) {
+      if (!self->state.finished)
+        finish(self, self->state.evaluated);
     },
     // An agent lost with its host (actors/remote): it completed what it
     // reported, and nothing after.

@@ -279,7 +279,8 @@ TEST_CASE("a node killed mid-run: stop keeps the results, continue finishes") {
     CHECK(rows < 41);
     CHECK(acc > 0);
     CHECK(contains(slurp(run / "events.csv"), "lost"));
-    CHECK(fs::exists(run / "summary.json"));
+    CHECK(contains(slurp(run / "summary.json"), "\"lost_host\""));
+    CHECK(fs::exists(run / "agents.csv"));
   }
   SUBCASE("continue; live commands reach agents on any node") {
     auto port = free_port();

@@ -163,10 +163,9 @@ round_t run_across_hosts(experiment& exp, metrics_sink& sink, int threads) {
     throw;
   }
   auto trainers = where.trainers;
-  auto boss = sys.spawn(
-    supervisor, &env, where, observer, exp.cfg.hosts.on_loss,
-    [&end](std::string why) { end.fail(std::move(why)); },
-    [&end] { end.finish(0); });
+  auto boss =
+    sys.spawn(supervisor, &env, where, observer, exp.cfg.hosts.on_loss,
+              [&end](std::string why) { end.fail(std::move(why)); });
   auto control = sys.spawn(controller, &env, trainers);
   locals.insert(locals.begin(), {boss, control});
   for (auto& a : locals)

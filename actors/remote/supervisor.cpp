@@ -47,7 +47,7 @@ void node_lost(self_ptr self, std::size_t k, const caf::error& reason) {
   s.env->sink->on_event(s.env->seconds(self->clock().now()), "hosts", text,
                         s.on_loss);
   if (s.on_loss == "stop") {
-    s.stop();
+    self->send(s.observer, done_atom::value); // writes agents.csv, ends
     return;
   }
   bool any_left = false;
@@ -83,15 +83,13 @@ void on_down(self_ptr self, const caf::down_msg& dm) {
 caf::behavior supervisor(caf::stateful_actor<supervisor_state>* self,
                          const run_env* env, placement_map where,
                          caf::actor observer, std::string on_loss,
-                         std::function<void(std::string)> fail,
-                         std::function<void()> stop) {
+                         std::function<void(std::string)> fail) {
   auto& s = self->state;
   s.env = env;
   s.where = std::move(where);
   s.observer = std::move(observer);
   s.on_loss = std::move(on_loss);
   s.fail = std::move(fail);
-  s.stop = std::move(stop);
   s.lost.assign(s.where.nodes.size(), false);
   for (auto& n : s.where.nodes)
     self->monitor(n);

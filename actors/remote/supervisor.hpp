@@ -23,7 +23,8 @@ struct placement_map {
 /// monitored proxy goes down with remote_link_unreachable when the
 /// connection breaks or misses its heartbeats) and its remote trainers (a
 /// failed agent fails the run). A lost node is logged as an event naming its
-/// agents; then `stop` ends the run with what was measured, and `continue`
+/// agents; then `stop` has the observer end the run with what it evaluated
+/// (metrics rows, agents.csv), and `continue`
 /// tells the observer and every surviving mailer that those agents are gone,
 /// so rounds complete over the survivors and mixing renormalises over the
 /// neighbours still heard from.
@@ -35,13 +36,11 @@ struct supervisor_state {
   std::string on_loss;
   std::vector<bool> lost;
   std::function<void(std::string)> fail; ///< ends the run with an error
-  std::function<void()> stop;            ///< ends the run, results kept
 };
 
 caf::behavior supervisor(caf::stateful_actor<supervisor_state>* self,
                          const run_env* env, placement_map where,
                          caf::actor observer, std::string on_loss,
-                         std::function<void(std::string)> fail,
-                         std::function<void()> stop);
+                         std::function<void(std::string)> fail);
 
 } // namespace murmur
