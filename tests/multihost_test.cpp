@@ -210,6 +210,23 @@ TEST_CASE("three nodes and a launcher train a ring as one process does") {
                  "TLS traffic through the launcher"));
 }
 
+TEST_CASE("insecure nodes on loopback run the ring over plain TCP") {
+  scratch_dir s{"hostplain"};
+  std::vector<std::string> plain{"--insecure", "--heartbeat", "0.2",
+                                 "--timeout", "1"};
+  node_process a{plain, s.path() / "a.log"};
+  node_process b{plain, s.path() / "b.log"};
+  auto sets = ring_config(s.path() / "out", "plain", 30);
+  sets.push_back(hosts_of({&a, &b}));
+  sets.push_back("hosts.insecure=true");
+  sets.push_back("hosts.placement=round-robin");
+  REQUIRE(launch(sets, s.path() / "plain.log", 60) == 0);
+  auto [acc, rows] = final_accuracy(s.path() / "out" / "plain");
+  CHECK(rows == 4);
+  CHECK(acc > 0.5);
+  CHECK(contains(slurp(s.path() / "b.log"), "hosts agents 1,3,5,7,9,11"));
+}
+
 namespace {
 
 /// A long run (0.02 s modelled per step, 400 rounds: 8 s or more) on two
