@@ -116,8 +116,11 @@ caf::behavior node(caf::stateful_actor<node_state>* self) {
       std::cerr << "node: ignored an exit request from another process\n";
       return;
     }
+    std::vector<caf::actor_addr> launchers;
     for (auto& [id, run] : self->state.runs)
-      end_runs_of(self, run->observer.address(), em.reason);
+      launchers.push_back(run->observer.address());
+    for (auto& l : launchers)
+      end_runs_of(self, l, em.reason);
     self->quit(em.reason);
   });
   return {
