@@ -227,6 +227,34 @@ TEST_CASE("insecure nodes on loopback run the ring over plain TCP") {
   CHECK(contains(slurp(s.path() / "b.log"), "hosts agents 1,3,5,7,9,11"));
 }
 
+TEST_CASE("an asynchronous algorithm (DRACO) runs across nodes") {
+  scratch_dir s{"hostasync"};
+  std::vector<std::string> plain{"--insecure"};
+  node_process a{plain, s.path() / "a.log"};
+  node_process b{plain, s.path() / "b.log"};
+  auto config = std::string{MURMUR_SOURCE_DIR} + "/experiments/draco.toml";
+  std::vector<std::string> args{"run",
+                                config,
+                                "--set",
+                                "data.name=synthetic",
+                                "clock.kind=real",
+                                "run.time_budget=2",
+                                "run.eval_seconds=0.5",
+                                "run.threads=1",
+                                "run.output=\"" + (s.path() / "out").string() +
+                                  "\"",
+                                "run.name=draco",
+                                "hosts.insecure=true",
+                                hosts_of({&a, &b})};
+  auto code =
+    wait_exit(spawn_murmur(args, s.path() / "draco.log", nullptr), 60);
+  INFO(slurp(s.path() / "draco.log"));
+  REQUIRE(code == 0);
+  auto [acc, rows] = final_accuracy(s.path() / "out" / "draco");
+  CHECK(rows >= 3);
+  CHECK(acc > 0.5);
+}
+
 namespace {
 
 /// A long run (0.02 s modelled per step, 400 rounds: 8 s or more) on two

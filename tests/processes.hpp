@@ -27,13 +27,23 @@ namespace murmur::testing {
 inline pid_t spawn_murmur(const std::vector<std::string>& args,
                           const std::filesystem::path& log, int* out_fd,
                           const std::vector<std::string>& prefix = {}) {
+  // Everything the child needs is built before fork: between fork and exec
+  // it only calls async-signal-safe functions.
+  std::vector<char*> argv;
+  for (auto& a : prefix)
+    argv.push_back(const_cast<char*>(a.c_str()));
+  argv.push_back(const_cast<char*>(MURMUR_BINARY));
+  for (auto& a : args)
+    argv.push_back(const_cast<char*>(a.c_str()));
+  argv.push_back(nullptr);
+  auto log_path = log.string();
   int fds[2] = {-1, -1};
   if (out_fd)
     REQUIRE(::pipe(fds) == 0);
   pid_t pid = ::fork();
   REQUIRE(pid >= 0);
   if (pid == 0) {
-    int err = ::open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+    int err = ::open(log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
     ::dup2(err, 2);
     if (out_fd) {
       ::dup2(fds[1], 1);
@@ -41,13 +51,6 @@ inline pid_t spawn_murmur(const std::vector<std::string>& args,
     } else {
       ::dup2(err, 1);
     }
-    std::vector<char*> argv;
-    for (auto& a : prefix)
-      argv.push_back(const_cast<char*>(a.c_str()));
-    argv.push_back(const_cast<char*>(MURMUR_BINARY));
-    for (auto& a : args)
-      argv.push_back(const_cast<char*>(a.c_str()));
-    argv.push_back(nullptr);
     ::execvp(argv[0], argv.data());
     ::_exit(127);
   }
