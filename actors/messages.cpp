@@ -14,6 +14,9 @@ void register_messages(caf::actor_system_config& cfg) {
   cfg.add_message_type<agent_status>("murmur::agent_status");
   cfg.add_message_type<std::vector<agent_status>>(
     "std::vector<murmur::agent_status>");
+  cfg.add_message_type<host_request>("murmur::host_request");
+  cfg.add_message_type<hosted_agents>("murmur::hosted_agents");
+  cfg.add_message_type<wiring>("murmur::wiring");
 }
 
 } // namespace murmur

@@ -149,6 +149,48 @@ typename Inspector::result_type inspect(Inspector& f, received& x) {
   return f(caf::meta::type_name("received"), x.from, x.msg);
 }
 
+// Across hosts (actors/remote): a launcher asks each `murmur node` to host
+// some agents, then wires every mailer to the full directory.
+using host_atom = caf::atom_constant<caf::atom("host")>;
+using wire_atom = caf::atom_constant<caf::atom("wire")>;
+using lost_atom = caf::atom_constant<caf::atom("lost")>;
+
+/// Which agents a node should host, and the run's resolved config (TOML
+/// text) from which it builds the same experiment as the launcher.
+struct host_request {
+  std::vector<agent_id> agents;
+  std::string config;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, host_request& x) {
+  return f(caf::meta::type_name("host_request"), x.agents, x.config);
+}
+
+/// A node's answer: its run id and the handles of the agents it spawned, in
+/// the order asked for.
+struct hosted_agents {
+  std::uint64_t run = 0;
+  std::vector<caf::actor> trainers;
+  std::vector<caf::actor> mailers;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, hosted_agents& x) {
+  return f(caf::meta::type_name("hosted_agents"), x.run, x.trainers, x.mailers);
+}
+
+/// The launcher's second step: the full mailer directory of a run.
+struct wiring {
+  std::uint64_t run = 0;
+  std::vector<caf::actor> mailers;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, wiring& x) {
+  return f(caf::meta::type_name("wiring"), x.run, x.mailers);
+}
+
 /// Registers every message type with a config (same names on every node).
 void register_messages(caf::actor_system_config& cfg);
 

@@ -2,6 +2,8 @@
 
 #include "actors/messages.hpp"
 
+#include <algorithm>
+
 namespace murmur {
 
 namespace {
@@ -34,6 +36,7 @@ void evaluate_ready(self_ptr self) {
     auto row = evaluate_round(*s.env->exp, r, it->second.reports);
     s.rounds.erase(it);
     row.time_seconds = s.env->seconds(self->clock().now());
+    s.evaluated = r;
     bool go_on = s.env->sink->on_row(row);
     // Asynchronous runs end by time only (run.time_budget, via the sink).
     bool last = !s.env->exp->schedule && r >= s.env->exp->cfg.run.rounds;
@@ -59,12 +62,26 @@ caf::behavior observer(caf::stateful_actor<observer_state>* self,
         p.reports.resize(s.env->exp->agents());
       p.reports[r.from] = r.data;
       s.latest[r.from] = r.data;
+      s.reported[r.from] = std::max(s.reported[r.from], r.round);
       ++p.count;
       evaluate_ready(self);
     },
     [=](depart_atom, agent_id id, round_t completed) {
       auto& s = self->state;
       s.departed[id] = completed;
+      evaluate_ready(self);
+    },
+    // The run is stopped from outside (a lost host under hosts.on_loss =
+    // stop): end it with what was evaluated so far.
+    [=](done_atom) {
+      if (!self->state.finished)
+        finish(self, self->state.evaluated);
+    },
+    // An agent lost with its host (actors/remote): it completed what it
+    // reported, and nothing after.
+    [=](lost_atom, agent_id id) {
+      auto& s = self->state;
+      s.departed[id] = s.reported[id];
       evaluate_ready(self);
     },
   };

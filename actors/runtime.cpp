@@ -7,6 +7,7 @@
 #include "actors/mailer.hpp"
 #include "actors/messages.hpp"
 #include "actors/observer.hpp"
+#include "actors/remote/launcher.hpp"
 #include "actors/run_env.hpp"
 #include "actors/trainer.hpp"
 
@@ -185,6 +186,8 @@ std::size_t tbb_threads(const run_config& cfg, int threads) {
 round_t run_actors(experiment& exp, metrics_sink& sink, int threads) {
   if (exp.cfg.clock.kind == "virtual")
     return run_virtual(exp, sink, threads);
+  if (!exp.cfg.hosts.list.empty())
+    return run_across_hosts(exp, sink, threads);
   return run_real(exp, sink, threads);
 }
 

@@ -266,6 +266,7 @@ schema<run_config> make_schema() {
     "eval.test_samples", [](C& c) -> u64& { return c.eval.test_samples; },
     "evaluate on the first N test samples (0 = all)");
   add_time_keys(s);
+  add_hosts_keys(s);
   return s;
 }
 
@@ -389,6 +390,20 @@ void validate(run_config& cfg) {
                         "in (0, 1), e.g. [0.5, 0.75]");
     previous = m;
   }
+  validate_hosts(cfg);
+}
+
+run_config config_from_text(const std::string& text,
+                            const std::string& origin) {
+  run_config cfg;
+  try {
+    apply_table(cfg, toml::parse(text, origin));
+  } catch (const toml::parse_error& e) {
+    throw input_error(origin + ": " + std::string{e.description()});
+  }
+  cfg.hosts = hosts_section{};
+  validate(cfg);
+  return cfg;
 }
 
 toml::table to_toml(const run_config& cfg) {

@@ -2,6 +2,7 @@
 
 #include "core/cost_model.hpp"
 #include "core/dataset.hpp"
+#include "core/hosts.hpp"
 #include "core/model.hpp"
 #include "core/optimizer.hpp"
 #include "core/pace.hpp"
@@ -74,6 +75,7 @@ struct run_config {
   cost_config cost;
   straggler_config stragglers;
   control_section control;
+  hosts_section hosts;
 };
 
 /// The declaration of every key (default, help, range) in one place.
@@ -83,6 +85,11 @@ const schema<run_config>& config_schema();
 /// into a validated config. Throws input_error naming the field.
 run_config load_config(const std::string& path,
                        const std::vector<std::string>& overrides);
+
+/// A config as sent between processes (the resolved TOML text of
+/// to_toml), validated again on arrival; `origin` names it in errors. The
+/// hosts section is the sender's business and is cleared.
+run_config config_from_text(const std::string& text, const std::string& origin);
 
 /// Applies one `dotted.key=value` override (value in TOML syntax; a bare word
 /// is taken as a string).

@@ -5,6 +5,8 @@
 #include "core/config.hpp"
 #include "core/error.hpp"
 #include "experiments/bench_command.hpp"
+#include "experiments/bench_wire.hpp"
+#include "experiments/node_command.hpp"
 #include "experiments/plot_command.hpp"
 #include "experiments/report_command.hpp"
 #include "experiments/run_command.hpp"
@@ -17,6 +19,7 @@
 #include <filesystem>
 #include <iostream>
 #include <map>
+#include <regex>
 
 namespace {
 
@@ -75,6 +78,33 @@ int main(int argc, char** argv) {
     ->required();
   run->add_option("--set", sets, "override a key, e.g. --set optimizer.lr=0.1")
     ->take_all();
+  std::string run_hosts;
+  run->add_option("--hosts", run_hosts,
+                  "run the agents on these `murmur node`s: h1:p1,h2:p2,... "
+                  "(sets hosts.list)");
+
+  node_options node_opts;
+  auto node = app.add_subcommand(
+    "node", "host agents of runs launched elsewhere (murmur run --hosts)");
+  node->add_option("--listen", node_opts.listen, "HOST:PORT, port 0 = any")
+    ->capture_default_str();
+  node->add_option("--certificate", node_opts.net.certificate,
+                   "PEM certificate of this node, signed by --cafile");
+  node->add_option("--key", node_opts.net.key, "PEM private key");
+  node->add_option("--cafile", node_opts.net.cafile,
+                   "PEM CA: launchers must present a certificate it signed");
+  node->add_flag("--insecure", node_opts.net.insecure,
+                 "plain TCP without authentication (loopback only)");
+  node
+    ->add_option("--heartbeat", node_opts.net.heartbeat,
+                 "seconds between heartbeats")
+    ->capture_default_str();
+  node
+    ->add_option("--timeout", node_opts.net.timeout,
+                 "seconds of silence before a peer counts as lost")
+    ->capture_default_str();
+  node->add_option("--threads,-t", node_opts.threads,
+                   "threads (0 = all hardware threads)");
 
   std::string topo_name;
   std::uint64_t topo_agents = 16;
@@ -91,9 +121,9 @@ int main(int argc, char** argv) {
   std::string bench_config;
   std::vector<std::string> bench_sets;
   auto bench_cmd = app.add_subcommand("bench", "benchmark the runtime");
-  bench_cmd->add_option("what", bench_what, "dpsgd | clock")
+  bench_cmd->add_option("what", bench_what, "dpsgd | clock | wire")
     ->required()
-    ->check(CLI::IsMember({"dpsgd", "clock"}));
+    ->check(CLI::IsMember({"dpsgd", "clock", "wire"}));
   bench_cmd->add_option("--agents,-n", bench.agents, "number of agents");
   bench_cmd->add_option("--threads,-t", bench.threads, "threads");
   bench_cmd->add_option("--rounds", bench.rounds, "rounds (default: auto)");
@@ -103,6 +133,17 @@ int main(int argc, char** argv) {
     ->capture_default_str();
   bench_cmd->add_option("--config", bench_config, "base config (TOML)");
   bench_cmd->add_option("--set", bench_sets, "override a key")->take_all();
+  hosts_section wire_net;
+  double wire_seconds = 1;
+  bench_cmd->add_option("--certificate", wire_net.certificate,
+                        "wire: PEM certificate (both processes)");
+  bench_cmd->add_option("--key", wire_net.key, "wire: PEM private key");
+  bench_cmd->add_option("--cafile", wire_net.cafile, "wire: PEM CA");
+  bench_cmd->add_flag("--insecure", wire_net.insecure,
+                      "wire: plain TCP on loopback instead of TLS");
+  bench_cmd
+    ->add_option("--seconds", wire_seconds, "wire: seconds per size and path")
+    ->capture_default_str();
 
   std::vector<std::string> plot_runs;
   plot_options plot_opts;
@@ -147,8 +188,17 @@ int main(int argc, char** argv) {
 
   CLI11_PARSE(app, argc, argv);
   try {
-    if (*run)
+    if (*run) {
+      if (!run_hosts.empty())
+        sets.push_back("hosts.list=[\"" +
+                       std::regex_replace(run_hosts, std::regex{","}, "\",\"") +
+                       "\"]");
       return run_main(config_path, sets);
+    }
+    if (*node) {
+      node_command(node_opts, std::cout);
+      return 0;
+    }
     if (*topo) {
       auto cfg = load_config("", topo_sets);
       cfg.topology.kind = topo_name;
@@ -172,6 +222,10 @@ int main(int argc, char** argv) {
       return reply.rfind("error", 0) == 0 ? 1 : 0;
     }
     if (*bench_cmd) {
+      if (bench_what == "wire") {
+        bench_wire(wire_net, wire_seconds, std::cout);
+        return 0;
+      }
       if (bench.agents < 1 || bench.threads < 1)
         throw input_error("bench: --agents and --threads must be >= 1");
       auto cfg = load_config(bench_config, bench_sets);

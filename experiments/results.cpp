@@ -96,6 +96,8 @@ void results_writer::on_event(double time_seconds, const std::string& source,
         c = '\'';
     return "\"" + v + "\"";
   };
+  // A lost host under hosts.on_loss = stop ends the run (actors/remote).
+  host_lost_ = host_lost_ || (source == "hosts" && result == "stop");
   events_ << t << "," << source << "," << quoted(text) << "," << quoted(result)
           << "\n"
           << std::flush;
@@ -189,7 +191,8 @@ void results_writer::finish(const fs::path& dir, double wall_seconds) {
     summary["mean_round_seconds"] =
       (rows_.back().time_seconds - rows_.front().time_seconds) /
       static_cast<double>(rows_.back().round - rows_.front().round);
-  summary["stopped_by"] = out_of_time_ ? "time_budget" : "rounds";
+  summary["stopped_by"] =
+    out_of_time_ ? "time_budget" : (host_lost_ ? "lost_host" : "rounds");
   if (!rows_.empty()) {
     summary["final"] = to_json(rows_.back());
     double best = 0;

@@ -60,6 +60,7 @@ private:
   std::vector<metrics_row> rows_;
   std::optional<metrics_row> reached_target_;
   bool out_of_time_ = false;
+  bool host_lost_ = false; ///< a "hosts" event with result "stop" came in
   std::chrono::steady_clock::time_point started_ =
     std::chrono::steady_clock::now();
   std::vector<agent_report> agents_;

@@ -7,6 +7,8 @@ cd "$(dirname "$0")/.."
 packages=(
   g++ cmake make              # toolchain
   libcaf-dev                  # CAF 0.17.6: actors and networking
+  libcaf-openssl0.17 libssl-dev  # TLS between hosts (CAF's OpenSSL module)
+  openssl                     # certificates for runs across hosts and tests
   libeigen3-dev libtbb-dev    # numerics and parallel loops
   zlib1g-dev                  # gzip'ed IDX files
   libcli11-dev                # command line

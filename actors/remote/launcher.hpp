@@ -1,0 +1,17 @@
+#pragma once
+
+#include "core/experiment.hpp"
+#include "core/metrics.hpp"
+
+namespace murmur {
+
+/// Runs `exp` with its agents on the `murmur node` processes of
+/// exp.cfg.hosts (real clock): places the agents, has every node spawn its
+/// share, wires all mailers to one directory, keeps the observer (metrics)
+/// and the controller (live commands) here, and watches the nodes. A lost
+/// node is reported with its agents and handled per hosts.on_loss. Throws
+/// std::runtime_error when a node cannot be reached, refuses, or every node
+/// is lost.
+round_t run_across_hosts(experiment& exp, metrics_sink& sink, int threads);
+
+} // namespace murmur

@@ -1,0 +1,142 @@
+#include "actors/remote/node.hpp"
+
+#include "actors/async_mailer.hpp"
+#include "actors/async_trainer.hpp"
+#include "actors/mailer.hpp"
+#include "actors/messages.hpp"
+#include "actors/trainer.hpp"
+
+#include <iostream>
+#include <sstream>
+
+namespace murmur {
+
+namespace {
+
+using self_ptr = caf::stateful_actor<node_state>*;
+
+std::string describe(const std::vector<agent_id>& ids) {
+  std::ostringstream os;
+  for (std::size_t i = 0; i < ids.size(); ++i)
+    os << (i ? "," : "") << ids[i];
+  return os.str();
+}
+
+/// Spawns the agents `ids` of `run` wired to `observer`; every agent keeps
+/// the run (experiment, env, directory) alive until it terminates.
+hosted_agents spawn_hosted(self_ptr self, std::shared_ptr<hosted_run> run,
+                           const std::vector<agent_id>& ids,
+                           const caf::actor& observer) {
+  auto& sys = self->system();
+  auto* env = &run->env;
+  bool async = run->exp->schedule.has_value();
+  hosted_agents out;
+  for (auto i : ids) {
+    auto m = async ? sys.spawn(async_mailer, env, i, run->directory)
+                   : sys.spawn(mailer, env, i, run->directory);
+    run->local_mailers[i] = m;
+    auto t = async ? sys.spawn(async_trainer, env, i, m, observer)
+                   : sys.spawn(trainer, env, i, m, observer);
+    out.trainers.push_back(t);
+    out.mailers.push_back(m);
+  }
+  for (auto* list : {&out.trainers, &out.mailers})
+    for (auto& a : *list) {
+      run->agents.push_back(a);
+      a->attach_functor([run](const caf::error&) {});
+    }
+  return out;
+}
+
+caf::result<hosted_agents> host(self_ptr self, const host_request& req,
+                                const caf::actor& observer) {
+  auto run = std::make_shared<hosted_run>();
+  try {
+    auto cfg = config_from_text(req.config, "config from the launcher");
+    for (auto i : req.agents)
+      if (i >= cfg.run.agents)
+        throw input_error("agent " + std::to_string(i) + " outside 0.." +
+                          std::to_string(cfg.run.agents - 1));
+    run->exp = build_experiment(cfg);
+  } catch (const std::exception& e) {
+    std::cerr << "node: refused a run: " + std::string{e.what()} + "\n";
+    return caf::make_error(caf::sec::runtime_error, std::string{e.what()});
+  }
+  run->env = run_env{run->exp.get(), nullptr, false, self->clock().now(),
+                     [](round_t) {}};
+  run->directory =
+    std::make_shared<std::vector<caf::actor>>(run->exp->agents());
+  run->observer = observer;
+  self->monitor(observer);
+  auto out = spawn_hosted(self, run, req.agents, observer);
+  out.run = self->state.next_run++;
+  self->state.runs.emplace(out.run, run);
+  std::cerr << "node: run " + std::to_string(out.run) + " hosts agents " +
+                 describe(req.agents) + "\n";
+  return out;
+}
+
+/// Stops every run whose observer is `source` (the launcher is gone or done).
+void end_runs_of(self_ptr self, const caf::actor_addr& source,
+                 const caf::error& reason) {
+  auto& runs = self->state.runs;
+  for (auto i = runs.begin(); i != runs.end();) {
+    if (i->second->observer.address() != source) {
+      ++i;
+      continue;
+    }
+    for (auto& a : i->second->agents)
+      caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
+    std::cerr << "node: run " + std::to_string(i->first) + " over (" +
+                   self->system().render(reason) + ")\n";
+    i = runs.erase(i);
+  }
+}
+
+/// Fills the run's directory. Written before any trainer starts: the
+/// launcher sends start only after every node has acknowledged.
+void wire(hosted_run& run, const wiring& w) {
+  *run.directory = w.mailers;
+  // Our own mailers stay local handles whatever came back, so local
+  // neighbours never go through serialization.
+  for (auto& [id, m] : run.local_mailers)
+    (*run.directory)[id] = m;
+}
+
+} // namespace
+
+caf::behavior node(caf::stateful_actor<node_state>* self) {
+  self->set_down_handler(
+    [=](caf::down_msg& dm) { end_runs_of(self, dm.source, dm.reason); });
+  // Only this process stops the node (on SIGINT/SIGTERM); an exit sent by
+  // a peer, even an authenticated one, is ignored so the node keeps serving.
+  // On shutdown the hosted agents go with it.
+  self->set_exit_handler([=](caf::exit_msg& em) {
+    if (em.source && em.source.node() != self->node()) {
+      std::cerr << "node: ignored an exit request from another process\n";
+      return;
+    }
+    std::vector<caf::actor_addr> launchers;
+    for (auto& [id, run] : self->state.runs)
+      launchers.push_back(run->observer.address());
+    for (auto& l : launchers)
+      end_runs_of(self, l, em.reason);
+    self->quit(em.reason);
+  });
+  return {
+    [=](host_atom, const host_request& req, const caf::actor& observer) {
+      return host(self, req, observer);
+    },
+    [=](wire_atom, const wiring& w) -> caf::result<caf::ok_atom> {
+      auto i = self->state.runs.find(w.run);
+      if (i == self->state.runs.end() ||
+          w.mailers.size() != i->second->directory->size())
+        return caf::make_error(caf::sec::invalid_argument,
+                               "wire: unknown run or wrong directory size");
+      wire(*i->second, w);
+      return caf::ok_atom::value;
+    },
+  };
+}
+
+} // namespace murmur

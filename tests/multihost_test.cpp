@@ -1,0 +1,541 @@
+// Runs across processes on loopback: 3 `murmur node`s and a launcher against
+// the single-process run, a node killed or frozen mid-run, and a node that
+// refuses bad credentials and survives garbage. Certificates come from the
+// openssl CLI; the tests skip when it is missing.
+#include "tests/processes.hpp"
+#include "tests/scratch.hpp"
+
+#include <doctest/doctest.h>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+#include <algorithm>
+#include <fstream>
+#include <functional>
+#include <random>
+#include <sstream>
+
+namespace fs = std::filesystem;
+using namespace murmur;
+using namespace murmur::testing;
+
+namespace {
+
+bool have_openssl() {
+  return std::system("command -v openssl >/dev/null 2>&1") == 0;
+}
+
+/// A CA in `dir`/`ca` and certificates signed by it for `names`.
+void make_pki(const fs::path& dir, const std::string& ca,
+              const std::vector<std::string>& names) {
+  auto sh = [](const std::string& cmd) {
+    INFO(cmd);
+    REQUIRE(std::system((cmd + " >/dev/null 2>&1").c_str()) == 0);
+  };
+  auto d = dir.string() + "/";
+  auto ec = std::string{" -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes"};
+  sh("openssl req -x509" + ec + " -keyout " + d + ca + ".key -out " + d + ca +
+     ".pem -days 1 -subj /CN=" + ca);
+  for (auto& n : names) {
+    sh("openssl req" + ec + " -keyout " + d + n + ".key -out " + d + n +
+       ".csr -subj /CN=" + n);
+    sh("openssl x509 -req -in " + d + n + ".csr -CA " + d + ca +
+       ".pem -CAkey " + d + ca + ".key -CAcreateserial -out " + d + n +
+       ".pem -days 1");
+  }
+}
+
+std::vector<std::string> node_tls(const fs::path& dir, const std::string& ca,
+                                  const std::string& me) {
+  auto d = dir.string() + "/";
+  return {
+    "--certificate", d + me + ".pem", "--key", d + me + ".key", "--cafile",
+    d + ca + ".pem", "--heartbeat",   "0.2",   "--timeout",     "1"};
+}
+
+std::vector<std::string> launcher_tls(const fs::path& dir,
+                                      const std::string& ca,
+                                      const std::string& me) {
+  auto d = dir.string() + "/";
+  return {"hosts.certificate=\"" + d + me + ".pem\"",
+          "hosts.key=\"" + d + me + ".key\"",
+          "hosts.cafile=\"" + d + ca + ".pem\"", "hosts.heartbeat=0.2",
+          "hosts.timeout=1"};
+}
+
+/// 12 agents of D-PSGD on a ring over the synthetic problem.
+std::vector<std::string> ring_config(const fs::path& out,
+                                     const std::string& name,
+                                     std::uint64_t rounds) {
+  return {"data.name=synthetic",
+          "run.agents=12",
+          "run.rounds=" + std::to_string(rounds),
+          "run.eval_every=10",
+          "run.threads=1",
+          "run.output=\"" + out.string() + "\"",
+          "run.name=" + name,
+          "optimizer.lr=0.2",
+          "topology.kind=ring",
+          "algorithm.name=dpsgd",
+          "eval.test_samples=500"};
+}
+
+int launch(const std::vector<std::string>& sets, const fs::path& log,
+           double seconds, pid_t* pid_out = nullptr) {
+  std::vector<std::string> args{"run", "/dev/null", "--set"};
+  args.insert(args.end(), sets.begin(), sets.end());
+  auto pid = spawn_murmur(args, log, nullptr);
+  if (pid_out)
+    *pid_out = pid;
+  return wait_exit(pid, seconds);
+}
+
+/// The last metrics row's test accuracy, and how many complete rows there
+/// are (every row has every column).
+std::pair<double, std::size_t> final_accuracy(const fs::path& run) {
+  std::istringstream in{slurp(run / "metrics.csv")};
+  std::string line;
+  std::getline(in, line);
+  auto columns = std::count(line.begin(), line.end(), ',');
+  double acc = -1;
+  std::size_t rows = 0;
+  while (std::getline(in, line)) {
+    REQUIRE(std::count(line.begin(), line.end(), ',') == columns);
+    std::istringstream cells{line};
+    std::string cell;
+    for (int c = 0; c < 4 && std::getline(cells, cell, ','); ++c)
+      acc = std::stod(cell);
+    ++rows;
+  }
+  return {acc, rows};
+}
+
+std::string hosts_of(const std::vector<node_process*>& nodes) {
+  std::string list;
+  for (auto* n : nodes)
+    list += (list.empty() ? "" : "\",\"") + n->address();
+  return "hosts.list=[\"" + list + "\"]";
+}
+
+long rss_kib(pid_t pid) {
+  std::ifstream in{"/proc/" + std::to_string(pid) + "/status"};
+  std::string key;
+  long value = -1;
+  while (in >> key)
+    if (key == "VmRSS:" && in >> value)
+      return value;
+  return -1;
+}
+
+/// Opens a TCP connection to 127.0.0.1:port and writes `bytes`; the socket
+/// is returned open (half-open peers are part of the test).
+int poke(int port, const std::string& bytes) {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<std::uint16_t>(port));
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  REQUIRE(::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
+  std::size_t sent = 0;
+  while (sent < bytes.size()) {
+    auto n = ::send(fd, bytes.data() + sent, bytes.size() - sent, MSG_NOSIGNAL);
+    if (n <= 0)
+      break; // the node hung up on us: fine
+    sent += static_cast<std::size_t>(n);
+  }
+  return fd;
+}
+
+/// Whether `log` (written by another process) contains `text` within 5 s.
+bool log_shows(const fs::path& log, const std::string& text) {
+  for (int i = 0; i < 100; ++i) {
+    if (contains(slurp(log), text))
+      return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return false;
+}
+
+/// A TCP port on 127.0.0.1 that was free a moment ago.
+int free_port() {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof addr;
+  REQUIRE(::bind(fd, reinterpret_cast<sockaddr*>(&addr), len) == 0);
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+  ::close(fd);
+  return ntohs(addr.sin_port);
+}
+
+/// What `murmur args...` printed (stdout and stderr), run to its end (10 s
+/// at most).
+std::string command_output(const std::vector<std::string>& args,
+                           const fs::path& dir) {
+  auto log = dir / "command.log";
+  fs::remove(log);
+  wait_exit(spawn_murmur(args, log, nullptr), 10);
+  return slurp(log);
+}
+
+} // namespace
+
+TEST_CASE("three nodes and a launcher train a ring as one process does") {
+  if (!have_openssl())
+    return; // skipped: no openssl CLI to make certificates
+  scratch_dir s{"hosts3"};
+  make_pki(s.path(), "ca", {"n0", "n1", "n2", "launcher"});
+  node_process a{node_tls(s.path(), "ca", "n0"), s.path() / "n0.log"};
+  node_process b{node_tls(s.path(), "ca", "n1"), s.path() / "n1.log"};
+  node_process c{node_tls(s.path(), "ca", "n2"), s.path() / "n2.log"};
+  auto local = ring_config(s.path() / "out", "local", 30);
+  REQUIRE(launch(local, s.path() / "local.log", 60) == 0);
+  auto spread = ring_config(s.path() / "out", "spread", 30);
+  auto tls = launcher_tls(s.path(), "ca", "launcher");
+  spread.insert(spread.end(), tls.begin(), tls.end());
+  spread.push_back(hosts_of({&a, &b, &c}));
+  auto code = launch(spread, s.path() / "spread.log", 60);
+  INFO(slurp(s.path() / "spread.log") << slurp(s.path() / "n0.log"));
+  REQUIRE(code == 0);
+  auto [acc_local, rows_local] = final_accuracy(s.path() / "out" / "local");
+  auto [acc_spread, rows_spread] = final_accuracy(s.path() / "out" / "spread");
+  CHECK(rows_spread == rows_local);
+  CHECK(acc_local > 0.5);
+  CHECK(std::abs(acc_spread - acc_local) < 0.02);
+  CHECK(contains(slurp(s.path() / "n1.log"), "hosts agents 4,5,6,7"));
+  CHECK(contains(slurp(s.path() / "out" / "spread" / "events.csv"),
+                 "TLS traffic through the launcher"));
+}
+
+TEST_CASE("insecure nodes on loopback run the ring over plain TCP") {
+  scratch_dir s{"hostplain"};
+  std::vector<std::string> plain{"--insecure", "--heartbeat", "0.2",
+                                 "--timeout", "1"};
+  node_process a{plain, s.path() / "a.log"};
+  node_process b{plain, s.path() / "b.log"};
+  auto sets = ring_config(s.path() / "out", "plain", 30);
+  sets.push_back(hosts_of({&a, &b}));
+  sets.push_back("hosts.insecure=true");
+  sets.push_back("hosts.placement=round-robin");
+  REQUIRE(launch(sets, s.path() / "plain.log", 60) == 0);
+  auto [acc, rows] = final_accuracy(s.path() / "out" / "plain");
+  CHECK(rows == 4);
+  CHECK(acc > 0.5);
+  CHECK(contains(slurp(s.path() / "b.log"), "hosts agents 1,3,5,7,9,11"));
+}
+
+TEST_CASE("an asynchronous algorithm (DRACO) runs across nodes") {
+  scratch_dir s{"hostasync"};
+  std::vector<std::string> plain{"--insecure"};
+  node_process a{plain, s.path() / "a.log"};
+  node_process b{plain, s.path() / "b.log"};
+  auto config = std::string{MURMUR_SOURCE_DIR} + "/experiments/draco.toml";
+  std::vector<std::string> args{"run",
+                                config,
+                                "--set",
+                                "data.name=synthetic",
+                                "clock.kind=real",
+                                "run.time_budget=2",
+                                "run.eval_seconds=0.5",
+                                "run.threads=1",
+                                "run.output=\"" + (s.path() / "out").string() +
+                                  "\"",
+                                "run.name=draco",
+                                "hosts.insecure=true",
+                                hosts_of({&a, &b})};
+  auto code =
+    wait_exit(spawn_murmur(args, s.path() / "draco.log", nullptr), 60);
+  INFO(slurp(s.path() / "draco.log"));
+  REQUIRE(code == 0);
+  auto [acc, rows] = final_accuracy(s.path() / "out" / "draco");
+  CHECK(rows >= 3);
+  CHECK(acc > 0.5);
+}
+
+namespace {
+
+/// A long run (0.02 s modelled per step, 400 rounds: 8 s or more) on two
+/// nodes; node b is killed with `signal` once the run is under way. Returns
+/// the launcher's exit code and the seconds from the signal to its exit.
+struct fault_outcome {
+  int code = -1;
+  double seconds_after_signal = 0;
+  std::string log;
+};
+
+fault_outcome run_and_hit(const scratch_dir& s, const std::string& name,
+                          const std::string& on_loss, int signal,
+                          const std::vector<std::string>& extra = {},
+                          const std::function<void()>& under_way = {}) {
+  node_process a{node_tls(s.path(), "ca", "n0"), s.path() / "a.log"};
+  node_process b{node_tls(s.path(), "ca", "n1"), s.path() / "b.log"};
+  auto sets = ring_config(s.path() / "out", name, 400);
+  auto tls = launcher_tls(s.path(), "ca", "launcher");
+  sets.insert(sets.end(), tls.begin(), tls.end());
+  sets.push_back(hosts_of({&a, &b}));
+  sets.push_back("hosts.on_loss=" + on_loss);
+  sets.push_back("cost.step_seconds=0.02");
+  sets.insert(sets.end(), extra.begin(), extra.end());
+  auto log = s.path() / (name + ".log");
+  std::vector<std::string> args{"run", "/dev/null", "--set"};
+  args.insert(args.end(), sets.begin(), sets.end());
+  auto pid = spawn_murmur(args, log, nullptr);
+  // Under way: the first evaluated rounds are in metrics.csv.
+  auto csv = s.path() / "out" / (name + ".incomplete") / "metrics.csv";
+  for (int i = 0;
+       i < 200 &&
+       std::count(std::istreambuf_iterator<char>{std::ifstream{csv}.rdbuf()},
+                  {}, '\n') < 3;
+       ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  if (under_way)
+    under_way();
+  ::kill(b.pid(), signal);
+  auto hit = std::chrono::steady_clock::now();
+  fault_outcome out;
+  out.code = wait_exit(pid, 30);
+  out.seconds_after_signal =
+    std::chrono::duration<double>(std::chrono::steady_clock::now() - hit)
+      .count();
+  out.log = slurp(log);
+  return out;
+}
+
+} // namespace
+
+TEST_CASE("a node killed mid-run: stop keeps the results, continue finishes") {
+  if (!have_openssl())
+    return;
+  scratch_dir s{"hostkill"};
+  make_pki(s.path(), "ca", {"n0", "n1", "launcher"});
+  SUBCASE("stop") {
+    auto r = run_and_hit(s, "stop", "stop", SIGKILL);
+    INFO(r.log);
+    CHECK(r.code == 0);
+    CHECK(r.seconds_after_signal < 5);
+    CHECK(contains(r.log, "lost"));
+    CHECK(contains(r.log, "with agents 6 7 8 9 10 11"));
+    auto run = s.path() / "out" / "stop";
+    auto [acc, rows] = final_accuracy(run);
+    CHECK(rows >= 2);
+    CHECK(rows < 41);
+    CHECK(acc > 0);
+    CHECK(contains(slurp(run / "events.csv"), "lost"));
+    CHECK(contains(slurp(run / "summary.json"), "\"lost_host\""));
+    CHECK(fs::exists(run / "agents.csv"));
+  }
+  SUBCASE("continue; live commands reach agents on any node") {
+    auto port = free_port();
+    std::string status;
+    std::string slow;
+    auto r = run_and_hit(
+      s, "cont", "continue", SIGKILL, {"control.port=" + std::to_string(port)},
+      [&] {
+        auto p = std::to_string(port);
+        status = command_output({"ctl", "--port", p, "status"}, s.path());
+        slow =
+          command_output({"ctl", "--port", p, "slow", "7", "2x"}, s.path());
+      });
+    INFO(r.log);
+    CHECK(contains(status, "agents=12"));
+    CHECK(contains(slow, "ok: slow 7"));
+    CHECK(r.code == 0);
+    CHECK(contains(slurp(s.path() / "out" / "cont" / "events.csv"), "slow 7"));
+    auto [acc, rows] = final_accuracy(s.path() / "out" / "cont");
+    CHECK(rows == 41); // every evaluation up to round 400, on the survivors
+    CHECK(acc > 0.5);
+  }
+}
+
+TEST_CASE("a frozen (SIGSTOPped) node is detected within the heartbeat "
+          "timeout") {
+  if (!have_openssl())
+    return;
+  scratch_dir s{"hoststop"};
+  make_pki(s.path(), "ca", {"n0", "n1", "launcher"});
+  auto r = run_and_hit(s, "frozen", "stop", SIGSTOP);
+  INFO(r.log);
+  CHECK(r.code == 0);
+  // hosts.timeout = 1 s, heartbeats every 0.2 s; the rest is slack for a
+  // loaded 2-core machine.
+  CHECK(r.seconds_after_signal < 3);
+  CHECK(contains(r.log, "lost"));
+}
+
+TEST_CASE("a node refuses bad credentials and survives garbage") {
+  if (!have_openssl())
+    return;
+  scratch_dir s{"hostauth"};
+  make_pki(s.path(), "ca", {"n0", "launcher"});
+  make_pki(s.path(), "evil", {"mallory"});
+  node_process a{node_tls(s.path(), "ca", "n0"), s.path() / "a.log"};
+  auto sets = ring_config(s.path() / "out", "t", 20);
+  sets.push_back(hosts_of({&a}));
+  sets.push_back("hosts.wait=5");
+  SUBCASE("a certificate from another CA, or none, is refused") {
+    auto wrong = sets;
+    auto evil = launcher_tls(s.path(), "evil", "mallory");
+    wrong.insert(wrong.end(), evil.begin(), evil.end());
+    CHECK(launch(wrong, s.path() / "wrong.log", 20) == 1);
+    CHECK(contains(slurp(s.path() / "wrong.log"), a.address()));
+    CHECK(log_shows(s.path() / "a.log", "refused 127.0.0.1:"));
+    auto plain = sets;
+    plain.push_back("hosts.insecure=true");
+    CHECK(launch(plain, s.path() / "plain.log", 20) == 1);
+  }
+  SUBCASE("random bytes, a 1 GB header and a half-open peer change nothing") {
+    auto before = rss_kib(a.pid());
+    std::mt19937 gen{7};
+    std::string noise(1 << 20, '\0');
+    for (auto& c : noise)
+      c = static_cast<char>(gen());
+    ::close(poke(a.port(), noise));
+    // A BASP client handshake header (32 bytes, big-endian) announcing a
+    // 1 GiB payload: a plain CAF 0.17 port allocates that much at once.
+    std::string header(32, '\0');
+    header[0] = 1;
+    header[4] = 0x40;
+    int held = poke(a.port(), header);
+    int silent = poke(a.port(), "");
+    // The same header from a peer with a valid certificate, past TLS.
+    auto bin = s.write("header.bin", header);
+    auto d = s.path().string() + "/";
+    auto authenticated =
+      "(cat " + bin.string() + "; sleep 0.5) | timeout 5 openssl s_client " +
+      "-quiet -connect " + a.address() + " -cert " + d + "launcher.pem " +
+      "-key " + d + "launcher.key -CAfile " + d + "ca.pem >/dev/null 2>&1";
+    CHECK(std::system(authenticated.c_str()) != -1);
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    auto after = rss_kib(a.pid());
+    CHECK(after - before < 8 * 1024);
+    CHECK(log_shows(s.path() / "a.log", "announced a 1073741824-byte message"));
+    auto good = sets;
+    auto tls = launcher_tls(s.path(), "ca", "launcher");
+    good.insert(good.end(), tls.begin(), tls.end());
+    CHECK(launch(good, s.path() / "good.log", 30) == 0);
+    ::close(held);
+    ::close(silent);
+  }
+}
+
+TEST_CASE("nodes and launchers refuse to run unauthenticated off loopback") {
+  scratch_dir s{"hostflags"};
+  auto refused = [&](const std::vector<std::string>& args,
+                     const std::string& field) {
+    auto log = s.path() / "refused.log";
+    std::filesystem::remove(log);
+    CHECK(wait_exit(spawn_murmur(args, log, nullptr), 10) == 2);
+    auto text = slurp(log);
+    CHECK(std::count(text.begin(), text.end(), '\n') == 1);
+    CHECK(contains(text, field));
+  };
+  refused({"node"}, "--certificate");
+  refused({"node", "--listen", "0.0.0.0:0", "--insecure"}, "--insecure");
+  refused({"node", "--listen", "127.0.0.1", "--insecure"}, "--listen");
+  refused({"run", "/dev/null", "--hosts", "127.0.0.1:4000"},
+          "hosts.certificate");
+  refused({"run", "/dev/null", "--hosts", "10.0.0.1:4000", "--set",
+           "hosts.insecure=true"},
+          "hosts.insecure");
+  refused({"run", "/dev/null", "--hosts", "127.0.0.1:4000", "--set",
+           "hosts.insecure=true", "clock.kind=virtual"},
+          "clock.kind");
+}
+
+namespace {
+
+/// Two network namespaces joined by a veth pair: the launcher's (10.231.x.1)
+/// and the nodes' (10.231.x.2 and .3). Removed with the object; `ok` is
+/// false where namespaces are not permitted (not root, no `ip`).
+class netns_pair {
+public:
+  netns_pair() {
+    auto tag = std::to_string(::getpid() % 100000);
+    a_ = "murmur-a" + tag;
+    b_ = "murmur-b" + tag;
+    auto net = "10.231." + std::to_string(::getpid() % 250) + ".";
+    launcher_ip_ = net + "1";
+    node_ips_ = {net + "2", net + "3"};
+    va_ = "mva" + tag;
+    auto& va = va_;
+    auto vb = "mvb" + tag;
+    ok_ = ::geteuid() == 0 && sh("ip netns add " + a_) &&
+          sh("ip netns add " + b_) &&
+          sh("ip link add " + va + " type veth peer name " + vb) &&
+          sh("ip link set " + va + " netns " + a_) &&
+          sh("ip link set " + vb + " netns " + b_) &&
+          sh(in(a_) + "ip addr add " + launcher_ip_ + "/24 dev " + va) &&
+          sh(in(b_) + "ip addr add " + node_ips_[0] + "/24 dev " + vb) &&
+          sh(in(b_) + "ip addr add " + node_ips_[1] + "/24 dev " + vb) &&
+          sh(in(a_) + "ip link set " + va + " up") &&
+          sh(in(b_) + "ip link set " + vb + " up") &&
+          sh(in(a_) + "ip link set lo up") && sh(in(b_) + "ip link set lo up");
+  }
+  ~netns_pair() {
+    sh("ip link del " + va_); // left in the root namespace if a step failed
+    sh("ip netns del " + a_);
+    sh("ip netns del " + b_);
+  }
+  netns_pair(const netns_pair&) = delete;
+  netns_pair& operator=(const netns_pair&) = delete;
+
+  bool ok() const { return ok_; }
+  std::vector<std::string> launcher_prefix() const {
+    return {"ip", "netns", "exec", a_};
+  }
+  std::vector<std::string> node_prefix() const {
+    return {"ip", "netns", "exec", b_};
+  }
+  const std::string& node_ip(std::size_t i) const { return node_ips_[i]; }
+
+private:
+  static bool sh(const std::string& cmd) {
+    return std::system((cmd + " >/dev/null 2>&1").c_str()) == 0;
+  }
+  static std::string in(const std::string& ns) {
+    return "ip netns exec " + ns + " ";
+  }
+
+  std::string a_;
+  std::string b_;
+  std::string va_;
+  std::string launcher_ip_;
+  std::vector<std::string> node_ips_;
+  bool ok_ = false;
+};
+
+} // namespace
+
+TEST_CASE("optional: the ring across network namespaces with distinct "
+          "addresses") {
+  if (!have_openssl())
+    return;
+  netns_pair ns;
+  if (!ns.ok()) {
+    MESSAGE("skipped: network namespaces are not permitted here");
+    return;
+  }
+  scratch_dir s{"hostns"};
+  make_pki(s.path(), "ca", {"n0", "n1", "launcher"});
+  node_process a{node_tls(s.path(), "ca", "n0"), s.path() / "a.log",
+                 ns.node_ip(0), ns.node_prefix()};
+  node_process b{node_tls(s.path(), "ca", "n1"), s.path() / "b.log",
+                 ns.node_ip(1), ns.node_prefix()};
+  auto sets = ring_config(s.path() / "out", "ns", 30);
+  auto tls = launcher_tls(s.path(), "ca", "launcher");
+  sets.insert(sets.end(), tls.begin(), tls.end());
+  sets.push_back(hosts_of({&a, &b}));
+  sets.push_back("hosts.wait=10");
+  std::vector<std::string> args{"run", "/dev/null", "--set"};
+  args.insert(args.end(), sets.begin(), sets.end());
+  auto code = wait_exit(
+    spawn_murmur(args, s.path() / "ns.log", nullptr, ns.launcher_prefix()), 60);
+  INFO(slurp(s.path() / "ns.log") << slurp(s.path() / "a.log"));
+  CHECK(code == 0);
+  auto [acc, rows] = final_accuracy(s.path() / "out" / "ns");
+  CHECK(rows == 4);
+  CHECK(acc > 0.5);
+}
