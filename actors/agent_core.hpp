@@ -105,6 +105,12 @@ struct agent_core {
     return d;
   }
 
+  /// Draws a phase's duration through the pace and charges it, for phases
+  /// that need no decision before their work (call after launch()).
+  double charge(double modelled) {
+    return charge(pace->duration(modelled), modelled);
+  }
+
   /// How long to wait for the completion event of a phase charged `d`
   /// seconds (real clock: what the work already took is subtracted).
   double remaining(double d) const {

@@ -45,8 +45,9 @@ void publish(self_ptr self) {
   self->send(s.mailer, snapshot_atom::value, box.items.front());
 }
 
-/// Seconds of one compute cycle at this agent's speed: Exp(compute_rate) at
-/// speed 1, times the agent's cost-model speed ratio.
+/// Seconds of one compute cycle: Exp(compute_rate) at speed 1, times the
+/// agent's cost-model speed ratio, charged through agent_core::charge (real
+/// clock: at least what the work took; pace: slow, delay, outages).
 double cycle_seconds(self_ptr self) {
   auto& s = self->state;
   auto& exp = *s.env->exp;
@@ -55,7 +56,7 @@ double cycle_seconds(self_ptr self) {
   double base = draw(s.clock_gen);
   if (exp.cfg.cost.step_seconds > 0)
     base *= exp.cost->step_seconds(id) / exp.cfg.cost.step_seconds;
-  return base;
+  return s.charge(base);
 }
 
 void computed(self_ptr self, round_t k) {
@@ -83,10 +84,8 @@ void run_cycle(self_ptr self, inbox& in) {
   algo->combine(ctx, k, hood, in);
   auto* c = &ctx;
   auto* a = algo.get();
-  double modelled = cycle_seconds(self);
-  double planned = s.pace->duration(modelled); // slow, delay, outages
   s.launch([c, a, k, hood] { a->before_send(*c, k, hood); });
-  s.cycle_compute = s.charge(planned, modelled);
+  s.cycle_compute = cycle_seconds(self);
   self->delayed_send(self, to_timespan(s.remaining(s.cycle_compute)),
                      compute_atom::value, k);
 }
