@@ -14,6 +14,8 @@ void register_messages(caf::actor_system_config& cfg) {
   cfg.add_message_type<agent_status>("murmur::agent_status");
   cfg.add_message_type<std::vector<agent_status>>(
     "std::vector<murmur::agent_status>");
+  cfg.add_message_type<plexus::message>("murmur::plexus::message");
+  cfg.add_message_type<plexus::timer>("murmur::plexus::timer");
 }
 
 } // namespace murmur

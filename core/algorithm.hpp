@@ -1,6 +1,7 @@
 #pragma once
 
 #include "core/agent_context.hpp"
+#include "core/algorithms/plexus.hpp"
 #include "core/registry.hpp"
 #include "core/schema.hpp"
 #include "topologies/topology.hpp"
@@ -145,6 +146,11 @@ struct algorithm_factory {
   /// cycle over whatever arrived, while the mailer broadcasts the latest
   /// published model on its own clock; evaluation goes by run.eval_seconds.
   std::function<async_schedule(const toml::table& options)> asynchronous;
+  /// Set only by event-driven protocols (Plexus; FL as Plexus with one fixed
+  /// aggregator): the runtime spawns one protocol actor per agent
+  /// (actors/plexus_agent) instead of trainers and mailers; `make` is unset.
+  /// Such runs end by time, like asynchronous ones.
+  std::function<plexus::options(const toml::table& options)> protocol;
 };
 
 using algorithm_registry = registry<algorithm_factory>;

@@ -21,6 +21,10 @@ struct metrics_row {
   double min_agent_accuracy = 0;
   double consensus_distance = 0; ///< mean ||x_i - x_bar||^2
   std::uint64_t bytes_sent = 0;  ///< all agents, cumulative
+  /// Modelled compute seconds of all agents, cumulative ("training
+  /// resources").
+  double compute_seconds = 0;
+  std::uint64_t online_agents = 0; ///< agents online (reporting a model)
 };
 
 /// What every agent reports after an evaluated round.
@@ -35,6 +39,7 @@ struct agent_report {
   /// broadcasts attempted, and arrivals it kept for mixing.
   std::uint64_t messages_sent = 0;
   std::uint64_t messages_delivered = 0;
+  bool online = true; ///< churn: whether the agent is online now
 };
 
 /// Evaluates one round from the agents' reports (indexed by agent id; agents
