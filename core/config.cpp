@@ -45,7 +45,9 @@ void add_time_keys(schema<run_config>& s) {
     "sender bandwidth in bytes/s (0 = unlimited)", in_range(0, 1e15));
   s.add<str>(
     "cost.bandwidth_trace", [](C& c) -> str& { return c.cost.bandwidth_trace; },
-    "file of bytes/s, one per line; agent i uses line i mod lines");
+    "file of bytes/s, one per line (agent i uses line i mod lines), or a "
+    "device JSON with up_u/up_sigma in kbit/s (agent i draws from device i "
+    "mod devices)");
   s.add<std::vector<int>>(
     "stragglers.agents",
     [](C& c) -> std::vector<int>& { return c.stragglers.agents; },

@@ -4,6 +4,7 @@
 // then availability traces and Plexus runs on the actors.
 #include "core/algorithms/plexus.hpp"
 #include "core/availability.hpp"
+#include "experiments/run_command.hpp"
 #include "tests/scratch.hpp"
 
 #include <doctest/doctest.h>
@@ -125,6 +126,30 @@ options small(std::size_t s, double sf) {
   o.ping_timeout = 1;
   o.aggregation_timeout = 30;
   return o;
+}
+
+/// Plexus on the virtual clock: synthetic data, 24 agents, 200 s.
+run_config plexus_config(const std::filesystem::path& output,
+                         const std::vector<std::string>& extra) {
+  std::vector<std::string> sets{"data.name=synthetic",
+                                "algorithm.name=plexus",
+                                "algorithm.sample_size=4",
+                                "algorithm.success_fraction=0.75",
+                                "clock.kind=virtual",
+                                "cost.step_seconds=0.5",
+                                "cost.latency=0.02",
+                                "cost.bandwidth=1e6",
+                                "run.agents=24",
+                                "run.time_budget=200",
+                                "run.eval_seconds=10",
+                                "run.threads=2",
+                                "run.output=\"" + output.string() + "\"",
+                                "run.name=p",
+                                "optimizer.lr=0.2",
+                                "partition.kind=dirichlet",
+                                "partition.alpha=0.5"};
+  sets.insert(sets.end(), extra.begin(), extra.end());
+  return load_config("", sets);
 }
 
 bool lineage_is_clean(const network& net) {
@@ -354,4 +379,52 @@ TEST_CASE("synthetic churn: exponential on/off with the configured means") {
   CHECK(up / static_cast<double>(periods) == doctest::Approx(100).epsilon(0.1));
   auto b = make_availability(c, 400, 5000, 9);
   CHECK(b.online_count(1234) == a.online_count(1234));
+}
+
+TEST_CASE("plexus on actors: online agents follow the availability trace") {
+  testing::scratch_dir dir{"plexus-churn"};
+  // Six trace devices for 24 agents (agent i replays device i mod 6); edges
+  // fall between evaluation ticks.
+  auto trace = dir.write("avail.csv", "agent,start,end\n"
+                                      "0,0,1000\n"
+                                      "1,0,35\n"
+                                      "1,72,1000\n"
+                                      "2,15,1000\n"
+                                      "3,0,55\n"
+                                      "3,95,133\n"
+                                      "4,0,1000\n"
+                                      "5,0,1000\n");
+  auto cfg = plexus_config(
+    dir.path(), {"churn.kind=trace", "churn.trace=\"" + trace.string() + "\""});
+  auto out = run_experiment(cfg, false);
+  REQUIRE(out.rows.size() == 21);
+  auto expected = make_availability(cfg.churn, 24, 200, cfg.seed);
+  for (auto& row : out.rows)
+    CHECK(row.online_agents == expected.online_count(row.time_seconds));
+  CHECK(out.rows[4].online_agents == 20); // t = 40: all devices but 1
+  CHECK(out.rows.back().round > 20);      // rounds went on through churn
+  CHECK(out.rows.back().test_accuracy > out.rows.front().test_accuracy + 0.3);
+}
+
+TEST_CASE("plexus on actors: same seed, same metrics; FL baseline runs") {
+  testing::scratch_dir dir{"plexus-seed"};
+  std::vector<std::string> churn{
+    "churn.kind=exponential", "churn.mean_online=60", "churn.mean_offline=30"};
+  auto a = run_experiment(plexus_config(dir.path(), churn), false);
+  auto b = run_experiment(plexus_config(dir.path(), churn), false);
+  auto text = testing::slurp(a.folder / "metrics.csv");
+  CHECK(text == testing::slurp(b.folder / "metrics.csv"));
+  CHECK(a.rows.back().bytes_sent > 0);
+  CHECK(a.rows.back().compute_seconds > 0);
+  churn.push_back("algorithm.fixed_aggregator=true");
+  auto fl = run_experiment(plexus_config(dir.path(), churn), false);
+  CHECK(fl.rows.back().round > 20);
+  CHECK(fl.rows.back().test_accuracy > fl.rows.front().test_accuracy + 0.3);
+}
+
+TEST_CASE("churn is refused for algorithms that do not model it") {
+  auto why = testing::error_of([] {
+    load_config("", {"algorithm.name=dpsgd", "churn.kind=exponential"});
+  });
+  CHECK(testing::contains(why, "churn.kind"));
 }
