@@ -1,5 +1,6 @@
 #include "actors/async_mailer.hpp"
 
+#include <algorithm>
 #include <random>
 
 namespace murmur {
@@ -29,7 +30,12 @@ void broadcast(self_ptr self) {
   auto& s = self->state;
   auto& exp = *s.env->exp;
   auto k = s.broadcasts++;
-  auto& out = *exp.hood(s.id, k).out;
+  auto out = *exp.hood(s.id, k).out;
+  auto fanout = schedule_of(self).fanout;
+  if (fanout > 0 && fanout < out.size()) {
+    std::shuffle(out.begin(), out.end(), s.channel_gen);
+    out.resize(fanout);
+  }
   auto bytes = wire_bytes(s.latest);
   auto msg = caf::make_message(exchange{s.id, k, s.latest, now_seconds(self)});
   std::uniform_real_distribution<double> unit{0.0, 1.0};

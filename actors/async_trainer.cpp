@@ -47,11 +47,18 @@ void publish(self_ptr self) {
 
 /// Seconds of one compute cycle: Exp(compute_rate) at speed 1, times the
 /// agent's cost-model speed ratio, charged through agent_core::charge (real
-/// clock: at least what the work took; pace: slow, delay, outages).
+/// clock: at least what the work took; pace: slow, delay, outages). With a
+/// schedule period the cycle is that fixed round and only its local steps
+/// are charged.
 double cycle_seconds(self_ptr self) {
   auto& s = self->state;
   auto& exp = *s.env->exp;
   auto id = s.slot->ctx.id();
+  if (exp.schedule->period > 0) {
+    double compute =
+      s.charge(exp.schedule->local_steps * exp.cost->step_seconds(id));
+    return std::max(exp.schedule->period, compute);
+  }
   std::exponential_distribution<double> draw{exp.schedule->compute_rate};
   double base = draw(s.clock_gen);
   if (exp.cfg.cost.step_seconds > 0)

@@ -107,6 +107,13 @@ struct async_schedule {
   double mean_snr = 1;      ///< mean SNR at distance 1 (linear)
   /// Optimizer steps per compute cycle (sets the lr schedule's horizon).
   unsigned local_steps = 1;
+  /// Receivers per broadcast: 0 = every out-neighbour, k = k of them drawn
+  /// at random each time (Gossip Learning sends to one peer).
+  std::size_t fanout = 0;
+  /// > 0: cycles are rounds of this fixed length in seconds instead of
+  /// Exp(compute_rate) draws, and only the local steps' modelled compute
+  /// (local_steps x cost.step_seconds(i), through the pace) counts as busy.
+  double period = 0;
 };
 
 /// Everything an algorithm factory may look at when it builds the per-agent
