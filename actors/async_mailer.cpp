@@ -28,6 +28,12 @@ void schedule_broadcast(self_ptr self) {
 /// range, each delivery lost independently.
 void broadcast(self_ptr self) {
   auto& s = self->state;
+  if (!s.online) {
+    // Offline agents send nothing; the clock keeps its own stream.
+    ++s.broadcasts;
+    schedule_broadcast(self);
+    return;
+  }
   auto& exp = *s.env->exp;
   auto k = s.broadcasts++;
   auto out = *exp.hood(s.id, k).out;
@@ -83,6 +89,8 @@ async_mailer(caf::stateful_actor<async_mailer_state>* self, const run_env* env,
     [=](broadcast_atom) { broadcast(self); },
     [=](const exchange& e) {
       auto& s = self->state;
+      if (!s.online)
+        return; // lost, as on a real network
       auto v = s.buffer->offer(e.from, e.sent_at, now_seconds(self), e.msg);
       if (v == arrival_buffer::verdict::accepted ||
           v == arrival_buffer::verdict::replaced)
@@ -90,6 +98,13 @@ async_mailer(caf::stateful_actor<async_mailer_state>* self, const run_env* env,
     },
     [=](drain_atom) { return self->state.buffer->drain(now_seconds(self)); },
     [=](stats_atom) { return self->state.stats; },
+    // Churn: offline, whatever was buffered is lost with the connection.
+    [=](churn_atom, bool up) {
+      auto& s = self->state;
+      s.online = up;
+      if (!up)
+        s.buffer->drain(now_seconds(self));
+    },
     // Our trainer is gone: stop broadcasting. Neighbours need no notice,
     // they simply stop hearing from us.
     [=](depart_atom, round_t) { self->quit(); },

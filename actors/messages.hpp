@@ -36,6 +36,7 @@ using stats_atom = caf::atom_constant<caf::atom("stats")>;
 // Event-driven protocols (actors/plexus_agent, actors/plexus_observer).
 using churn_atom = caf::atom_constant<caf::atom("churn")>;
 using lineage_atom = caf::atom_constant<caf::atom("lineage")>;
+using fetch_atom = caf::atom_constant<caf::atom("fetch")>;
 
 /// A payload travelling from one agent's mailer to another's.
 struct exchange {

@@ -99,20 +99,6 @@ void apply(self_ptr self, plexus::effects& fx) {
     self->send(s.observer, lineage_atom::value, k, payload{model});
 }
 
-/// One message per edge of the agent's availability intervals.
-void schedule_churn(self_ptr self) {
-  auto& s = self->state;
-  auto& exp = *s.env->exp;
-  if (!exp.online->churns())
-    return;
-  for (auto& iv : exp.online->intervals(s.id())) {
-    if (iv.start > 0)
-      self->delayed_send(self, to_timespan(iv.start), churn_atom::value, true);
-    if (iv.end < forever)
-      self->delayed_send(self, to_timespan(iv.end), churn_atom::value, false);
-  }
-}
-
 void report_tick(self_ptr self) {
   auto& s = self->state;
   agent_report r;
@@ -148,7 +134,7 @@ caf::behavior plexus_agent(
   return {
     [=](start_atom) {
       auto& s = self->state;
-      schedule_churn(self);
+      s.schedule_churn(self);
       report_tick(self);
       self->delayed_send(self, every, eval_atom::value);
       plexus::effects fx;

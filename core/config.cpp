@@ -372,10 +372,12 @@ void validate(run_config& cfg) {
   validate(cfg.cost);
   validate(cfg.stragglers, cfg.run.agents);
   validate(cfg.churn);
-  if (cfg.churn.kind != "none" && !entry.make.protocol)
-    throw input_error("churn.kind: churn is modelled for event-driven "
-                      "protocols (plexus) only; set churn.kind = \"none\" "
-                      "for '" +
+  if (cfg.churn.kind != "none" && !entry.make.protocol &&
+      !entry.make.asynchronous)
+    throw input_error("churn.kind: churn is modelled for event-driven and "
+                      "asynchronous algorithms (plexus, gossip-learning, "
+                      "draco), not for synchronous rounds; set churn.kind = "
+                      "\"none\" for '" +
                       cfg.algorithm.name + "'");
   if (entry.make.asynchronous || entry.make.protocol) {
     if (!(cfg.run.time_budget > 0))

@@ -31,6 +31,8 @@ metrics_row evaluate_round(const experiment& exp, round_t round,
     row.train_loss += r.train_loss;
     ++present;
   }
+  if (present == 0)
+    return row; // everyone offline: nothing to evaluate
   average /= static_cast<float>(present);
   row.train_loss /= static_cast<double>(present);
   for (auto& r : reports)
