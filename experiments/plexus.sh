@@ -7,10 +7,10 @@
 #
 #   bash experiments/plexus.sh [AGENTS] [OUTPUT_DIR]   (default 1000, /tmp/plexus)
 #
-# Methods: plexus (s = 10, sf = 0.8, churn), plexus without churn, FL (Plexus
-# with one fixed aggregator, churn), D-PSGD on a random 10-regular graph and
-# Gossip Learning (5 s rounds of 5 steps, one random peer of all), the last
-# two without churn (their runtimes do not model it). Prints, for the
+# Methods: plexus (s = 10, sf = 0.8), plexus without churn, FL (Plexus with
+# one fixed, central, always-online aggregator), D-PSGD on a random
+# 10-regular graph without churn (synchronous rounds do not model it), and
+# Gossip Learning (5 s rounds of 5 steps, one random peer of all). Prints, for the
 # target accuracy 75%, each method's simulated time, bytes and compute
 # seconds ("training resources") when the average model first reaches it,
 # and the ratios method / Plexus (means over SEEDS, default "1 2 3", of the
@@ -37,7 +37,7 @@ sets[plexus]="$plexus"
 sets[plexus-nochurn]="$plexus churn.kind=none"
 sets[fl]="$plexus algorithm.fixed_aggregator=true"
 sets[dpsgd]="algorithm.name=dpsgd churn.kind=none run.eval_every=5"
-sets[gossip]="algorithm.name=gossip-learning algorithm.period=5 algorithm.local_steps=5 topology.kind=complete churn.kind=none"
+sets[gossip]="algorithm.name=gossip-learning algorithm.period=5 algorithm.local_steps=5 topology.kind=complete"
 
 # first_at RUN: "seconds bytes compute" of the first row reaching the target.
 first_at() {
