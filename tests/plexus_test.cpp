@@ -428,3 +428,34 @@ TEST_CASE("churn is refused for algorithms that do not model it") {
   });
   CHECK(testing::contains(why, "churn.kind"));
 }
+
+TEST_CASE("experiments/plexus.toml: smoke size, every method of plexus.sh") {
+  testing::scratch_dir dir{"plexus-smoke"};
+  std::string traces = MURMUR_SOURCE_DIR "/../shared/traces/";
+  std::vector<std::string> common{"data.name=synthetic", "run.agents=30",
+                                  "run.time_budget=60",
+                                  "run.output=\"" + dir.path().string() + "\""};
+  // The real traces when they are there; the config runs without them.
+  if (std::filesystem::exists(traces + "latencies-227.csv")) {
+    common.push_back("cost.latency_trace=\"" + traces + "latencies-227.csv\"");
+    common.push_back("cost.bandwidth_trace=\"" + traces +
+                     "flash-bandwidth-kbps.json\"");
+  }
+  std::vector<std::vector<std::string>> methods{
+    {"algorithm.name=plexus", "algorithm.success_fraction=0.8"},
+    {"algorithm.name=plexus", "algorithm.fixed_aggregator=true"},
+    {"algorithm.name=dpsgd", "churn.kind=none", "topology.degree=4"},
+    {"algorithm.name=gossip-learning", "algorithm.period=5",
+     "topology.kind=complete"}};
+  for (auto& m : methods) {
+    auto sets = common;
+    sets.insert(sets.end(), m.begin(), m.end());
+    CAPTURE(m.front());
+    auto out = run_experiment(
+      load_config(MURMUR_SOURCE_DIR "/experiments/plexus.toml", sets), false);
+    CHECK(out.rows.back().time_seconds >= 60);
+    CHECK(out.rows.back().bytes_sent > 0);
+    CHECK(out.rows.back().compute_seconds > 0);
+    CHECK(out.rows.back().test_accuracy > out.rows.front().test_accuracy);
+  }
+}
