@@ -80,6 +80,7 @@ void trained(self_ptr self, round_t k, std::uint64_t token) {
   auto [mean, n] = s.slot->ctx.take_loss();
   s.loss_sum += mean * static_cast<double>(n);
   s.loss_steps += n;
+  s.steps = s.slot->ctx.steps();
   plexus::effects fx;
   s.node->trained(k, s.slot->ctx.shared_model(), fx);
   apply(self, fx);
@@ -104,7 +105,7 @@ void report_tick(self_ptr self) {
   agent_report r;
   r.train_loss =
     s.loss_steps ? s.loss_sum / static_cast<double>(s.loss_steps) : 0.0;
-  r.steps = s.loss_steps; // since the last report: weighs the losses
+  r.steps = s.steps;
   s.loss_sum = 0;
   s.loss_steps = 0;
   r.bytes_sent = s.bytes;

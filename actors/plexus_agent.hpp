@@ -40,6 +40,7 @@ struct plexus_agent_state : agent_core {
   round_t reported = 0;         ///< evaluation ticks reported
   double loss_sum = 0;          ///< training losses since the last report,
   std::uint64_t loss_steps = 0; ///< taken when a training completes
+  std::uint64_t steps = 0;      ///< local steps so far, at the last one
 };
 
 /// `bandwidth`: every agent's upload bandwidth, shared by the run's agents.

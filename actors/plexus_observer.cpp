@@ -14,13 +14,17 @@ metrics_row evaluate_tick(self_ptr self,
   metrics_row row;
   row.round = s.newest;
   row.time_seconds = s.env->seconds(self->clock().now());
+  // Each agent's mean loss weighs by the steps it took since the last row.
   std::uint64_t steps = 0;
-  for (auto& r : reports) {
+  for (std::size_t i = 0; i < reports.size(); ++i) {
+    auto& r = reports[i];
     row.bytes_sent += r.bytes_sent;
     row.compute_seconds += r.busy_seconds;
     row.online_agents += r.online;
-    row.train_loss += r.train_loss * static_cast<double>(r.steps);
-    steps += r.steps;
+    auto taken = r.steps - s.steps[i];
+    s.steps[i] = r.steps;
+    row.train_loss += r.train_loss * static_cast<double>(taken);
+    steps += taken;
   }
   if (steps > 0)
     row.train_loss /= static_cast<double>(steps);
@@ -59,6 +63,7 @@ caf::behavior plexus_observer(caf::stateful_actor<plexus_observer_state>* self,
   auto& s = self->state;
   s.env = env;
   s.model = std::make_shared<vec>(env->exp->initial);
+  s.steps.assign(env->exp->agents(), 0);
   return {
     [=](report_atom, const report& r) {
       if (!self->state.finished)

@@ -22,6 +22,7 @@ struct plexus_observer_state {
   blob model;         ///< the newest aggregated model
   std::map<round_t, std::vector<agent_report>> ticks;
   std::map<round_t, std::size_t> counts;
+  std::vector<std::uint64_t> steps; ///< each agent's steps at its last row
   bool finished = false;
 };
 
