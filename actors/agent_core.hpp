@@ -117,6 +117,22 @@ struct agent_core {
     return std::max(0.0, d - (env->virtual_time ? 0.0 : measured));
   }
 
+  /// Sends `self` churn(false) / churn(true) at the edges of this agent's
+  /// online intervals (nothing without churn).
+  template <class Self>
+  void schedule_churn(Self* self) const {
+    auto& online = *env->exp->online;
+    if (!online.churns())
+      return;
+    for (auto& iv : online.intervals(id())) {
+      if (iv.start > 0)
+        self->delayed_send(self, to_timespan(iv.start), churn_atom::value,
+                           true);
+      if (iv.end < forever)
+        self->delayed_send(self, to_timespan(iv.end), churn_atom::value, false);
+    }
+  }
+
   agent_status status(round_t round, std::uint64_t steps) const {
     return {id(),
             round,

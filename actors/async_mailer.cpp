@@ -1,5 +1,6 @@
 #include "actors/async_mailer.hpp"
 
+#include <algorithm>
 #include <random>
 
 namespace murmur {
@@ -27,9 +28,20 @@ void schedule_broadcast(self_ptr self) {
 /// range, each delivery lost independently.
 void broadcast(self_ptr self) {
   auto& s = self->state;
+  if (!s.online) {
+    // Offline agents send nothing; the clock keeps its own stream.
+    ++s.broadcasts;
+    schedule_broadcast(self);
+    return;
+  }
   auto& exp = *s.env->exp;
   auto k = s.broadcasts++;
-  auto& out = *exp.hood(s.id, k).out;
+  auto out = *exp.hood(s.id, k).out;
+  auto fanout = schedule_of(self).fanout;
+  if (fanout > 0 && fanout < out.size()) {
+    std::shuffle(out.begin(), out.end(), s.channel_gen);
+    out.resize(fanout);
+  }
   auto bytes = wire_bytes(s.latest);
   auto msg = caf::make_message(exchange{s.id, k, s.latest, now_seconds(self)});
   std::uniform_real_distribution<double> unit{0.0, 1.0};
@@ -77,6 +89,8 @@ async_mailer(caf::stateful_actor<async_mailer_state>* self, const run_env* env,
     [=](broadcast_atom) { broadcast(self); },
     [=](const exchange& e) {
       auto& s = self->state;
+      if (!s.online)
+        return; // lost, as on a real network
       auto v = s.buffer->offer(e.from, e.sent_at, now_seconds(self), e.msg);
       if (v == arrival_buffer::verdict::accepted ||
           v == arrival_buffer::verdict::replaced)
@@ -84,6 +98,13 @@ async_mailer(caf::stateful_actor<async_mailer_state>* self, const run_env* env,
     },
     [=](drain_atom) { return self->state.buffer->drain(now_seconds(self)); },
     [=](stats_atom) { return self->state.stats; },
+    // Churn: offline, whatever was buffered is lost with the connection.
+    [=](churn_atom, bool up) {
+      auto& s = self->state;
+      s.online = up;
+      if (!up)
+        s.buffer->drain(now_seconds(self));
+    },
     // Our trainer is gone: stop broadcasting. Neighbours need no notice,
     // they simply stop hearing from us.
     [=](depart_atom, round_t) { self->quit(); },

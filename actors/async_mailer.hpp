@@ -22,6 +22,7 @@ namespace murmur {
 ///               v the link's modelled time, stamped with the send time
 ///   exchange  --> arrival_buffer (psi, tau_max, newest per sender)
 ///   drain     --> the buffer's fresh messages, to the trainer's mixing step
+///   churn(up) --> offline: broadcasts skipped, arrivals lost, buffer emptied
 ///
 /// A broadcast shares one message among all receivers (no copies). The
 /// clock and the channel draw from the agent's own streams
@@ -35,6 +36,7 @@ struct async_mailer_state {
   std::optional<arrival_buffer> buffer;
   payload latest; ///< the trainer's last published snapshot
   bool started = false;
+  bool online = true; ///< churn: offline, nothing is sent or received
   round_t broadcasts = 0;
   comm_stats stats;
   rng clock_gen;

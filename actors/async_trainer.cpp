@@ -2,6 +2,7 @@
 
 #include "actors/messages.hpp"
 
+#include <algorithm>
 #include <random>
 
 namespace murmur {
@@ -18,7 +19,8 @@ void send_report(self_ptr self, round_t j) {
   auto& s = self->state;
   s.reported = j;
   agent_report r;
-  r.model = s.snapshot;
+  r.model = s.offline ? nullptr : s.snapshot;
+  r.online = !s.offline;
   r.train_loss =
     s.loss_steps ? s.loss_sum / static_cast<double>(s.loss_steps) : 0.0;
   r.steps = s.steps;
@@ -47,21 +49,29 @@ void publish(self_ptr self) {
 
 /// Seconds of one compute cycle: Exp(compute_rate) at speed 1, times the
 /// agent's cost-model speed ratio, charged through agent_core::charge (real
-/// clock: at least what the work took; pace: slow, delay, outages).
+/// clock: at least what the work took; pace: slow, delay, outages). With a
+/// schedule period the cycle is that fixed round and only its local steps
+/// are charged.
 double cycle_seconds(self_ptr self) {
   auto& s = self->state;
   auto& exp = *s.env->exp;
   auto id = s.slot->ctx.id();
+  if (exp.schedule->period > 0) {
+    s.charged_last =
+      s.charge(exp.schedule->local_steps * exp.cost->step_seconds(id));
+    return std::max(exp.schedule->period, s.charged_last);
+  }
   std::exponential_distribution<double> draw{exp.schedule->compute_rate};
   double base = draw(s.clock_gen);
   if (exp.cfg.cost.step_seconds > 0)
     base *= exp.cost->step_seconds(id) / exp.cfg.cost.step_seconds;
-  return s.charge(base);
+  s.charged_last = s.charge(base);
+  return s.charged_last;
 }
 
 void computed(self_ptr self, round_t k) {
   auto& s = self->state;
-  if (k != s.cycle || !s.running)
+  if (k != s.cycle || !s.running || s.offline)
     return;
   s.join();
   auto& ctx = s.slot->ctx;
@@ -75,24 +85,72 @@ void computed(self_ptr self, round_t k) {
   begin_cycle(self);
 }
 
+/// Back from offline: takes the first model that arrived as its own (the
+/// current model of a peer), or polls again after one broadcast gap.
+bool adopt(self_ptr self, inbox& in) {
+  auto& s = self->state;
+  auto first = std::find_if(in.begin(), in.end(),
+                            [](const received& r) { return r.msg.data; });
+  if (first == in.end()) {
+    s.running = false;
+    auto gap = 1 / s.env->exp->schedule->comm_rate;
+    self->delayed_send(self, to_timespan(gap), fetch_atom::value);
+    return false;
+  }
+  s.slot->ctx.set_model(std::make_shared<vec>(*first->msg.data));
+  s.rejoining = false;
+  in.erase(first);
+  return true;
+}
+
+/// Churn: offline, the cycle in flight is abandoned and only the compute it
+/// used so far counts; online again, the agent fetches a model first.
+void set_online(self_ptr self, bool up) {
+  auto& s = self->state;
+  if (up == !s.offline)
+    return;
+  s.offline = !up;
+  self->send(s.mailer, churn_atom::value, up);
+  if (up) {
+    s.rejoining = true;
+    begin_cycle(self);
+    return;
+  }
+  if (s.running) {
+    double now = s.env->seconds(self->clock().now());
+    double used = std::max(0.0, now - s.cycle_start);
+    s.busy -= std::max(0.0, s.charged_last - used);
+    s.running = false;
+    ++s.cycle; // the abandoned cycle's completion event is ignored
+  }
+}
+
 /// Mixes what arrived, starts the local step(s) and charges the cycle.
 void run_cycle(self_ptr self, inbox& in) {
   auto& s = self->state;
+  if (s.offline) {
+    s.running = false;
+    return;
+  }
+  s.join(); // an abandoned cycle's task may still hold the model
   auto& [ctx, algo] = *s.slot;
   auto k = s.cycle;
+  if (s.rejoining && !adopt(self, in))
+    return;
   auto hood = s.env->exp->hood(ctx.id(), k);
   algo->combine(ctx, k, hood, in);
   auto* c = &ctx;
   auto* a = algo.get();
   s.launch([c, a, k, hood] { a->before_send(*c, k, hood); });
   s.cycle_compute = cycle_seconds(self);
+  s.cycle_start = s.env->seconds(self->clock().now());
   self->delayed_send(self, to_timespan(s.remaining(s.cycle_compute)),
                      compute_atom::value, k);
 }
 
 void begin_cycle(self_ptr self) {
   auto& s = self->state;
-  if (s.running || s.pace->paused() || s.pace->killed())
+  if (s.running || s.offline || s.pace->paused() || s.pace->killed())
     return;
   s.running = true;
   self->request(s.mailer, caf::infinite, drain_atom::value)
@@ -118,12 +176,18 @@ caf::behavior async_trainer(caf::stateful_actor<async_trainer_state>* self,
   auto every = to_timespan(env->exp->cfg.run.eval_seconds);
   return {
     [=](start_atom) {
+      auto& s = self->state;
       publish(self);
+      s.schedule_churn(self);
+      if (!s.env->exp->online->online(s.id(), 0))
+        set_online(self, false);
       send_report(self, 0);
       self->delayed_send(self, every, eval_atom::value);
       begin_cycle(self);
     },
     [=](compute_atom, round_t k) { computed(self, k); },
+    [=](churn_atom, bool up) { set_online(self, up); },
+    [=](fetch_atom) { begin_cycle(self); },
     [=](eval_atom) {
       send_report(self, self->state.reported + 1);
       self->delayed_send(self, every, eval_atom::value);

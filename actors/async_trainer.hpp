@@ -25,6 +25,11 @@ namespace murmur {
 ///   the cycle): report the last published snapshot and the mailer's
 ///   counters to the observer as "round" j, the tick index.
 ///
+///   churn(false): the cycle in flight is abandoned (its unused compute
+///   refunded), the mailer goes quiet, reports carry no model. churn(true):
+///   the agent first fetches the current model, adopting the first one its
+///   mailer receives (polling every 1/comm_rate s), then cycles again.
+///
 /// Only the actor thread touches the agent's bookkeeping while a task runs:
 /// reports use the published snapshot and the counts taken at the last
 /// completion, never the model being stepped.
@@ -38,6 +43,10 @@ struct async_trainer_state : agent_core {
   std::uint64_t loss_steps = 0;
   bool running = false; ///< a cycle is in flight
   double cycle_compute = 0;
+  double cycle_start = 0;  ///< when the cycle in flight began (seconds)
+  double charged_last = 0; ///< compute charged for the cycle in flight
+  bool offline = false;    ///< churn: neither computing nor communicating
+  bool rejoining = false;  ///< back online: adopt an arriving model first
   rng clock_gen;
 };
 

@@ -33,6 +33,10 @@ using drain_atom = caf::atom_constant<caf::atom("drain")>;
 using broadcast_atom = caf::atom_constant<caf::atom("broadcast")>;
 using eval_atom = caf::atom_constant<caf::atom("eval")>;
 using stats_atom = caf::atom_constant<caf::atom("stats")>;
+// Event-driven protocols (actors/plexus_agent, actors/plexus_observer).
+using churn_atom = caf::atom_constant<caf::atom("churn")>;
+using lineage_atom = caf::atom_constant<caf::atom("lineage")>;
+using fetch_atom = caf::atom_constant<caf::atom("fetch")>;
 
 /// A payload travelling from one agent's mailer to another's.
 struct exchange {
@@ -110,10 +114,11 @@ typename Inspector::result_type inspect(Inspector& f, exchange& x) {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, report& x) {
-  return inspect_with_blob(
-    f, x.data.model, caf::meta::type_name("report"), x.from, x.round,
-    x.data.train_loss, x.data.bytes_sent, x.data.steps, x.data.busy_seconds,
-    x.data.idle_seconds, x.data.messages_sent, x.data.messages_delivered);
+  return inspect_with_blob(f, x.data.model, caf::meta::type_name("report"),
+                           x.from, x.round, x.data.train_loss,
+                           x.data.bytes_sent, x.data.steps, x.data.busy_seconds,
+                           x.data.idle_seconds, x.data.messages_sent,
+                           x.data.messages_delivered, x.data.online);
 }
 
 template <class Inspector>
@@ -195,3 +200,26 @@ typename Inspector::result_type inspect(Inspector& f, wiring& x) {
 void register_messages(caf::actor_system_config& cfg);
 
 } // namespace murmur
+
+// Found by argument-dependent lookup, so beside the protocol's types.
+namespace murmur::plexus {
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, view_entry& x) {
+  return f(caf::meta::type_name("view_entry"), x.last_active, x.index,
+           x.joined);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, message& x) {
+  return inspect_with_blob(f, x.model, caf::meta::type_name("plexus_message"),
+                           x.what, x.from, x.round, x.ref, x.flag, x.peers);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, timer& x) {
+  return f(caf::meta::type_name("plexus_timer"), x.what, x.ref, x.peer,
+           x.delay);
+}
+
+} // namespace murmur::plexus

@@ -7,6 +7,8 @@
 #include "actors/mailer.hpp"
 #include "actors/messages.hpp"
 #include "actors/observer.hpp"
+#include "actors/plexus_agent.hpp"
+#include "actors/plexus_observer.hpp"
 #include "actors/remote/launcher.hpp"
 #include "actors/run_env.hpp"
 #include "actors/trainer.hpp"
@@ -30,13 +32,17 @@ struct agents {
   std::vector<caf::actor> trainers;
   caf::actor observer;
   caf::actor controller;
+  /// Protocol agents are their own mailers: `mailers` is then only the
+  /// directory of `trainers`.
+  bool one_actor_per_agent = false;
 
   template <class F>
   void for_each(F f) const {
     for (auto& t : trainers)
       f(t);
-    for (auto& m : *mailers)
-      f(m);
+    if (!one_actor_per_agent)
+      for (auto& m : *mailers)
+        f(m);
     f(observer);
     f(controller);
   }
@@ -80,10 +86,42 @@ private:
   std::promise<void> promise_;
 };
 
+/// A run fails as soon as one of its actors does.
+void watch(caf::actor_system& sys, const agents& a, outcome& result) {
+  auto* out = &result;
+  a.for_each([&sys, out](const caf::actor& x) {
+    x->attach_functor([&sys, out](const caf::error& reason) {
+      if (reason && reason != caf::exit_reason::user_shutdown)
+        out->fail("an actor failed: " + sys.render(reason));
+    });
+  });
+}
+
+/// Event-driven protocols: one actor per agent, and the protocol's observer.
+void spawn_protocol_agents(caf::actor_system& sys, const run_env& env,
+                           agents& a) {
+  auto& exp = *env.exp;
+  auto bandwidth = std::make_shared<std::vector<double>>();
+  for (agent_id i = 0; i < exp.agents(); ++i)
+    bandwidth->push_back(exp.cost->bandwidth(i));
+  a.one_actor_per_agent = true;
+  a.observer = sys.spawn(plexus_observer, &env);
+  for (agent_id i = 0; i < exp.agents(); ++i)
+    a.mailers->push_back(
+      sys.spawn(plexus_agent, &env, i, a.mailers, bandwidth, a.observer));
+  a.trainers = *a.mailers;
+}
+
 agents spawn_agents(caf::actor_system& sys, const run_env& env,
                     outcome& result) {
   agents a;
   auto n = env.exp->agents();
+  if (env.exp->protocol) {
+    spawn_protocol_agents(sys, env, a);
+    a.controller = sys.spawn(controller, &env, a.trainers);
+    watch(sys, a, result);
+    return a;
+  }
   // Asynchronous algorithms get trainers and mailers on independent clocks;
   // the observer and controller are the same for both kinds.
   bool async = env.exp->schedule.has_value();
@@ -98,13 +136,7 @@ agents spawn_agents(caf::actor_system& sys, const run_env& env,
                            : sys.spawn(trainer, &env, i, m, a.observer));
   }
   a.controller = sys.spawn(controller, &env, a.trainers);
-  auto* out = &result;
-  a.for_each([&sys, out](const caf::actor& x) {
-    x->attach_functor([&sys, out](const caf::error& reason) {
-      if (reason && reason != caf::exit_reason::user_shutdown)
-        out->fail("an actor failed: " + sys.render(reason));
-    });
-  });
+  watch(sys, a, result);
   return a;
 }
 

@@ -66,6 +66,9 @@ public:
 
   std::uint64_t steps() const { return steps_; }
 
+  /// Zeroes the optimizer's momentum (Plexus starts every round afresh).
+  void reset_optimizer() { opt_.reset(); }
+
   /// Mean training loss since the last call, and the number of steps in it.
   std::pair<double, std::uint64_t> take_loss();
 

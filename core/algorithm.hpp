@@ -1,6 +1,7 @@
 #pragma once
 
 #include "core/agent_context.hpp"
+#include "core/algorithms/plexus.hpp"
 #include "core/registry.hpp"
 #include "core/schema.hpp"
 #include "topologies/topology.hpp"
@@ -115,6 +116,13 @@ struct async_schedule {
   double mean_snr = 1;      ///< mean SNR at distance 1 (linear)
   /// Optimizer steps per compute cycle (sets the lr schedule's horizon).
   unsigned local_steps = 1;
+  /// Receivers per broadcast: 0 = every out-neighbour, k = k of them drawn
+  /// at random each time (Gossip Learning sends to one peer).
+  std::size_t fanout = 0;
+  /// > 0: cycles are rounds of this fixed length in seconds instead of
+  /// Exp(compute_rate) draws, and only the local steps' modelled compute
+  /// (local_steps x cost.step_seconds(i), through the pace) counts as busy.
+  double period = 0;
 };
 
 /// Everything an algorithm factory may look at when it builds the per-agent
@@ -157,6 +165,11 @@ struct algorithm_factory {
   /// cycle over whatever arrived, while the mailer broadcasts the latest
   /// published model on its own clock; evaluation goes by run.eval_seconds.
   std::function<async_schedule(const toml::table& options)> asynchronous;
+  /// Set only by event-driven protocols (Plexus; FL as Plexus with one fixed
+  /// aggregator): the runtime spawns one protocol actor per agent
+  /// (actors/plexus_agent) instead of trainers and mailers; `make` is unset.
+  /// Such runs end by time, like asynchronous ones.
+  std::function<plexus::options(const toml::table& options)> protocol;
 };
 
 using algorithm_registry = registry<algorithm_factory>;

@@ -45,7 +45,9 @@ void add_time_keys(schema<run_config>& s) {
     "sender bandwidth in bytes/s (0 = unlimited)", in_range(0, 1e15));
   s.add<str>(
     "cost.bandwidth_trace", [](C& c) -> str& { return c.cost.bandwidth_trace; },
-    "file of bytes/s, one per line; agent i uses line i mod lines");
+    "file of bytes/s, one per line (agent i uses line i mod lines), or a "
+    "device JSON with up_u/up_sigma in kbit/s (agent i draws from device i "
+    "mod devices)");
   s.add<std::vector<int>>(
     "stragglers.agents",
     [](C& c) -> std::vector<int>& { return c.stragglers.agents; },
@@ -79,6 +81,25 @@ void add_time_keys(schema<run_config>& s) {
     "stragglers.events",
     [](C& c) -> std::vector<std::string>& { return c.stragglers.events; },
     "scripted commands, e.g. [\"at 30s slow 0-3 5x for 20s\"]");
+  s.add<str>(
+    "churn.kind", [](C& c) -> str& { return c.churn.kind; },
+    "agents going offline and back: none | trace | exponential",
+    one_of({"none", "trace", "exponential"}));
+  s.add<str>(
+    "churn.trace", [](C& c) -> str& { return c.churn.trace; },
+    "trace: CSV of online intervals, agent,start,end in seconds per line; "
+    "agent i replays trace agent i mod agents");
+  s.add<double>(
+    "churn.mean_online", [](C& c) -> double& { return c.churn.mean_online; },
+    "exponential: mean online period, seconds", positive());
+  s.add<double>(
+    "churn.mean_offline", [](C& c) -> double& { return c.churn.mean_offline; },
+    "exponential: mean offline period, seconds", positive());
+  s.add<double>(
+    "churn.diurnal", [](C& c) -> double& { return c.churn.diurnal; },
+    "exponential: amplitude of a 24 h cycle on the online mean, per-agent "
+    "phase (0 = none)",
+    in_range(0, 0.99));
   s.add<int>(
     "control.port", [](C& c) -> int& { return c.control.port; },
     "real clock: accept live commands (murmur ctl) on "
@@ -363,7 +384,15 @@ void validate(run_config& cfg) {
                       "data.name = \"synthetic-regression\"");
   validate(cfg.cost);
   validate(cfg.stragglers, cfg.run.agents);
-  if (entry.make.asynchronous) {
+  validate(cfg.churn);
+  if (cfg.churn.kind != "none" && !entry.make.protocol &&
+      !entry.make.asynchronous)
+    throw input_error("churn.kind: churn is modelled for event-driven and "
+                      "asynchronous algorithms (plexus, gossip-learning, "
+                      "draco), not for synchronous rounds; set churn.kind = "
+                      "\"none\" for '" +
+                      cfg.algorithm.name + "'");
+  if (entry.make.asynchronous || entry.make.protocol) {
     if (!(cfg.run.time_budget > 0))
       throw input_error("run.time_budget: asynchronous algorithm '" +
                         cfg.algorithm.name +

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "core/availability.hpp"
 #include "core/cost_model.hpp"
 #include "core/dataset.hpp"
 #include "core/hosts.hpp"
@@ -74,6 +75,7 @@ struct run_config {
   clock_section clock;
   cost_config cost;
   straggler_config stragglers;
+  churn_config churn;
   control_section control;
   hosts_section hosts;
 };

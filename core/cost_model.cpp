@@ -28,6 +28,28 @@ std::vector<double> step_times(const cost_config& cfg, std::size_t agents,
   return steps;
 }
 
+bool is_json(const std::string& path) {
+  auto dot = path.rfind('.');
+  return dot != std::string::npos && path.substr(dot) == ".json";
+}
+
+/// Agent i draws its upload bandwidth from device class i mod classes:
+/// Normal(up_u, up_sigma) kbit/s, at least a tenth of the mean, times
+/// 1024/8 bytes/s as the Plexus code converts FedScale's figures.
+std::vector<double> drawn_bandwidths(const std::string& path,
+                                     std::size_t agents, std::uint64_t seed) {
+  auto devices = read_bandwidth_json(path, "cost.bandwidth_trace");
+  std::vector<double> out(agents);
+  for (std::size_t i = 0; i < agents; ++i) {
+    auto& d = devices[i % devices.size()];
+    // Index past every agent id: a stream apart from the speed draws.
+    rng gen{derive_seed(seed, stream::cost, (std::uint64_t{1} << 32) + i)};
+    std::normal_distribution<double> draw{d.mean, d.sigma};
+    out[i] = std::max(0.1 * d.mean, draw(gen)) * 1024 / 8;
+  }
+  return out;
+}
+
 } // namespace
 
 void validate(const cost_config& cfg) {
@@ -46,7 +68,9 @@ cost_model::cost_model(const cost_config& cfg, std::size_t agents,
     site_latency_ =
       (read_square_matrix(cfg.latency_trace, "cost.latency_trace") / 1000.0)
         .cwiseMax(0.0);
-  if (!cfg.bandwidth_trace.empty()) {
+  if (is_json(cfg.bandwidth_trace))
+    bandwidth_ = drawn_bandwidths(cfg.bandwidth_trace, agents, seed);
+  else if (!cfg.bandwidth_trace.empty()) {
     auto trace =
       read_number_column(cfg.bandwidth_trace, "cost.bandwidth_trace");
     for (std::size_t i = 0; i < agents; ++i)

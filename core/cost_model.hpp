@@ -36,6 +36,9 @@ public:
 
   bool zero_latency() const { return zero_links_; }
 
+  /// Upload bandwidth of agent i in bytes/s (0 = unlimited).
+  double bandwidth(agent_id i) const { return bandwidth_[i]; }
+
 private:
   std::vector<double> step_;
   std::vector<double> bandwidth_; ///< per sender, bytes/s, 0 = unlimited

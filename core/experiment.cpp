@@ -48,6 +48,9 @@ void plan_communication(experiment& exp) {
   exp.schedule.reset();
   if (exp.algo->asynchronous)
     exp.schedule = exp.algo->asynchronous(options);
+  exp.protocol.reset();
+  if (exp.algo->protocol)
+    exp.protocol = exp.algo->protocol(options);
   if (exp.algo->prepare)
     exp.algo_constants = exp.algo->prepare(exp.comm, options);
 }
@@ -72,6 +75,14 @@ std::unique_ptr<experiment> build_experiment(const run_config& cfg) {
   exp->lr =
     std::make_unique<lr_schedule>(cfg.optimizer, schedule_horizon(*exp));
   exp->cost = std::make_unique<cost_model>(cfg.cost, cfg.run.agents, cfg.seed);
+  exp->online = std::make_unique<availability>(make_availability(
+    cfg.churn, cfg.run.agents, cfg.run.time_budget, cfg.seed));
+  if (exp->protocol && exp->protocol->fixed_aggregator) {
+    // FL's server is infrastructure: central and always online.
+    auto server = plexus::central_agent(*exp->cost, cfg.run.agents);
+    exp->protocol->fixed_id = server;
+    exp->online->keep_online(server);
+  }
   return exp;
 }
 
@@ -82,7 +93,8 @@ agent_slot make_agent(experiment& exp, agent_id i) {
                         exp.algo_constants};
   return {agent_context{i, exp.agents(), *exp.net, exp.cfg.optimizer, *exp.lr,
                         std::move(stream), exp.initial},
-          exp.algo->make(exp.cfg.algorithm.options, setup, i)};
+          exp.algo->make ? exp.algo->make(exp.cfg.algorithm.options, setup, i)
+                         : nullptr};
 }
 
 double plan_round_compute(algorithm& algo, agent_pace& pace, double modelled,

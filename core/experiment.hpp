@@ -2,6 +2,7 @@
 
 #include "core/agent_context.hpp"
 #include "core/algorithm.hpp"
+#include "core/availability.hpp"
 #include "core/config.hpp"
 #include "core/cost_model.hpp"
 #include "core/dataset.hpp"
@@ -36,6 +37,10 @@ struct experiment {
   std::unique_ptr<cost_model> cost;   ///< modelled compute and link times
   /// Asynchronous algorithms only: the agents' compute and comm schedules.
   std::optional<async_schedule> schedule;
+  /// Event-driven protocols only (Plexus): the protocol's options.
+  std::optional<plexus::options> protocol;
+  /// When each agent is online (everyone, always, without churn).
+  std::unique_ptr<availability> online;
 
   std::size_t agents() const { return cfg.run.agents; }
   std::size_t num_params() const {

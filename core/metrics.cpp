@@ -26,12 +26,16 @@ metrics_row evaluate_round(const experiment& exp, round_t round,
     row.messages_sent += r.messages_sent;
     row.messages_delivered += r.messages_delivered;
     row.local_steps += r.steps;
+    row.compute_seconds += r.busy_seconds;
     if (!r.model)
       continue;
+    ++row.online_agents;
     average += *r.model;
     row.train_loss += r.train_loss;
     ++present;
   }
+  if (present == 0)
+    return row; // everyone offline: nothing to evaluate
   average /= static_cast<float>(present);
   row.train_loss /= static_cast<double>(present);
   for (auto& r : reports)
@@ -63,22 +67,24 @@ metrics_row evaluate_round(const experiment& exp, round_t round,
 void write_csv_header(std::ostream& out) {
   out << "round,time_seconds,train_loss,test_accuracy,test_loss,"
          "mean_agent_accuracy,min_agent_accuracy,consensus_distance,"
-         "bytes_sent,messages_sent,messages_delivered,local_steps\n";
+         "bytes_sent,messages_sent,messages_delivered,local_steps,"
+         "compute_seconds,online_agents\n";
 }
 
 void write_csv_row(std::ostream& out, const metrics_row& row) {
   // %.9g keeps every float-derived digit, so reruns compare byte for byte.
   char buf[512];
-  std::snprintf(buf, sizeof buf,
-                "%llu,%.3f,%.9g,%.9g,%.9g,%.9g,%.9g,%.9g,%llu,%llu,%llu,%llu\n",
-                static_cast<unsigned long long>(row.round), row.time_seconds,
-                row.train_loss, row.test_accuracy, row.test_loss,
-                row.mean_agent_accuracy, row.min_agent_accuracy,
-                row.consensus_distance,
-                static_cast<unsigned long long>(row.bytes_sent),
-                static_cast<unsigned long long>(row.messages_sent),
-                static_cast<unsigned long long>(row.messages_delivered),
-                static_cast<unsigned long long>(row.local_steps));
+  std::snprintf(
+    buf, sizeof buf,
+    "%llu,%.3f,%.9g,%.9g,%.9g,%.9g,%.9g,%.9g,%llu,%llu,%llu,%llu,%.3f,%llu\n",
+    static_cast<unsigned long long>(row.round), row.time_seconds,
+    row.train_loss, row.test_accuracy, row.test_loss, row.mean_agent_accuracy,
+    row.min_agent_accuracy, row.consensus_distance,
+    static_cast<unsigned long long>(row.bytes_sent),
+    static_cast<unsigned long long>(row.messages_sent),
+    static_cast<unsigned long long>(row.messages_delivered),
+    static_cast<unsigned long long>(row.local_steps), row.compute_seconds,
+    static_cast<unsigned long long>(row.online_agents));
   out << buf;
 }
 

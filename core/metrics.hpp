@@ -24,6 +24,10 @@ struct metrics_row {
   std::uint64_t messages_sent = 0;      ///< deliveries attempted, cumulative
   std::uint64_t messages_delivered = 0; ///< arrivals used, cumulative
   std::uint64_t local_steps = 0;        ///< gradient steps, all agents
+  /// Modelled compute seconds of all agents, cumulative ("training
+  /// resources").
+  double compute_seconds = 0;
+  std::uint64_t online_agents = 0; ///< agents online (reporting a model)
 };
 
 /// What every agent reports after an evaluated round.
@@ -39,6 +43,7 @@ struct agent_report {
   /// not counted).
   std::uint64_t messages_sent = 0;
   std::uint64_t messages_delivered = 0;
+  bool online = true; ///< churn: whether the agent is online now
 };
 
 /// Evaluates one round from the agents' reports (indexed by agent id; agents

@@ -37,6 +37,7 @@ constexpr std::uint64_t stragglers = 9;
 constexpr std::uint64_t compute_clock = 10; ///< asynchronous compute cycles
 constexpr std::uint64_t comm_clock = 11;    ///< asynchronous broadcasts
 constexpr std::uint64_t channel = 12;       ///< delivery losses
+constexpr std::uint64_t churn = 13;         ///< synthetic availability
 } // namespace stream
 
 } // namespace murmur

@@ -2,6 +2,8 @@
 
 #include "core/error.hpp"
 
+#include <nlohmann/json.hpp>
+
 #include <cerrno>
 #include <cmath>
 #include <cstdlib>
@@ -101,6 +103,38 @@ Eigen::MatrixXd read_square_matrix(const std::string& path,
       m(static_cast<Eigen::Index>(i), static_cast<Eigen::Index>(j)) =
         rows[i][j];
   return m;
+}
+
+std::vector<bandwidth_stats> read_bandwidth_json(const std::string& path,
+                                                 const std::string& field) {
+  auto in = open_trace(path, field);
+  nlohmann::json doc;
+  try {
+    in >> doc;
+  } catch (const nlohmann::json::parse_error& e) {
+    throw input_error(path + ": not valid JSON at byte " +
+                      std::to_string(e.byte) + " (" + field + ")");
+  }
+  if (!doc.is_object() || doc.empty())
+    throw input_error(path + ": expected an object of devices, e.g. "
+                             "{\"dev\": {\"up_u\": 4935, \"up_sigma\": 2767}}");
+  std::vector<bandwidth_stats> out;
+  for (auto& [device, stats] : doc.items()) {
+    bandwidth_stats b;
+    for (auto [key, target] : {std::pair<const char*, double*>{"up_u", &b.mean},
+                               {"up_sigma", &b.sigma}}) {
+      auto it = stats.is_object() ? stats.find(key) : stats.end();
+      if (it == stats.end() || !it->is_number())
+        throw input_error(path + ": device '" + device + "': field " + key +
+                          " missing or not a number");
+      *target = it->get<double>();
+    }
+    if (!(b.mean > 0) || b.sigma < 0)
+      throw input_error(path + ": device '" + device +
+                        "': field up_u must be > 0 and up_sigma >= 0");
+    out.push_back(b);
+  }
+  return out;
 }
 
 } // namespace murmur

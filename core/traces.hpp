@@ -21,4 +21,16 @@ std::vector<double> read_number_column(const std::string& path,
 Eigen::MatrixXd read_square_matrix(const std::string& path,
                                    const std::string& field);
 
+/// Upload bandwidth statistics of one device class, kbit/s.
+struct bandwidth_stats {
+  double mean = 0;
+  double sigma = 0;
+};
+
+/// A FedScale/FLASH-style device bandwidth JSON: an object of devices, each
+/// with "up_u" (mean) and "up_sigma" (standard deviation) in kbit/s (other
+/// keys such as down_u are ignored). Devices in key order.
+std::vector<bandwidth_stats> read_bandwidth_json(const std::string& path,
+                                                 const std::string& field);
+
 } // namespace murmur

@@ -36,7 +36,9 @@ nlohmann::json to_json(const metrics_row& row) {
           {"bytes_sent", row.bytes_sent},
           {"messages_sent", row.messages_sent},
           {"messages_delivered", row.messages_delivered},
-          {"local_steps", row.local_steps}};
+          {"local_steps", row.local_steps},
+          {"compute_seconds", row.compute_seconds},
+          {"online_agents", row.online_agents}};
 }
 
 } // namespace
@@ -145,9 +147,17 @@ void results_writer::show(const metrics_row& row) {
   double wall =
     std::chrono::duration<double>(std::chrono::steady_clock::now() - started_)
       .count();
-  double eta = row.round > 0 ? wall * static_cast<double>(total - row.round) /
-                                 static_cast<double>(row.round)
-                             : 0.0;
+  double eta = row.round > 0 && row.round < total
+                 ? wall * static_cast<double>(total - row.round) /
+                     static_cast<double>(row.round)
+                 : 0.0;
+  // Runs that end by time (asynchronous, protocols) count on the clock.
+  double budget = cfg_.run.time_budget;
+  if (budget > 0 && row.time_seconds > 0) {
+    double by_time =
+      wall * std::max(0.0, budget - row.time_seconds) / row.time_seconds;
+    eta = row.round < total && eta > 0 ? std::min(eta, by_time) : by_time;
+  }
   char line[256];
   std::snprintf(line, sizeof line,
                 "round %llu/%llu  acc %.2f%%  min-agent %.2f%%  loss %.4f  "
@@ -205,7 +215,9 @@ void results_writer::finish(const fs::path& dir, double wall_seconds) {
       reached_target_
         ? nlohmann::json{{"target", cfg_.run.target_accuracy},
                          {"round", reached_target_->round},
-                         {"seconds", reached_target_->time_seconds}}
+                         {"seconds", reached_target_->time_seconds},
+                         {"bytes_sent", reached_target_->bytes_sent},
+                         {"compute_seconds", reached_target_->compute_seconds}}
         : nlohmann::json{{"target", cfg_.run.target_accuracy},
                          {"round", nullptr},
                          {"seconds", nullptr}};

@@ -84,5 +84,6 @@ TEST_CASE("the resolved config reads back to the same config") {
 TEST_CASE("every algorithm registers itself") {
   CHECK(algorithm_registry::names() ==
         std::vector<std::string>{"allreduce", "detag", "dpsgd", "draco", "goco",
-                                 "gradient-tracking", "relaysgd"});
+                                 "gossip-learning", "gradient-tracking",
+                                 "plexus", "relaysgd"});
 }

@@ -164,3 +164,35 @@ TEST_CASE("the command language parses and rejects with one line") {
           parse_scripted("at 1s kill 1 for 2s", 8);
         }).find("cannot be undone") != std::string::npos);
 }
+
+TEST_CASE("device bandwidth JSON: real FLASH statistics and bad input") {
+  fs::path flash =
+    MURMUR_SOURCE_DIR "/../shared/traces/flash-bandwidth-kbps.json";
+  if (fs::exists(flash)) {
+    auto devices = read_bandwidth_json(flash.string(), "cost.bandwidth_trace");
+    CHECK(devices.size() == 19);
+    for (auto& d : devices)
+      CHECK(d.mean > 0);
+    cost_config c;
+    c.bandwidth_trace = flash.string();
+    cost_model a{c, 40, 3};
+    cost_model b{c, 40, 3};
+    for (agent_id i = 0; i < 40; ++i) {
+      CHECK(a.bandwidth(i) == b.bandwidth(i));
+      CHECK(a.bandwidth(i) > 0);
+    }
+    CHECK(a.bandwidth(0) != a.bandwidth(19)); // same class, own draw
+  } else {
+    MESSAGE("skipped: " << flash << " is absent");
+  }
+  auto bad = [](const std::string& text) {
+    auto p = write_trace("bw.json", text);
+    return error_of([&] { read_bandwidth_json(p.string(), "f"); });
+  };
+  CHECK(testing::contains(bad("{\"a\": {\"up_u\": 1}}"),
+                          "device 'a': field up_sigma"));
+  CHECK(testing::contains(bad("{\"a\": {\"up_u\": -1, \"up_sigma\": 2}}"),
+                          "field up_u must be > 0"));
+  CHECK(testing::contains(bad("{\"a\": "), "not valid JSON"));
+  CHECK(testing::contains(bad("[]"), "expected an object of devices"));
+}
