@@ -9,8 +9,10 @@
 #
 # Methods: plexus (s = 10, sf = 0.8), plexus without churn, FL (Plexus with
 # one fixed, central, always-online aggregator), D-PSGD on a random
-# 10-regular graph without churn (synchronous rounds do not model it), and
-# Gossip Learning (5 s rounds of 5 steps, one random peer of all). Prints, for the
+# 10-regular graph without churn (synchronous rounds do not model it),
+# D-PSGD with fixed 5 s rounds of 5 steps on the same graph under churn
+# (dpsgd-periodic, the Plexus code's D-PSGD baseline), and Gossip Learning
+# (5 s rounds of 5 steps, one random peer of all). Prints, for the
 # target accuracy 75%, each method's simulated time, bytes and compute
 # seconds ("training resources") when the average model first reaches it,
 # and the ratios method / Plexus (means over SEEDS, default "1 2 3", of the
@@ -30,13 +32,14 @@ for f in latencies-227.csv flash-bandwidth-kbps.json; do
   [ -f "$traces/$f" ] || { echo "plexus.sh: no $traces/$f; set TRACES to the folder holding it" >&2; exit 2; }
 done
 
-methods=(plexus plexus-nochurn fl dpsgd gossip)
+methods=(plexus plexus-nochurn fl dpsgd dpsgd-periodic gossip)
 plexus="algorithm.name=plexus algorithm.sample_size=10 algorithm.success_fraction=0.8 algorithm.local_steps=5"
 declare -A sets
 sets[plexus]="$plexus"
 sets[plexus-nochurn]="$plexus churn.kind=none"
 sets[fl]="$plexus algorithm.fixed_aggregator=true"
 sets[dpsgd]="algorithm.name=dpsgd churn.kind=none run.eval_every=5"
+sets[dpsgd-periodic]="algorithm.name=dpsgd-periodic algorithm.period=5 algorithm.local_steps=5"
 sets[gossip]="algorithm.name=gossip-learning algorithm.period=5 algorithm.local_steps=5 topology.kind=complete"
 
 # first_at RUN: "seconds bytes compute" of the first row reaching the target.

@@ -445,6 +445,8 @@ TEST_CASE("experiments/plexus.toml: smoke size, every method of plexus.sh") {
     {"algorithm.name=plexus", "algorithm.success_fraction=0.8"},
     {"algorithm.name=plexus", "algorithm.fixed_aggregator=true"},
     {"algorithm.name=dpsgd", "churn.kind=none", "topology.degree=4"},
+    {"algorithm.name=dpsgd-periodic", "algorithm.period=5",
+     "algorithm.local_steps=5", "topology.degree=4"},
     {"algorithm.name=gossip-learning", "algorithm.period=5",
      "topology.kind=complete"}};
   for (auto& m : methods) {
