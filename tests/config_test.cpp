@@ -83,7 +83,7 @@ TEST_CASE("the resolved config reads back to the same config") {
 
 TEST_CASE("every algorithm registers itself") {
   CHECK(algorithm_registry::names() ==
-        std::vector<std::string>{"allreduce", "detag", "dpsgd", "draco", "goco",
-                                 "gossip-learning", "gradient-tracking",
-                                 "plexus", "relaysgd"});
+        std::vector<std::string>{
+          "allreduce", "detag", "dpsgd", "dpsgd-periodic", "draco", "goco",
+          "gossip-learning", "gradient-tracking", "plexus", "relaysgd"});
 }
