@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Plexus against its baselines on Fashion-MNIST (non-IID shards, softmax),
-# with the real traces of ../shared/traces read by path: the 227-site latency
-# matrix (agent i at site i mod 227) and FLASH device bandwidths; lognormal
+# with real traces read by path from the folder TRACES names: the 227-site
+# latency matrix latencies-227.csv (agent i at site i mod 227) and FLASH
+# device bandwidths flash-bandwidth-kbps.json; lognormal
 # compute speeds; exponential on/off churn (diurnal) for the protocols that
 # model it. experiments/plexus.toml holds the common settings.
 #
-#   bash experiments/plexus.sh [AGENTS] [OUTPUT_DIR]   (default 1000, /tmp/plexus)
+#   TRACES=DIR bash experiments/plexus.sh [AGENTS] [OUTPUT_DIR]   (default 1000, /tmp/plexus)
 #
 # Methods: plexus (s = 10, sf = 0.8), plexus without churn, FL (Plexus with
 # one fixed, central, always-online aggregator), D-PSGD on a random
@@ -18,13 +19,13 @@
 # and the ratios method / Plexus (means over SEEDS, default "1 2 3", of the
 # seeds that reached it), also into OUTPUT_DIR/report.md. A run whose folder
 # exists is reused. MURMUR=path overrides the binary (build/murmur);
-# TRACES=dir overrides the trace folder (default ../shared/traces).
+# TRACES (required) is the folder holding the two trace files.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 agents="${1:-1000}"
 out="$(mkdir -p "${2:-/tmp/plexus}" && cd "${2:-/tmp/plexus}" && pwd)"
 murmur="${MURMUR:-$here/../build/murmur}"
-traces="${TRACES:-$here/../../shared/traces}"
+traces="${TRACES:?plexus.sh: set TRACES to the folder holding latencies-227.csv and flash-bandwidth-kbps.json}"
 target=0.75
 seeds="${SEEDS:-1 2 3}"
 [ -x "$murmur" ] || { echo "plexus.sh: no binary at $murmur; run experiments/setup.sh or set MURMUR" >&2; exit 2; }
