@@ -75,4 +75,15 @@ mixing_row row_stochastic_weights(const inbox& in) {
   return row;
 }
 
+async_schedule fixed_rounds(double period, unsigned local_steps,
+                            std::size_t fanout) {
+  async_schedule a;
+  a.period = period;
+  a.compute_rate = 1 / period;
+  a.comm_rate = 1 / period;
+  a.local_steps = local_steps;
+  a.fanout = fanout;
+  return a;
+}
+
 } // namespace murmur

@@ -73,4 +73,11 @@ double delivery_loss(const async_schedule& s, const topology& comm,
 /// aligned with the inbox, so mix_into applies the row as it is.
 mixing_row row_stochastic_weights(const inbox& in);
 
+/// The schedule of round-based gossip on the asynchronous runtime (Gossip
+/// Learning, D-PSGD with fixed rounds): a compute round every `period`
+/// seconds charging only its local steps, and a Poisson send clock at one
+/// send per period to `fanout` random out-neighbours (0 = all).
+async_schedule fixed_rounds(double period, unsigned local_steps,
+                            std::size_t fanout);
+
 } // namespace murmur

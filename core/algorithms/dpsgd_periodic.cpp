@@ -92,12 +92,7 @@ algorithm_factory make_factory() {
   };
   f.asynchronous = [](const toml::table& options) {
     auto o = parse_options(periodic_schema(), options);
-    async_schedule a;
-    a.period = o.period;
-    a.compute_rate = 1 / o.period;
-    a.comm_rate = 1 / o.period;
-    a.local_steps = static_cast<unsigned>(o.local_steps);
-    return a; // fanout 0: every out-neighbour
+    return fixed_rounds(o.period, static_cast<unsigned>(o.local_steps), 0);
   };
   return f;
 }
