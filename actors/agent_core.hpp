@@ -11,8 +11,10 @@
 #include <algorithm>
 #include <chrono>
 #include <condition_variable>
+#include <exception>
 #include <mutex>
 #include <optional>
+#include <utility>
 
 namespace murmur {
 
@@ -31,8 +33,14 @@ public:
       pending_ = true;
     }
     arena.enqueue([this, w = std::move(work)] {
-      w();
+      std::exception_ptr failure;
+      try {
+        w();
+      } catch (...) { // rethrown by wait(), in the actor that asked
+        failure = std::current_exception();
+      }
       std::lock_guard<std::mutex> guard{mutex_}; // notify before we may go
+      failure_ = failure;
       pending_ = false;
       done_.notify_all();
     });
@@ -41,14 +49,20 @@ public:
   void wait() {
     std::unique_lock<std::mutex> lock{mutex_};
     done_.wait(lock, [this] { return !pending_; });
+    if (auto failure = std::exchange(failure_, nullptr))
+      std::rethrow_exception(failure);
   }
 
-  ~compute_task() { wait(); }
+  ~compute_task() {
+    std::unique_lock<std::mutex> lock{mutex_};
+    done_.wait(lock, [this] { return !pending_; });
+  }
 
 private:
   std::mutex mutex_;
   std::condition_variable done_;
   bool pending_ = false;
+  std::exception_ptr failure_;
 };
 
 /// What every trainer (synchronous or asynchronous) holds: the agent's state
