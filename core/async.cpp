@@ -75,13 +75,28 @@ mixing_row row_stochastic_weights(const inbox& in) {
   return row;
 }
 
-async_schedule fixed_rounds(double period, unsigned local_steps,
-                            std::size_t fanout) {
+const schema<round_options>& round_schema() {
+  static const auto s = [] {
+    using o = round_options;
+    schema<o> s;
+    s.add<double>(
+      "algorithm.period", [](o& x) -> double& { return x.period; },
+      "seconds per round: combine what arrived, train, send", positive());
+    s.add<std::uint64_t>(
+      "algorithm.local_steps",
+      [](o& x) -> std::uint64_t& { return x.local_steps; },
+      "minibatches trained per round", at_least<std::uint64_t>(1));
+    return s;
+  }();
+  return s;
+}
+
+async_schedule fixed_rounds(const round_options& o, std::size_t fanout) {
   async_schedule a;
-  a.period = period;
-  a.compute_rate = 1 / period;
-  a.comm_rate = 1 / period;
-  a.local_steps = local_steps;
+  a.period = o.period;
+  a.compute_rate = 1 / o.period;
+  a.comm_rate = 1 / o.period;
+  a.local_steps = static_cast<unsigned>(o.local_steps);
   a.fanout = fanout;
   return a;
 }

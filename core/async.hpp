@@ -8,6 +8,8 @@
 #include "core/algorithm.hpp"
 
 #include <cstddef>
+#include <memory>
+#include <string>
 #include <vector>
 
 namespace murmur {
@@ -73,11 +75,63 @@ double delivery_loss(const async_schedule& s, const topology& comm,
 /// aligned with the inbox, so mix_into applies the row as it is.
 mixing_row row_stochastic_weights(const inbox& in);
 
-/// The schedule of round-based gossip on the asynchronous runtime (Gossip
-/// Learning, D-PSGD with fixed rounds): a compute round every `period`
+/// What the asynchronous gossip algorithms (DRACO, Gossip Learning, D-PSGD
+/// with fixed rounds) share: each compute cycle trains local_steps
+/// minibatches and publishes the model. They differ in how they combine what
+/// arrived.
+class stepping_gossip : public algorithm {
+public:
+  explicit stepping_gossip(unsigned local_steps) : local_steps_(local_steps) {}
+
+  void before_send(agent_context& ctx, round_t, const neighbourhood&) override {
+    for (unsigned s = 0; s < local_steps_; ++s)
+      ctx.local_step();
+  }
+
+  outbox publish(agent_context& ctx, round_t, const neighbourhood&) override {
+    return {{payload{ctx.shared_model()}}, false};
+  }
+
+  unsigned gradients_per_round() const override { return local_steps_; }
+
+protected:
+  unsigned local_steps_;
+};
+
+/// Options of round-based gossip on the asynchronous runtime (Gossip
+/// Learning, D-PSGD with fixed rounds).
+struct round_options {
+  double period = 60;
+  std::uint64_t local_steps = 5;
+};
+
+const schema<round_options>& round_schema();
+
+/// The schedule of round-based gossip: a compute round every `period`
 /// seconds charging only its local steps, and a Poisson send clock at one
 /// send per period to `fanout` random out-neighbours (0 = all).
-async_schedule fixed_rounds(double period, unsigned local_steps,
-                            std::size_t fanout);
+async_schedule fixed_rounds(const round_options& o, std::size_t fanout);
+
+/// The factory of a round-based gossip algorithm `Algorithm` (constructed
+/// from its local steps) over any connected graph.
+template <class Algorithm>
+algorithm_factory round_gossip_factory(std::string name, std::size_t fanout) {
+  algorithm_factory f;
+  f.resolve = resolver(round_schema(), name);
+  f.describe = describer(round_schema());
+  f.communication = [name](const topology& t, const toml::table&) {
+    require_connected(t, name);
+    return t;
+  };
+  f.make = [](const toml::table& options, const algorithm_setup&,
+              agent_id) -> std::unique_ptr<algorithm> {
+    auto o = parse_options(round_schema(), options);
+    return std::make_unique<Algorithm>(static_cast<unsigned>(o.local_steps));
+  };
+  f.asynchronous = [fanout](const toml::table& options) {
+    return fixed_rounds(parse_options(round_schema(), options), fanout);
+  };
+  return f;
+}
 
 } // namespace murmur

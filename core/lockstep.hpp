@@ -28,8 +28,8 @@ public:
 private:
   experiment& exp_;
   std::vector<agent_slot> slots_;
-  /// Decide who misses an algorithm's deadline, drawn as the trainers draw
-  /// them (no clock here: scripted and live injections do not apply).
+  /// With a deadline algorithm only: who misses it, drawn as the trainers
+  /// draw it (no clock here: scripted and live injections do not apply).
   std::vector<agent_pace> paces_;
   std::vector<outbox> out_;
   std::vector<inbox> in_;

@@ -88,9 +88,9 @@ const schema<draco_options>& draco_schema() {
   return s;
 }
 
-class draco : public algorithm {
+class draco : public stepping_gossip {
 public:
-  explicit draco(unsigned local_steps) : local_steps_(local_steps) {}
+  using stepping_gossip::stepping_gossip;
 
   void combine(agent_context& ctx, round_t, const neighbourhood&,
                const inbox& in) override {
@@ -100,20 +100,6 @@ public:
     mix_into(*next, ctx.x(), row_stochastic_weights(in), in);
     ctx.set_model(std::move(next));
   }
-
-  void before_send(agent_context& ctx, round_t, const neighbourhood&) override {
-    for (unsigned s = 0; s < local_steps_; ++s)
-      ctx.local_step();
-  }
-
-  outbox publish(agent_context& ctx, round_t, const neighbourhood&) override {
-    return {{payload{ctx.shared_model()}}, false};
-  }
-
-  unsigned gradients_per_round() const override { return local_steps_; }
-
-private:
-  unsigned local_steps_;
 };
 
 algorithm_factory make_factory() {

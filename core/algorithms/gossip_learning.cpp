@@ -15,31 +15,9 @@ namespace {
 
 const char* const name = "gossip-learning";
 
-struct gossip_options {
-  double period = 60;
-  std::uint64_t local_steps = 5;
-};
-
-const schema<gossip_options>& gossip_schema() {
-  static const auto s = [] {
-    using o = gossip_options;
-    schema<o> s;
-    s.add<double>(
-      "algorithm.period", [](o& x) -> double& { return x.period; },
-      "seconds per round: merge, train, send to one random neighbour",
-      positive());
-    s.add<std::uint64_t>(
-      "algorithm.local_steps",
-      [](o& x) -> std::uint64_t& { return x.local_steps; },
-      "minibatches trained per round", at_least<std::uint64_t>(1));
-    return s;
-  }();
-  return s;
-}
-
-class gossip_learning : public algorithm {
+class gossip_learning : public stepping_gossip {
 public:
-  explicit gossip_learning(unsigned local_steps) : local_steps_(local_steps) {}
+  using stepping_gossip::stepping_gossip;
 
   void combine(agent_context& ctx, round_t, const neighbourhood&,
                const inbox& in) override {
@@ -58,9 +36,9 @@ public:
     }
   }
 
-  void before_send(agent_context& ctx, round_t, const neighbourhood&) override {
-    for (unsigned s = 0; s < local_steps_; ++s)
-      ctx.local_step();
+  void before_send(agent_context& ctx, round_t k,
+                   const neighbourhood& hood) override {
+    stepping_gossip::before_send(ctx, k, hood);
     age_ += local_steps_;
   }
 
@@ -68,35 +46,12 @@ public:
     return {{payload{ctx.shared_model(), age_}}, false};
   }
 
-  unsigned gradients_per_round() const override { return local_steps_; }
-
 private:
-  unsigned local_steps_;
   std::int64_t age_ = 0;
 };
 
-algorithm_factory make_factory() {
-  algorithm_factory f;
-  f.resolve = resolver(gossip_schema(), name);
-  f.communication = [](const topology& t, const toml::table&) {
-    require_connected(t, name);
-    return t;
-  };
-  f.make = [](const toml::table& options, const algorithm_setup&,
-              agent_id) -> std::unique_ptr<algorithm> {
-    auto o = parse_options(gossip_schema(), options);
-    return std::make_unique<gossip_learning>(
-      static_cast<unsigned>(o.local_steps));
-  };
-  f.asynchronous = [](const toml::table& options) {
-    auto o = parse_options(gossip_schema(), options);
-    return fixed_rounds(o.period, static_cast<unsigned>(o.local_steps), 1);
-  };
-  return f;
-}
-
 const bool registered = algorithm_registry::add(
-  name, make_factory(),
+  name, round_gossip_factory<gossip_learning>(name, 1),
   "Gossip Learning: age-weighted pairwise merge, train, send to one random "
   "neighbour every period (run.time_budget, run.eval_seconds)");
 
