@@ -12,26 +12,8 @@ using namespace murmur;
 namespace {
 
 std::vector<std::string> periodic_sets() {
-  return {"algorithm.name=dpsgd-periodic",
-          "algorithm.period=1",
-          "algorithm.local_steps=2",
-          "clock.kind=virtual",
-          "run.eval_seconds=10",
-          "run.time_budget=200",
-          "optimizer.lr=0.05",
-          "topology.kind=ring",
-          "cost.step_seconds=0.1"};
+  return testing::round_gossip_sets("dpsgd-periodic", "ring");
 }
-
-/// Keeps rows and reports; ends the run at its 200 s budget (asynchronous
-/// runs end by time, through the sink).
-class capture : public testing::row_recorder {
-public:
-  bool on_row(const metrics_row& row) override {
-    row_recorder::on_row(row);
-    return row.time_seconds < 200;
-  }
-};
 
 payload filled(float value) {
   return payload{
@@ -59,7 +41,7 @@ TEST_CASE("dpsgd-periodic mixes the neighbours heard from, renormalised") {
 TEST_CASE("dpsgd-periodic runs fixed rounds, learns, and goes on under "
           "churn") {
   std::size_t n = 8;
-  capture full;
+  testing::budget_recorder full{200};
   run_actors(*testing::quadratic_experiment(n, 10, periodic_sets()), full, 2);
   REQUIRE(full.agents.size() == n);
   for (auto& a : full.agents) {
@@ -81,7 +63,7 @@ TEST_CASE("dpsgd-periodic runs fixed rounds, learns, and goes on under "
   auto exp = testing::quadratic_experiment(n, 10, sets);
   exp->online = std::make_unique<availability>(
     make_availability(exp->cfg.churn, n, 200, exp->cfg.seed));
-  capture churned;
+  testing::budget_recorder churned{200};
   run_actors(*exp, churned, 2);
   for (auto& row : churned.rows)
     CHECK(row.online_agents == exp->online->online_count(row.time_seconds));

@@ -10,27 +10,8 @@ using namespace murmur;
 
 namespace {
 
-class capture : public metrics_sink {
-public:
-  bool on_row(const metrics_row& row) override {
-    rows.push_back(row);
-    return row.time_seconds < 200;
-  }
-  void on_agents(const std::vector<agent_report>& r) override { agents = r; }
-  std::vector<metrics_row> rows;
-  std::vector<agent_report> agents;
-};
-
 std::vector<std::string> gossip_sets() {
-  return {"algorithm.name=gossip-learning",
-          "algorithm.period=1",
-          "algorithm.local_steps=2",
-          "clock.kind=virtual",
-          "run.eval_seconds=10",
-          "run.time_budget=200",
-          "optimizer.lr=0.05",
-          "topology.kind=complete",
-          "cost.step_seconds=0.1"};
+  return testing::round_gossip_sets("gossip-learning", "complete");
 }
 
 payload aged(float value, std::int64_t age) {
@@ -58,7 +39,7 @@ TEST_CASE("gossip learning merges models weighted by their age") {
 TEST_CASE("gossip learning sends to one peer per round and learns") {
   std::size_t n = 8;
   auto exp = testing::quadratic_experiment(n, 10, gossip_sets());
-  capture c;
+  testing::budget_recorder c{200};
   run_actors(*exp, c, 2);
   REQUIRE(c.agents.size() == n);
   for (auto& a : c.agents) {
@@ -88,7 +69,7 @@ TEST_CASE("gossip learning under churn: offline agents neither send nor "
   auto exp = testing::quadratic_experiment(n, 10, sets);
   exp->online = std::make_unique<availability>(
     make_availability(exp->cfg.churn, n, 200, exp->cfg.seed));
-  capture c;
+  testing::budget_recorder c{200};
   run_actors(*exp, c, 2);
   REQUIRE(c.rows.size() == 21);
   for (auto& row : c.rows)

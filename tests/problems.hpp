@@ -57,6 +57,32 @@ public:
   std::vector<agent_report> agents;
 };
 
+/// A row_recorder that ends the run at `budget` seconds on its clock, as
+/// the results writer does for run.time_budget (asynchronous runs end by
+/// time, through the sink).
+class budget_recorder : public row_recorder {
+public:
+  explicit budget_recorder(double budget) : budget_(budget) {}
+  bool on_row(const metrics_row& row) override {
+    row_recorder::on_row(row);
+    return row.time_seconds < budget_;
+  }
+
+private:
+  double budget_;
+};
+
+/// An asynchronous round-based gossip algorithm on the quadratic: 1 s
+/// rounds of 2 steps of 0.1 s, 200 s on the virtual clock.
+inline std::vector<std::string> round_gossip_sets(const std::string& name,
+                                                  const std::string& graph) {
+  return {"algorithm.name=" + name,  "algorithm.period=1",
+          "algorithm.local_steps=2", "clock.kind=virtual",
+          "run.eval_seconds=10",     "run.time_budget=200",
+          "optimizer.lr=0.05",       "topology.kind=" + graph,
+          "cost.step_seconds=0.1"};
+}
+
 constexpr std::size_t quadratic_dim = 5;
 
 /// One distinct centre per agent (row i), deterministic.
