@@ -2,8 +2,8 @@
 
 #include "actors/messages.hpp"
 #include "actors/run_env.hpp"
-#include "core/experiment.hpp"
-#include "core/pace.hpp"
+#include "core/run/experiment.hpp"
+#include "core/time/pace.hpp"
 
 #include <caf/all.hpp>
 #include <tbb/task_arena.h>

@@ -2,8 +2,8 @@
 
 #include "actors/messages.hpp"
 #include "actors/run_env.hpp"
-#include "core/async.hpp"
-#include "core/rng.hpp"
+#include "core/algorithms/async.hpp"
+#include "core/base/rng.hpp"
 
 #include <caf/all.hpp>
 

@@ -2,9 +2,9 @@
 
 #include "actors/run_env.hpp"
 #include "actors/trainer.hpp"
-#include "core/experiment.hpp"
-#include "core/pace.hpp"
-#include "core/rng.hpp"
+#include "core/run/experiment.hpp"
+#include "core/time/pace.hpp"
+#include "core/base/rng.hpp"
 
 #include <caf/all.hpp>
 

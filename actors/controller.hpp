@@ -1,7 +1,7 @@
 #pragma once
 
 #include "actors/run_env.hpp"
-#include "core/commands.hpp"
+#include "core/time/injections.hpp"
 
 #include <caf/all.hpp>
 

@@ -1,7 +1,7 @@
 #pragma once
 
 #include "actors/run_env.hpp"
-#include "core/experiment.hpp"
+#include "core/run/experiment.hpp"
 
 #include <caf/all.hpp>
 

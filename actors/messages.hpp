@@ -4,9 +4,9 @@
 // payload types and their inspect overloads (so every message can also cross
 // a process boundary), and register_messages() for actor_system_config.
 
-#include "core/algorithm.hpp"
-#include "core/commands.hpp"
-#include "core/metrics.hpp"
+#include "core/algorithms/algorithm.hpp"
+#include "core/time/injections.hpp"
+#include "core/run/metrics.hpp"
 
 #include <caf/all.hpp>
 

@@ -1,8 +1,8 @@
 #pragma once
 
 #include "actors/run_env.hpp"
-#include "core/experiment.hpp"
-#include "core/metrics.hpp"
+#include "core/run/experiment.hpp"
+#include "core/run/metrics.hpp"
 
 #include <caf/all.hpp>
 

@@ -1,7 +1,7 @@
 #pragma once
 
 #include "actors/run_env.hpp"
-#include "core/metrics.hpp"
+#include "core/run/metrics.hpp"
 
 #include <caf/all.hpp>
 

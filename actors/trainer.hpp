@@ -1,8 +1,8 @@
 #pragma once
 
 #include "actors/agent_core.hpp"
-#include "core/experiment.hpp"
-#include "core/pace.hpp"
+#include "core/run/experiment.hpp"
+#include "core/time/pace.hpp"
 
 #include <caf/all.hpp>
 

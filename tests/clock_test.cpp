@@ -1,6 +1,6 @@
 // Time: the virtual clock's determinism and cost model, scripted and live
 // straggler injection.
-#include "experiments/run_command.hpp"
+#include "experiments/cli/run_command.hpp"
 #include "tests/scratch.hpp"
 
 #include <doctest/doctest.h>

@@ -1,5 +1,5 @@
-#include "core/algorithm.hpp"
-#include "core/config.hpp"
+#include "core/algorithms/algorithm.hpp"
+#include "core/config/config.hpp"
 #include "tests/scratch.hpp"
 
 #include <doctest/doctest.h>

@@ -1,8 +1,8 @@
 // DeTAG (ALGORITHMS.md 3): accelerated gossip on its own, and DeTAG on the
 // quadratic reference problem.
 #include "core/algorithms/accelerated_gossip.hpp"
-#include "core/lockstep.hpp"
-#include "core/mixing_ops.hpp"
+#include "core/run/lockstep.hpp"
+#include "core/algorithms/mixing_ops.hpp"
 #include "tests/problems.hpp"
 
 #include <doctest/doctest.h>

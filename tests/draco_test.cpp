@@ -3,9 +3,9 @@
 // consensus on the quadratic, determinism across threads, stragglers that
 // slow only their own compute clock.
 #include "actors/runtime.hpp"
-#include "core/async.hpp"
-#include "core/mixing_ops.hpp"
-#include "experiments/run_command.hpp"
+#include "core/algorithms/async.hpp"
+#include "core/algorithms/mixing_ops.hpp"
+#include "experiments/cli/run_command.hpp"
 #include "tests/problems.hpp"
 #include "tests/scratch.hpp"
 

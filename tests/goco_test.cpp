@@ -3,8 +3,8 @@
 // against lock-step, and convergence on the quadratic.
 #include "actors/runtime.hpp"
 #include "core/algorithms/goco.hpp"
-#include "core/lockstep.hpp"
-#include "core/partition.hpp"
+#include "core/run/lockstep.hpp"
+#include "core/data/partition.hpp"
 #include "tests/problems.hpp"
 
 #include "tests/scratch.hpp"

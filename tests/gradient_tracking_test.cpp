@@ -1,6 +1,6 @@
 // Gradient tracking (ALGORITHMS.md 1.2, update-tracking form) on the
 // quadratic reference problem.
-#include "core/lockstep.hpp"
+#include "core/run/lockstep.hpp"
 #include "tests/problems.hpp"
 
 #include <doctest/doctest.h>

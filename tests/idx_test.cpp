@@ -1,5 +1,5 @@
-#include "core/dataset.hpp"
-#include "core/error.hpp"
+#include "core/data/dataset.hpp"
+#include "core/base/error.hpp"
 
 #include "tests/scratch.hpp"
 

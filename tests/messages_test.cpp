@@ -1,5 +1,5 @@
 #include "actors/messages.hpp"
-#include "core/experiment.hpp"
+#include "core/run/experiment.hpp"
 
 #include <caf/binary_deserializer.hpp>
 #include <caf/binary_serializer.hpp>

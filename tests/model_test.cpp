@@ -1,5 +1,5 @@
-#include "core/error.hpp"
-#include "core/model.hpp"
+#include "core/base/error.hpp"
+#include "core/model/model.hpp"
 
 #include "tests/scratch.hpp"
 

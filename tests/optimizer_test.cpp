@@ -1,5 +1,5 @@
-#include "core/error.hpp"
-#include "core/optimizer.hpp"
+#include "core/base/error.hpp"
+#include "core/model/optimizer.hpp"
 
 #include "tests/scratch.hpp"
 

@@ -1,6 +1,6 @@
-#include "core/error.hpp"
-#include "core/partition.hpp"
-#include "core/registry.hpp"
+#include "core/base/error.hpp"
+#include "core/data/partition.hpp"
+#include "core/base/registry.hpp"
 
 #include "tests/scratch.hpp"
 

@@ -3,8 +3,8 @@
 // when an aggregator leaves mid-round, stale models, cancelled training);
 // then availability traces and Plexus runs on the actors.
 #include "core/algorithms/plexus.hpp"
-#include "core/availability.hpp"
-#include "experiments/run_command.hpp"
+#include "core/time/availability.hpp"
+#include "experiments/cli/run_command.hpp"
 #include "tests/scratch.hpp"
 
 #include <doctest/doctest.h>

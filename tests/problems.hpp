@@ -3,9 +3,9 @@
 // Shared reference problems for algorithm tests: small experiments with a
 // closed-form answer, built without data files.
 
-#include "core/config.hpp"
-#include "core/experiment.hpp"
-#include "core/metrics.hpp"
+#include "core/config/config.hpp"
+#include "core/run/experiment.hpp"
+#include "core/run/metrics.hpp"
 
 #include <memory>
 #include <string>

@@ -4,7 +4,7 @@
 // relaysgd.cpp, gradient_tracking.cpp and detag.cpp.
 #include "actors/runtime.hpp"
 #include "core/algorithms/relay_sum.hpp"
-#include "core/lockstep.hpp"
+#include "core/run/lockstep.hpp"
 #include "tests/problems.hpp"
 
 #include <doctest/doctest.h>

@@ -2,9 +2,9 @@
 // column name, grouping by config minus seed, the statistics over seeds (the
 // numbers are worked out by hand below), and bad input refused with one line
 // before any output exists.
-#include "core/error.hpp"
-#include "experiments/plot_command.hpp"
-#include "experiments/report_command.hpp"
+#include "core/base/error.hpp"
+#include "experiments/cli/plot_command.hpp"
+#include "experiments/cli/report_command.hpp"
 
 #include <doctest/doctest.h>
 

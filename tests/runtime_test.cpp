@@ -1,9 +1,9 @@
 // The runtime end to end: mixing, D-PSGD on a quadratic with a known optimum,
 // the actor runtime against the actor-free lock-step loop, determinism.
 #include "actors/runtime.hpp"
-#include "core/lockstep.hpp"
-#include "core/mixing_ops.hpp"
-#include "experiments/run_command.hpp"
+#include "core/run/lockstep.hpp"
+#include "core/algorithms/mixing_ops.hpp"
+#include "experiments/cli/run_command.hpp"
 #include "tests/problems.hpp"
 #include "tests/scratch.hpp"
 

@@ -3,7 +3,7 @@
 // Small test utilities: a temporary folder per test, reading files whole, and
 // catching the one-line input errors.
 
-#include "core/error.hpp"
+#include "core/base/error.hpp"
 
 #include <unistd.h>
 

@@ -1,5 +1,5 @@
-#include "core/error.hpp"
-#include "core/shards.hpp"
+#include "core/base/error.hpp"
+#include "core/data/shards.hpp"
 
 #include <doctest/doctest.h>
 

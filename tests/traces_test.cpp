@@ -1,10 +1,10 @@
 // Cost model inputs: trace loaders, per-agent speeds, link delays, straggler
 // draws and the command language.
-#include "core/commands.hpp"
-#include "core/cost_model.hpp"
-#include "core/error.hpp"
-#include "core/pace.hpp"
-#include "core/traces.hpp"
+#include "core/time/injections.hpp"
+#include "core/time/cost_model.hpp"
+#include "core/base/error.hpp"
+#include "core/time/pace.hpp"
+#include "core/time/traces.hpp"
 #include "tests/scratch.hpp"
 
 #include <doctest/doctest.h>

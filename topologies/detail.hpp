@@ -1,8 +1,8 @@
 #pragma once
 
-#include "core/error.hpp"
-#include "core/registry.hpp"
-#include "core/rng.hpp"
+#include "core/base/error.hpp"
+#include "core/base/registry.hpp"
+#include "core/base/rng.hpp"
 #include "topologies/topology.hpp"
 
 #include <cstdint>

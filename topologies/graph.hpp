@@ -1,6 +1,6 @@
 #pragma once
 
-#include "core/types.hpp"
+#include "core/base/types.hpp"
 
 #include <array>
 #include <cstdint>

@@ -1,7 +1,7 @@
 #pragma once
 
-#include "core/experiment.hpp"
-#include "core/metrics.hpp"
+#include "core/run/experiment.hpp"
+#include "core/run/metrics.hpp"
 
 namespace murmur {
 

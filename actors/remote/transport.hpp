@@ -1,6 +1,6 @@
 #pragma once
 
-#include "core/hosts.hpp"
+#include "core/config/hosts.hpp"
 
 #include <caf/all.hpp>
 

@@ -1,6 +1,6 @@
 #include "core/algorithms/accelerated_gossip.hpp"
 
-#include "core/mixing_ops.hpp"
+#include "core/algorithms/mixing_ops.hpp"
 
 #include <algorithm>
 #include <cmath>

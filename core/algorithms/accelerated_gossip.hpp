@@ -3,7 +3,7 @@
 // Accelerated gossip (AG, ALGORITHMS.md 3.2) for DeTAG: the recursion and
 // its closed-form parameters.
 
-#include "core/algorithm.hpp"
+#include "core/algorithms/algorithm.hpp"
 
 namespace murmur {
 

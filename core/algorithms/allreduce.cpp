@@ -4,8 +4,8 @@
 // heavy-ball or Nesterov momentum equals averaging gradients. Every agent
 // hears from every other (a complete graph), so this is meant for the
 // reference runs (tens to hundreds of agents), not for scale.
-#include "core/algorithm.hpp"
-#include "core/mixing_ops.hpp"
+#include "core/algorithms/algorithm.hpp"
+#include "core/algorithms/mixing_ops.hpp"
 
 namespace murmur {
 

@@ -26,7 +26,7 @@
 // eta = (1 - sqrt(1 - lambda^2)) / (1 + sqrt(1 - lambda^2)).
 // Rounds after the last complete phase gossip but do not move the model.
 #include "core/algorithms/accelerated_gossip.hpp"
-#include "core/mixing_ops.hpp"
+#include "core/algorithms/mixing_ops.hpp"
 
 namespace murmur {
 

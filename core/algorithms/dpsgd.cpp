@@ -3,8 +3,8 @@
 //                             x_i computed while the models travel;
 //   step-then-mix (adapt-then-combine, the RelaySGD/Plexus baseline):
 //                             x <- sum_j W_ij (x_j + u_j).
-#include "core/algorithm.hpp"
-#include "core/mixing_ops.hpp"
+#include "core/algorithms/algorithm.hpp"
+#include "core/algorithms/mixing_ops.hpp"
 
 namespace murmur {
 

@@ -7,8 +7,8 @@
 // neighbours simply do not hear from them. Driven by the asynchronous trainer
 // and mailer (actors/async_*) with fixed rounds on the compute clock and a
 // Poisson send clock at one broadcast per period on average.
-#include "core/async.hpp"
-#include "core/mixing_ops.hpp"
+#include "core/algorithms/async.hpp"
+#include "core/algorithms/mixing_ops.hpp"
 
 #include <algorithm>
 

@@ -10,8 +10,8 @@
 // buffer keeps at most psi senders and nothing older than tau_max (on
 // arrival and at mixing). The event loop itself lives in the actors
 // (actors/async_trainer, actors/async_mailer); this file is the policy.
-#include "core/async.hpp"
-#include "core/mixing_ops.hpp"
+#include "core/algorithms/async.hpp"
+#include "core/algorithms/mixing_ops.hpp"
 
 namespace murmur {
 

@@ -38,7 +38,7 @@
 // p, so the encoded gradient is asymptotically unbiased.
 #include "core/algorithms/goco.hpp"
 
-#include "core/mixing_ops.hpp"
+#include "core/algorithms/mixing_ops.hpp"
 
 namespace murmur {
 

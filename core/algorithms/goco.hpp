@@ -6,8 +6,8 @@
 // per-round deadline. Declared here (not only in
 // goco.cpp) so that tests can read an agent's straggler count.
 
-#include "core/algorithm.hpp"
-#include "core/rng.hpp"
+#include "core/algorithms/algorithm.hpp"
+#include "core/base/rng.hpp"
 
 #include <cstdint>
 

@@ -7,7 +7,7 @@
 // with its age to one random neighbour. Driven by the asynchronous trainer
 // and mailer (actors/async_*): fixed rounds on the compute clock, a Poisson
 // send clock at one message per period, fan-out 1.
-#include "core/async.hpp"
+#include "core/algorithms/async.hpp"
 
 namespace murmur {
 

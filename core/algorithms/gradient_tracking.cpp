@@ -15,7 +15,7 @@
 //
 // A lost message drops its sender from both mixes (the row is renormalised
 // over what arrived), which breaks sum_i c_i = 0 for that round.
-#include "core/mixing_ops.hpp"
+#include "core/algorithms/mixing_ops.hpp"
 
 namespace murmur {
 

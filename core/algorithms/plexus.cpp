@@ -1,6 +1,6 @@
 #include "core/algorithms/plexus.hpp"
 
-#include "core/availability.hpp"
+#include "core/time/availability.hpp"
 
 #include <algorithm>
 #include <numeric>

@@ -13,10 +13,10 @@
 // timers to arm, training to start, rounds completed). actors/plexus_agent
 // drives it over CAF's clocks; tests drive it over a small event queue.
 
-#include "core/agent_context.hpp"
-#include "core/cost_model.hpp"
-#include "core/rng.hpp"
-#include "core/types.hpp"
+#include "core/algorithms/agent_context.hpp"
+#include "core/time/cost_model.hpp"
+#include "core/base/rng.hpp"
+#include "core/base/types.hpp"
 
 #include <cstdint>
 #include <map>

@@ -3,7 +3,7 @@
 // agent (actors/plexus_agent). `fixed_aggregator = true` turns it into the
 // FL baseline of the authors' code: one fixed aggregator, the agent with the
 // lowest median latency, with unlimited bandwidth.
-#include "core/algorithm.hpp"
+#include "core/algorithms/algorithm.hpp"
 
 namespace murmur {
 

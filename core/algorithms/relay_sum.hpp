@@ -10,7 +10,7 @@
 // with its counter (exact below 2^24, far above any agent count), otherwise
 // the counter travels in payload.count.
 
-#include "core/algorithm.hpp"
+#include "core/algorithms/algorithm.hpp"
 
 #include <string>
 #include <vector>

@@ -1,0 +1,90 @@
+#include "core/algorithms/agent_context.hpp"
+
+#include <atomic>
+#include <map>
+
+namespace murmur {
+
+std::shared_ptr<vec> buffer_pool::acquire() {
+  for (auto& buffer : buffers_) {
+    if (buffer.use_count() == 1) {
+      // Receivers released it on other threads; see their last reads before
+      // we overwrite it.
+      std::atomic_thread_fence(std::memory_order_acquire);
+      return buffer;
+    }
+  }
+  buffers_.push_back(std::make_shared<vec>(static_cast<Eigen::Index>(size_)));
+  return buffers_.back();
+}
+
+namespace {
+
+workspace& thread_workspace(const model& net) {
+  thread_local std::map<const model*, std::unique_ptr<workspace>> spaces;
+  auto& ws = spaces[&net];
+  if (!ws)
+    ws = net.make_workspace();
+  return *ws;
+}
+
+} // namespace
+
+vec_map thread_scratch(std::size_t size, int slot) {
+  thread_local vec slots[2];
+  auto& v = slots[slot];
+  if (static_cast<std::size_t>(v.size()) != size)
+    v.resize(static_cast<Eigen::Index>(size));
+  return {v.data(), v.size()};
+}
+
+agent_context::agent_context(agent_id id, std::size_t agents, const model& net,
+                             const optimizer_spec& opt, const lr_schedule& lr,
+                             batch_stream data, const vec& initial)
+  : id_(id), agents_(agents), net_(net),
+    opt_(opt, static_cast<std::size_t>(initial.size())), lr_(lr),
+    data_(std::move(data)), pool_(static_cast<std::size_t>(initial.size())) {
+  x_ = pool_.acquire();
+  *x_ = initial;
+}
+
+vec& agent_context::writable_model() {
+  // Every model buffer comes from the pool, so pool + x_ = 2 owners means
+  // nobody else reads it.
+  if (x_.use_count() > 2) {
+    auto copy = pool_.acquire();
+    *copy = *x_;
+    x_ = std::move(copy);
+  } else {
+    std::atomic_thread_fence(std::memory_order_acquire);
+  }
+  return *x_;
+}
+
+void agent_context::propose_step(vec_map u) {
+  auto batch = data_.next();
+  auto grad = thread_scratch(static_cast<std::size_t>(x_->size()), 1);
+  const_vec_map theta{x_->data(), x_->size()};
+  loss_sum_ +=
+    net_.loss_and_gradient(theta, batch, grad, thread_workspace(net_));
+  ++loss_steps_;
+  opt_.update(const_vec_map{grad.data(), grad.size()}, lr_.at(steps_), u);
+  ++steps_;
+}
+
+void agent_context::local_step() {
+  auto u = thread_scratch(static_cast<std::size_t>(x_->size()), 0);
+  propose_step(u);
+  writable_model() += u;
+}
+
+std::pair<double, std::uint64_t> agent_context::take_loss() {
+  std::pair<double, std::uint64_t> result{
+    loss_steps_ ? loss_sum_ / static_cast<double>(loss_steps_) : 0.0,
+    loss_steps_};
+  loss_sum_ = 0;
+  loss_steps_ = 0;
+  return result;
+}
+
+} // namespace murmur

@@ -1,0 +1,93 @@
+#pragma once
+
+#include "core/model/model.hpp"
+#include "core/model/optimizer.hpp"
+#include "core/data/shards.hpp"
+#include "core/base/types.hpp"
+
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+namespace murmur {
+
+/// A model-sized vector shared read-only by everyone who received it. Inside
+/// a process a sent model is never copied: receivers hold a reference.
+using blob = std::shared_ptr<const vec>;
+
+/// Model buffers an agent reuses once nobody else holds them any more, so a
+/// steady-state round allocates nothing.
+class buffer_pool {
+public:
+  explicit buffer_pool(std::size_t size) : size_(size) {}
+
+  /// A buffer of the pool's size that no one else references (contents
+  /// unspecified).
+  std::shared_ptr<vec> acquire();
+
+private:
+  std::size_t size_;
+  std::vector<std::shared_ptr<vec>> buffers_;
+};
+
+/// The state of one agent that every algorithm shares: its model, optimizer,
+/// data stream and bookkeeping. Owned by the agent's trainer (or by the
+/// lock-step loop); algorithms keep their extra state themselves.
+class agent_context {
+public:
+  agent_context(agent_id id, std::size_t agents, const model& net,
+                const optimizer_spec& opt, const lr_schedule& lr,
+                batch_stream data, const vec& initial);
+
+  agent_id id() const { return id_; }
+  std::size_t agents() const { return agents_; }
+  const model& net() const { return net_; }
+
+  /// The current model, shareable with receivers.
+  blob shared_model() const { return x_; }
+  const vec& x() const { return *x_; }
+
+  /// The model for writing; copies it first if someone else still holds it.
+  vec& writable_model();
+
+  /// Replaces the model (e.g. with the result of mixing).
+  void set_model(std::shared_ptr<vec> next) { x_ = std::move(next); }
+
+  /// A buffer no one else holds, for building the next model.
+  std::shared_ptr<vec> fresh_buffer() { return pool_.acquire(); }
+
+  /// One minibatch gradient at the current model, turned into the
+  /// optimizer's proposed update `u` (x + u is the local step). Counts the
+  /// step and its loss.
+  void propose_step(vec_map u);
+
+  /// Applies one local optimizer step to the model in place.
+  void local_step();
+
+  std::uint64_t steps() const { return steps_; }
+
+  /// Zeroes the optimizer's momentum (Plexus starts every round afresh).
+  void reset_optimizer() { opt_.reset(); }
+
+  /// Mean training loss since the last call, and the number of steps in it.
+  std::pair<double, std::uint64_t> take_loss();
+
+private:
+  agent_id id_;
+  std::size_t agents_;
+  const model& net_;
+  sgd opt_;
+  const lr_schedule& lr_;
+  batch_stream data_;
+  std::shared_ptr<vec> x_;
+  buffer_pool pool_;
+  std::uint64_t steps_ = 0;
+  double loss_sum_ = 0;
+  std::uint64_t loss_steps_ = 0;
+};
+
+/// Per-thread scratch vector of `size` floats (reused across calls on the
+/// same thread; never shared between threads).
+vec_map thread_scratch(std::size_t size, int slot = 0);
+
+} // namespace murmur

@@ -1,0 +1,38 @@
+#include "core/algorithms/algorithm.hpp"
+
+#include <algorithm>
+
+namespace murmur {
+
+namespace {
+
+/// All edges of every phase: a time-varying graph mixes everything if this
+/// union is connected.
+graph union_of(const std::vector<graph>& phases) {
+  graph u;
+  u.in.resize(phases.front().size());
+  u.out.resize(phases.front().size());
+  for (auto& g : phases)
+    for (std::size_t i = 0; i < g.size(); ++i) {
+      u.in[i].insert(u.in[i].end(), g.in[i].begin(), g.in[i].end());
+      u.out[i].insert(u.out[i].end(), g.out[i].begin(), g.out[i].end());
+    }
+  for (auto* lists : {&u.in, &u.out})
+    for (auto& l : *lists) {
+      std::sort(l.begin(), l.end());
+      l.erase(std::unique(l.begin(), l.end()), l.end());
+    }
+  return u;
+}
+
+} // namespace
+
+void require_connected(const topology& t, const std::string& algorithm_name) {
+  if (!is_connected(union_of(t.phases)))
+    throw input_error("topology.kind: the '" + t.name +
+                      "' graph is not connected, which " + algorithm_name +
+                      " needs; pick a connected topology or raise its "
+                      "density");
+}
+
+} // namespace murmur

@@ -1,0 +1,230 @@
+#pragma once
+
+#include "core/algorithms/agent_context.hpp"
+#include "core/algorithms/plexus.hpp"
+#include "core/base/registry.hpp"
+#include "core/base/schema.hpp"
+#include "topologies/topology.hpp"
+
+#include <toml++/toml.h>
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace murmur {
+
+/// What one message between agents carries: a model-sized vector shared
+/// read-only by everyone who holds it, plus a small integer (RelaySum's
+/// counters; 1 otherwise).
+struct payload {
+  blob data;
+  std::int64_t count = 1;
+};
+
+/// A message an agent received this round. `msg.data` is null when the
+/// message was lost (dropped by the network, or its sender is gone): the slot
+/// stays, so algorithms see exactly who was not heard from.
+struct received {
+  agent_id from = 0;
+  payload msg;
+};
+
+/// Messages of one round, in the order of the graph's in-list: combining them
+/// in this order makes results independent of arrival order.
+using inbox = std::vector<received>;
+
+/// What an agent sends this round: one payload for every out-neighbour, or one
+/// per out-neighbour in the graph's out-list order.
+struct outbox {
+  std::vector<payload> items;
+  bool per_neighbour = false;
+};
+
+/// An agent's view of the communication graph in one round.
+struct neighbourhood {
+  const std::vector<agent_id>* in = nullptr;
+  const std::vector<agent_id>* out = nullptr;
+  const mixing_row* weights = nullptr; ///< row of W for this agent
+};
+
+/// One decentralized-learning algorithm for one agent: a policy the runtime
+/// calls at fixed points of every synchronous round
+///
+///   before_send -> publish -> (messages travel) while_waiting -> combine
+///
+/// Loops, clocks, metrics and message plumbing are shared; an algorithm only
+/// says what to compute, what to send and how to combine what arrived. The
+/// same object is driven by actors (actors/trainer) and by the actor-free
+/// lock-step reference loop (core/run/lockstep), which must agree bit for bit.
+class algorithm {
+public:
+  virtual ~algorithm() = default;
+
+  /// Work done before this round's messages leave (e.g. a local step).
+  virtual void before_send(agent_context&, round_t, const neighbourhood&) {}
+
+  /// This round's outgoing messages.
+  virtual outbox publish(agent_context& ctx, round_t k,
+                         const neighbourhood& hood) = 0;
+
+  /// Work that overlaps the exchange (e.g. the gradient at the sent model).
+  virtual void while_waiting(agent_context&, round_t, const neighbourhood&) {}
+
+  /// Folds what arrived into the agent's state; ends the round.
+  virtual void combine(agent_context& ctx, round_t k, const neighbourhood& hood,
+                       const inbox& in) = 0;
+
+  /// Where the round's gradient work happens, so the clock charges its
+  /// modelled duration there: before the messages leave (the round lasts
+  /// compute + communication) or overlapping the exchange (max of both).
+  enum class phase { before_send, while_waiting };
+  virtual phase compute_phase() const { return phase::before_send; }
+
+  /// Minibatch gradients per round, each charged cost.step_seconds.
+  virtual unsigned gradients_per_round() const { return 1; }
+
+  /// Seconds a round's compute may take (0 = no limit): an agent whose
+  /// modelled compute would outlast it is a straggler that round (GOCO). It
+  /// is told before before_send, skips its step and still publishes; the
+  /// round charges it only the deadline, so no one waits for it.
+  virtual double deadline() const { return 0; }
+  virtual void missed_deadline(round_t) {}
+};
+
+/// How an asynchronous algorithm's agents compute and communicate. The
+/// trainer's computation clock and the mailer's communication clock are
+/// independent Poisson processes with their own random streams.
+struct async_schedule {
+  /// Compute cycles per second at speed 1: a cycle lasts Exp(compute_rate)
+  /// seconds, scaled by the agent's relative speed from the cost model
+  /// (cost.step_seconds(i) / cost.step_seconds) and then by its pace.
+  double compute_rate = 10;
+  double comm_rate = 10; ///< broadcasts per second (Poisson)
+  std::size_t psi = 0;   ///< buffer capacity (senders), 0 = unlimited
+  double tau_max = 0;    ///< staleness limit in seconds, 0 = none
+  double erasure = 0;    ///< each delivery lost independently
+  /// Rayleigh block fading instead of a fixed erasure: a delivery over
+  /// distance d is lost with P_out = 1 - exp(-theta d^alpha / mean_snr)
+  /// (positions from the random-geometric topology).
+  bool rayleigh = false;
+  double snr_threshold = 1; ///< theta (linear)
+  double path_loss = 3;     ///< alpha
+  double mean_snr = 1;      ///< mean SNR at distance 1 (linear)
+  /// Optimizer steps per compute cycle (sets the lr schedule's horizon).
+  unsigned local_steps = 1;
+  /// Receivers per broadcast: 0 = every out-neighbour, k = k of them drawn
+  /// at random each time (Gossip Learning sends to one peer).
+  std::size_t fanout = 0;
+  /// > 0: cycles are rounds of this fixed length in seconds instead of
+  /// Exp(compute_rate) draws, and only the local steps' modelled compute
+  /// (local_steps x cost.step_seconds(i), through the pace) counts as busy.
+  double period = 0;
+};
+
+/// Everything an algorithm factory may look at when it builds the per-agent
+/// instances of a run.
+struct algorithm_setup {
+  std::size_t agents = 0;
+  std::size_t num_params = 0;
+  std::uint64_t seed = 0;
+  /// What the factory's `prepare` derived once for the run.
+  std::vector<double> constants;
+};
+
+/// A registered algorithm: its declared options and its factories.
+struct algorithm_factory {
+  /// Checks the [algorithm] keys (minus name) and returns them with defaults
+  /// filled in; throws input_error naming "algorithm.<key>".
+  std::function<toml::table(const toml::table& options)> resolve;
+  /// Optional: each option's key (without "algorithm.") and help, for
+  /// `murmur keys`.
+  std::function<std::vector<std::pair<std::string, std::string>>()> describe;
+  /// The graph the algorithm communicates over, given the configured one
+  /// (All-Reduce: complete; RelaySGD: a spanning tree). Throws input_error
+  /// when the graph does not suit the algorithm (e.g. disconnected).
+  std::function<topology(const topology& configured,
+                         const toml::table& options)>
+    communication;
+  /// Optional: numbers every agent needs that depend on the whole
+  /// communication graph (DeTAG's R and eta from the spectral gap,
+  /// RelaySGD's learning-rate correction), computed once per run.
+  std::function<std::vector<double>(const topology& comm,
+                                    const toml::table& options)>
+    prepare;
+  /// One instance for `agent`.
+  std::function<std::unique_ptr<algorithm>(
+    const toml::table& options, const algorithm_setup& setup, agent_id agent)>
+    make;
+  /// Set only by asynchronous algorithms (DRACO): the agents' independent
+  /// compute and communication schedules, from the resolved options. The
+  /// runtime then drives `combine -> before_send -> publish` once per compute
+  /// cycle over whatever arrived, while the mailer broadcasts the latest
+  /// published model on its own clock; evaluation goes by run.eval_seconds.
+  std::function<async_schedule(const toml::table& options)> asynchronous;
+  /// Set only by event-driven protocols (Plexus; FL as Plexus with one fixed
+  /// aggregator): the runtime spawns one protocol actor per agent
+  /// (actors/plexus_agent) instead of trainers and mailers; `make` is unset.
+  /// Such runs end by time, like asynchronous ones.
+  std::function<plexus::options(const toml::table& options)> protocol;
+};
+
+using algorithm_registry = registry<algorithm_factory>;
+
+/// Convenience for algorithms with a typed options struct: builds the
+/// factory's `resolve` from a schema over that struct.
+template <class Options>
+std::function<toml::table(const toml::table&)>
+resolver(const schema<Options>& declared, std::string algorithm_name) {
+  return [&declared, algorithm_name](const toml::table& given) {
+    for (auto& [key, node] : leaves(given, "algorithm."))
+      if (!declared.declares(key)) {
+        auto hint = closest_key(key, declared.keys());
+        std::string known;
+        for (auto& k : declared.keys())
+          known += (known.empty() ? "" : ", ") + k;
+        throw input_error(
+          key + ": not an option of algorithm '" + algorithm_name + "'" +
+          (hint.empty() ? "" : "; did you mean " + hint + "?") +
+          " (its options: " + (known.empty() ? "none" : known) + ")");
+      }
+    Options opts;
+    toml::table prefixed;
+    prefixed.insert("algorithm", given);
+    declared.apply(opts, prefixed);
+    auto resolved = declared.to_toml(opts);
+    auto sub = resolved["algorithm"].as_table();
+    return sub ? *sub : toml::table{};
+  };
+}
+
+/// The factory's `describe` for algorithms with a typed options struct.
+template <class Options>
+std::function<std::vector<std::pair<std::string, std::string>>()>
+describer(const schema<Options>& declared) {
+  return [&declared] {
+    std::vector<std::pair<std::string, std::string>> result;
+    for (auto& f : declared.fields())
+      result.emplace_back(f.key.substr(f.key.find('.') + 1), f.help);
+    return result;
+  };
+}
+
+/// Reads a typed options struct back from resolved options.
+template <class Options>
+Options parse_options(const schema<Options>& declared,
+                      const toml::table& resolved) {
+  Options opts;
+  toml::table prefixed;
+  prefixed.insert("algorithm", resolved);
+  declared.apply(opts, prefixed);
+  return opts;
+}
+
+/// Throws input_error unless every phase of the topology is connected.
+void require_connected(const topology& t, const std::string& algorithm_name);
+
+} // namespace murmur

@@ -1,0 +1,147 @@
+#include "core/config/hosts.hpp"
+
+#include "core/config/config.hpp"
+
+#include <filesystem>
+
+namespace murmur {
+
+endpoint parse_endpoint(const std::string& text, const std::string& field,
+                        bool any_port) {
+  auto colon = text.rfind(':');
+  auto fail = [&](const std::string& why) {
+    throw input_error(field + ": '" + text + "' " + why +
+                      "; write host:port, e.g. 127.0.0.1:4000");
+  };
+  if (colon == std::string::npos || colon == 0 || colon + 1 == text.size())
+    fail("is not host:port");
+  auto digits = text.substr(colon + 1);
+  if (digits.size() > 5 ||
+      digits.find_first_not_of("0123456789") != std::string::npos)
+    fail("has no numeric port");
+  auto port = std::stoul(digits);
+  if (port > 65535 || (port == 0 && !any_port))
+    fail("has a port outside 1..65535");
+  return {text.substr(0, colon), static_cast<std::uint16_t>(port)};
+}
+
+bool is_loopback(const std::string& host) {
+  return host == "localhost" || host == "::1" || host.rfind("127.", 0) == 0;
+}
+
+std::vector<std::size_t> place_agents(const hosts_section& h,
+                                      std::size_t agents) {
+  std::vector<std::size_t> where(agents);
+  auto hosts = h.list.size();
+  for (std::size_t i = 0; i < agents; ++i) {
+    if (h.placement == "round-robin")
+      where[i] = i % hosts;
+    else if (h.placement == "explicit")
+      where[i] = static_cast<std::size_t>(h.assignment[i]);
+    else // blocks: contiguous, the first (agents mod hosts) one larger
+      where[i] = i * hosts / agents;
+  }
+  return where;
+}
+
+void validate_security(const hosts_section& h,
+                       const std::vector<std::string>& hosts,
+                       const std::string& prefix) {
+  if (h.insecure) {
+    for (auto& text : hosts)
+      if (!is_loopback(parse_endpoint(text, prefix + "list", true).host))
+        throw input_error(prefix +
+                          "insecure: plain TCP is allowed on "
+                          "loopback only, not " +
+                          text + "; give " + prefix + "certificate, " + prefix +
+                          "key and " + prefix + "cafile instead");
+    return;
+  }
+  for (auto [name, file] :
+       {std::pair{"certificate", &h.certificate}, std::pair{"key", &h.key},
+        std::pair{"cafile", &h.cafile}}) {
+    if (file->empty())
+      throw input_error(prefix + name +
+                        ": peers must authenticate with TLS; give " + prefix +
+                        "certificate, " + prefix + "key and " + prefix +
+                        "cafile (PEM, signed by the run's CA), or " + prefix +
+                        "insecure on loopback");
+    if (!std::filesystem::exists(*file))
+      throw input_error(prefix + name + ": " + *file + ": not found");
+  }
+}
+
+void add_hosts_keys(schema<run_config>& s) {
+  using C = run_config;
+  using str = std::string;
+  s.add<std::vector<str>>(
+    "hosts.list", [](C& c) -> std::vector<str>& { return c.hosts.list; },
+    "host:port of each `murmur node` that holds agents; empty = one process");
+  s.add<str>(
+    "hosts.placement", [](C& c) -> str& { return c.hosts.placement; },
+    "agents to hosts: blocks (contiguous) | round-robin | explicit",
+    one_of({"blocks", "round-robin", "explicit"}));
+  s.add<std::vector<int>>(
+    "hosts.assignment",
+    [](C& c) -> std::vector<int>& { return c.hosts.assignment; },
+    "explicit placement: host index (into hosts.list) of each agent");
+  s.add<str>(
+    "hosts.on_loss", [](C& c) -> str& { return c.hosts.on_loss; },
+    "a host lost mid-run: continue (survivors mix over who is left) | "
+    "stop (write the results so far)",
+    one_of({"continue", "stop"}));
+  s.add<double>(
+    "hosts.heartbeat", [](C& c) -> double& { return c.hosts.heartbeat; },
+    "seconds between heartbeats on every connection", in_range(0.01, 3600));
+  s.add<double>(
+    "hosts.timeout", [](C& c) -> double& { return c.hosts.timeout; },
+    "seconds of silence after which a host counts as lost",
+    in_range(0.05, 3600));
+  s.add<double>(
+    "hosts.wait", [](C& c) -> double& { return c.hosts.wait; },
+    "seconds to wait for a node to connect, spawn its agents and wire them",
+    in_range(0.1, 3600));
+  s.add<str>(
+    "hosts.certificate", [](C& c) -> str& { return c.hosts.certificate; },
+    "PEM certificate of the launcher, signed by hosts.cafile");
+  s.add<str>(
+    "hosts.key", [](C& c) -> str& { return c.hosts.key; },
+    "PEM private key of hosts.certificate");
+  s.add<str>(
+    "hosts.cafile", [](C& c) -> str& { return c.hosts.cafile; },
+    "PEM CA certificate every node's certificate must be signed by");
+  s.add<bool>(
+    "hosts.insecure", [](C& c) -> bool& { return c.hosts.insecure; },
+    "plain TCP without authentication, loopback hosts only");
+}
+
+void validate_hosts(const run_config& cfg) {
+  auto& h = cfg.hosts;
+  if (h.list.empty())
+    return;
+  for (auto& text : h.list)
+    parse_endpoint(text, "hosts.list");
+  if (cfg.clock.kind != "real")
+    throw input_error("hosts.list: runs across hosts need clock.kind = "
+                      "\"real\"");
+  if (cfg.run.engine != "actors")
+    throw input_error("hosts.list: runs across hosts need run.engine = "
+                      "\"actors\"");
+  if (h.placement == "explicit") {
+    if (h.assignment.size() != cfg.run.agents)
+      throw input_error("hosts.assignment: explicit placement needs one host "
+                        "index per agent (" +
+                        std::to_string(cfg.run.agents) + "), got " +
+                        std::to_string(h.assignment.size()));
+    for (int i : h.assignment)
+      if (i < 0 || static_cast<std::size_t>(i) >= h.list.size())
+        throw input_error("hosts.assignment: host index " + std::to_string(i) +
+                          " outside 0.." + std::to_string(h.list.size() - 1));
+  }
+  if (!(h.timeout > h.heartbeat))
+    throw input_error("hosts.timeout: must exceed hosts.heartbeat (" +
+                      std::to_string(h.heartbeat) + " s)");
+  validate_security(h, h.list, "hosts.");
+}
+
+} // namespace murmur

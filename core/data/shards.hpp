@@ -1,0 +1,83 @@
+#pragma once
+
+#include "core/data/dataset.hpp"
+#include "core/data/partition.hpp"
+#include "core/base/rng.hpp"
+
+#include <cstdint>
+#include <vector>
+
+namespace murmur {
+
+/// Training rows regrouped so that every agent's shard is one contiguous
+/// block: a minibatch is then a slice of rows, never a gather.
+struct sharded_data {
+  row_matrix features;
+  std::vector<std::int32_t> labels;
+  /// Shard a is rows [offsets[a], offsets[a+1]).
+  std::vector<std::size_t> offsets;
+  bool sequential = false;
+  int num_classes = 0;
+
+  std::size_t agents() const { return offsets.size() - 1; }
+  std::size_t shard_size(std::size_t a) const {
+    return offsets[a + 1] - offsets[a];
+  }
+};
+
+/// Copies the rows of each shard into its block (a sample held by several
+/// agents appears several times).
+sharded_data make_sharded(const dataset& data, const partition& parts);
+
+/// A minibatch: `rows` consecutive rows of a row-major feature block.
+struct batch_view {
+  const float* features = nullptr;
+  const std::int32_t* labels = nullptr;
+  std::size_t rows = 0;
+  std::size_t dim = 0;
+
+  const_row_matrix_map x() const {
+    return {features, static_cast<Eigen::Index>(rows),
+            static_cast<Eigen::Index>(dim)};
+  }
+};
+
+/// View of a whole dataset as one batch (evaluation).
+batch_view whole(const dataset& data);
+
+/// One agent's walk over its own block. Each epoch it permutes its block in
+/// place (Fisher-Yates on rows; the block belongs to this agent alone) and
+/// then hands out consecutive slices of min(batch, shard) rows, dropping the
+/// incomplete tail. Sequential shards are never permuted.
+class batch_stream {
+public:
+  /// `seed` seeds this stream's own generator as given: derive it per agent
+  /// (e.g. derive_seed(master, stream::sampling, agent)). Throws input_error
+  /// for an empty shard or batch == 0. Permutes the block for epoch 0.
+  batch_stream(sharded_data& data, std::size_t agent, std::size_t batch,
+               std::uint64_t seed);
+
+  /// The next slice. Its rows stay put until the next call that starts a new
+  /// epoch (which permutes the block). Never allocates.
+  batch_view next();
+  std::size_t batch_rows() const { return batch_; }
+  /// Epochs completed; counts up as the last batch of an epoch is handed out.
+  std::uint64_t epochs() const { return epochs_; }
+
+private:
+  void shuffle();
+
+  float* features_;
+  std::int32_t* labels_;
+  std::size_t rows_;
+  std::size_t dim_;
+  std::size_t batch_;
+  std::size_t pos_ = 0;
+  std::uint64_t epochs_ = 0;
+  bool sequential_;
+  rng gen_;
+  std::vector<float> row_tmp_;
+  std::vector<std::uint32_t> order_; ///< the epoch's permutation of rows
+};
+
+} // namespace murmur

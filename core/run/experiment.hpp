@@ -1,0 +1,98 @@
+#pragma once
+
+#include "core/algorithms/agent_context.hpp"
+#include "core/algorithms/algorithm.hpp"
+#include "core/time/availability.hpp"
+#include "core/config/config.hpp"
+#include "core/time/cost_model.hpp"
+#include "core/data/dataset.hpp"
+#include "core/model/model.hpp"
+#include "core/model/optimizer.hpp"
+#include "core/time/pace.hpp"
+#include "core/data/shards.hpp"
+#include "topologies/topology.hpp"
+
+#include <memory>
+#include <optional>
+#include <vector>
+
+namespace murmur {
+
+/// Everything a run needs, built from a validated config before any output is
+/// written: a bad data path, partition or graph fails here, not half-way.
+/// One experiment serves one run: agents permute their shards of `train` in
+/// place every epoch.
+struct experiment {
+  run_config cfg;
+  sharded_data train;
+  dataset test;
+  std::unique_ptr<model> net;
+  topology configured;         ///< the topology the config names
+  topology comm;               ///< the graph the algorithm talks over
+  std::vector<mixing> weights; ///< per phase of `comm`
+  vec initial;                 ///< common initial model x^0
+  std::unique_ptr<lr_schedule> lr;
+  const algorithm_factory* algo = nullptr;
+  std::vector<double> algo_constants; ///< from the factory's prepare()
+  std::unique_ptr<cost_model> cost;   ///< modelled compute and link times
+  /// Asynchronous algorithms only: the agents' compute and comm schedules.
+  std::optional<async_schedule> schedule;
+  /// Event-driven protocols only (Plexus): the protocol's options.
+  std::optional<plexus::options> protocol;
+  /// When each agent is online (everyone, always, without churn).
+  std::unique_ptr<availability> online;
+
+  std::size_t agents() const { return cfg.run.agents; }
+  std::size_t num_params() const {
+    return static_cast<std::size_t>(initial.size());
+  }
+
+  /// Agent i's view of the communication graph in round k.
+  neighbourhood hood(agent_id i, round_t k) const;
+
+  /// Whether the trainers report to the observer after `completed` rounds.
+  bool is_eval_round(round_t completed) const;
+};
+
+/// Metropolis-Hastings weights on undirected graphs, uniform 1/(indeg+1)
+/// on directed ones (one-peer exponential: doubly stochastic).
+mixing default_weights(const graph& g);
+
+/// Builds the algorithm's communication graph, its weights and its per-run
+/// constants from exp.configured (also used by tests that assemble an
+/// experiment by hand).
+void plan_communication(experiment& exp);
+
+/// Loads data, partitions it, builds the model, topology and weights; throws
+/// input_error naming the field or file at fault.
+std::unique_ptr<experiment> build_experiment(const run_config& cfg);
+
+/// The per-agent pair the runtime drives: shared state plus the algorithm.
+struct agent_slot {
+  agent_context ctx;
+  std::unique_ptr<algorithm> algo;
+};
+
+/// Agent i's state and algorithm instance (its data stream, optimizer and
+/// RNG seeded from (seed, i) so they do not depend on threads or order).
+agent_slot make_agent(experiment& exp, agent_id i);
+
+/// Draws the duration of one synchronous round's compute of `modelled`
+/// seconds through the agent's pace. When it outlasts the algorithm's
+/// deadline, the algorithm is told that round k's step missed it and the
+/// deadline is returned. The actors and the lock-step loop both call this
+/// once per round, so they agree on who straggles.
+double plan_round_compute(algorithm& algo, agent_pace& pace, double modelled,
+                          round_t k);
+
+/// Local steps the learning-rate schedule spans: run.rounds for synchronous
+/// algorithms; for asynchronous ones the steps an agent of speed 1 takes in
+/// run.time_budget (compute_rate x time_budget x local_steps), since each
+/// agent's schedule follows its own step count.
+std::uint64_t schedule_horizon(const experiment& exp);
+
+/// Bytes a payload occupies on the wire (its serialized size), the figure
+/// metrics count for every message sent.
+std::uint64_t wire_bytes(const payload& p);
+
+} // namespace murmur

@@ -1,0 +1,90 @@
+#include "core/run/lockstep.hpp"
+
+#include <tbb/blocked_range.h>
+#include <tbb/parallel_for.h>
+
+#include <algorithm>
+
+namespace murmur {
+
+namespace {
+
+template <class F>
+void for_each_agent(std::size_t n, F f) {
+  tbb::parallel_for(tbb::blocked_range<std::size_t>(0, n),
+                    [&](const tbb::blocked_range<std::size_t>& r) {
+                      for (auto i = r.begin(); i != r.end(); ++i)
+                        f(static_cast<agent_id>(i));
+                    });
+}
+
+const payload& addressed_to(const outbox& box, const neighbourhood& sender,
+                            agent_id receiver) {
+  if (!box.per_neighbour)
+    return box.items.front();
+  auto& out = *sender.out;
+  auto pos = std::lower_bound(out.begin(), out.end(), receiver) - out.begin();
+  return box.items[static_cast<std::size_t>(pos)];
+}
+
+} // namespace
+
+lockstep::lockstep(experiment& exp)
+  : exp_(exp), out_(exp.agents()), in_(exp.agents()), bytes_(exp.agents(), 0),
+    messages_(exp.agents(), 0) {
+  slots_.reserve(exp.agents());
+  for (agent_id i = 0; i < exp.agents(); ++i)
+    slots_.push_back(make_agent(exp, i));
+  // Only an algorithm with a deadline asks who misses it.
+  if (!slots_.empty() && slots_.front().algo->deadline() > 0)
+    for (agent_id i = 0; i < exp.agents(); ++i)
+      paces_.emplace_back(exp.cfg.stragglers, i, exp.cfg.seed);
+}
+
+void lockstep::run_round() {
+  auto k = round_;
+  for_each_agent(slots_.size(), [&](agent_id i) {
+    auto hood = exp_.hood(i, k);
+    auto& [ctx, algo] = slots_[i];
+    if (!paces_.empty())
+      plan_round_compute(
+        *algo, paces_[i],
+        algo->gradients_per_round() * exp_.cost->step_seconds(i), k);
+    algo->before_send(ctx, k, hood);
+    out_[i] = algo->publish(ctx, k, hood);
+    for (std::size_t j = 0; j < hood.out->size(); ++j)
+      bytes_[i] += wire_bytes(out_[i].items[out_[i].per_neighbour ? j : 0]);
+    messages_[i] += hood.out->size();
+    algo->while_waiting(ctx, k, hood);
+  });
+  for_each_agent(slots_.size(), [&](agent_id i) {
+    auto hood = exp_.hood(i, k);
+    auto& box = in_[i];
+    box.clear();
+    for (auto from : *hood.in)
+      box.push_back({from, addressed_to(out_[from], exp_.hood(from, k), i)});
+    auto& [ctx, algo] = slots_[i];
+    algo->combine(ctx, k, hood, box);
+  });
+  for_each_agent(slots_.size(), [&](agent_id i) {
+    out_[i].items.clear();
+    in_[i].clear();
+  });
+  ++round_;
+}
+
+std::vector<agent_report> lockstep::reports() {
+  std::vector<agent_report> result;
+  result.reserve(slots_.size());
+  for (std::size_t i = 0; i < slots_.size(); ++i) {
+    auto& ctx = slots_[i].ctx;
+    // No loss here: every message sent is delivered.
+    agent_report r{ctx.shared_model(), ctx.take_loss().first, bytes_[i],
+                   ctx.steps()};
+    r.messages_sent = r.messages_delivered = messages_[i];
+    result.push_back(r);
+  }
+  return result;
+}
+
+} // namespace murmur

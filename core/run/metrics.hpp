@@ -1,0 +1,83 @@
+#pragma once
+
+#include "core/algorithms/agent_context.hpp"
+#include "core/run/experiment.hpp"
+
+#include <cstdint>
+#include <ostream>
+#include <string>
+#include <vector>
+
+namespace murmur {
+
+/// One line of metrics.csv.
+struct metrics_row {
+  round_t round = 0;        ///< rounds completed
+  double time_seconds = 0;  ///< since the start, on the run's clock
+  double train_loss = 0;    ///< mean minibatch loss since the last row
+  double test_accuracy = 0; ///< of the average model
+  double test_loss = 0;     ///< of the average model
+  double mean_agent_accuracy = 0;
+  double min_agent_accuracy = 0;
+  double consensus_distance = 0;        ///< mean ||x_i - x_bar||^2
+  std::uint64_t bytes_sent = 0;         ///< all agents, cumulative
+  std::uint64_t messages_sent = 0;      ///< deliveries attempted, cumulative
+  std::uint64_t messages_delivered = 0; ///< arrivals used, cumulative
+  std::uint64_t local_steps = 0;        ///< gradient steps, all agents
+  /// Modelled compute seconds of all agents, cumulative ("training
+  /// resources").
+  double compute_seconds = 0;
+  std::uint64_t online_agents = 0; ///< agents online (reporting a model)
+};
+
+/// What every agent reports after an evaluated round.
+struct agent_report {
+  blob model;            ///< null: the agent is gone (killed)
+  double train_loss = 0; ///< mean over the steps since its last report
+  std::uint64_t bytes_sent = 0;
+  std::uint64_t steps = 0; ///< local gradient steps so far
+  double busy_seconds = 0; ///< computing, on the run's clock
+  double idle_seconds = 0; ///< waiting for neighbours
+  /// Deliveries this agent's messages attempted (one per receiver), and
+  /// arrivals it used for mixing (lost and, asynchronously, dropped ones
+  /// not counted).
+  std::uint64_t messages_sent = 0;
+  std::uint64_t messages_delivered = 0;
+  bool online = true; ///< churn: whether the agent is online now
+};
+
+/// Evaluates one round from the agents' reports (indexed by agent id; agents
+/// that are gone have no model and are left out): average model in agent
+/// order, consensus distance, and per-agent test accuracy on up to
+/// eval.max_agents evenly spaced agents.
+metrics_row evaluate_round(const experiment& exp, round_t round,
+                           const std::vector<agent_report>& reports);
+
+/// Agents whose own models are evaluated (evenly spaced, deterministic).
+std::vector<agent_id> evaluated_agents(std::size_t agents,
+                                       std::size_t max_agents);
+
+void write_csv_header(std::ostream& out);
+void write_csv_row(std::ostream& out, const metrics_row& row);
+
+} // namespace murmur
+
+namespace murmur {
+
+/// Receives metrics rows in round order as a run produces them.
+class metrics_sink {
+public:
+  virtual ~metrics_sink() = default;
+  /// Returns false to end the run after this row (e.g. time budget spent).
+  virtual bool on_row(const metrics_row& row) = 0;
+
+  /// The agents' last reports, once the run is over.
+  virtual void on_agents(const std::vector<agent_report>&) {}
+
+  /// A straggler injection or fault, as it happened.
+  virtual void on_event(double /*time_seconds*/, const std::string& /*source*/,
+                        const std::string& /*text*/,
+                        const std::string& /*result*/) {}
+};
+
+} // namespace murmur

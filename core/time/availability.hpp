@@ -1,0 +1,70 @@
+#pragma once
+
+// Churn: when each agent is online. Either replayed from an availability
+// trace or drawn from a synthetic on/off model; either way a pure function of
+// the config and the seed, fixed before the run starts.
+
+#include "core/base/types.hpp"
+
+#include <cstdint>
+#include <limits>
+#include <string>
+#include <vector>
+
+namespace murmur {
+
+struct churn_config {
+  std::string kind = "none"; ///< none | trace | exponential
+  /// trace: CSV "agent,start,end" (seconds), one online interval per line;
+  /// agent i replays trace device i mod devices.
+  std::string trace;
+  double mean_online = 3600;  ///< exponential: mean online period, seconds
+  double mean_offline = 1800; ///< exponential: mean offline period, seconds
+  /// exponential: amplitude in [0, 1) of a 24 h cycle on the online mean,
+  /// phase-shifted per agent (agent i / agents of a day) like time zones.
+  double diurnal = 0;
+};
+
+/// Throws input_error naming the churn.* field at fault.
+void validate(const churn_config& cfg);
+
+constexpr double forever = std::numeric_limits<double>::infinity();
+
+/// Half-open interval [start, end) of seconds during which an agent is online.
+struct interval {
+  double start = 0;
+  double end = 0;
+};
+
+class availability {
+public:
+  /// Always online (churn.kind = none).
+  explicit availability(std::size_t agents);
+  /// Per-agent sorted, disjoint online intervals.
+  explicit availability(std::vector<std::vector<interval>> online);
+
+  std::size_t agents() const { return online_.size(); }
+  bool churns() const { return churns_; }
+  bool online(agent_id i, double t) const;
+  std::size_t online_count(double t) const;
+  /// Agent i never goes offline (e.g. an FL server).
+  void keep_online(agent_id i) { online_[i] = {{0, forever}}; }
+  const std::vector<interval>& intervals(agent_id i) const {
+    return online_[i];
+  }
+
+private:
+  std::vector<std::vector<interval>> online_;
+  bool churns_ = false;
+};
+
+/// Reads an availability trace (see churn_config::trace): validates every
+/// line and reports file:line: field on error.
+std::vector<std::vector<interval>> read_availability(const std::string& path,
+                                                     const std::string& field);
+
+/// The run's availability for `agents` agents up to `horizon` seconds.
+availability make_availability(const churn_config& cfg, std::size_t agents,
+                               double horizon, std::uint64_t seed);
+
+} // namespace murmur

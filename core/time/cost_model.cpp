@@ -1,0 +1,94 @@
+#include "core/time/cost_model.hpp"
+
+#include "core/base/error.hpp"
+#include "core/base/rng.hpp"
+#include "core/time/traces.hpp"
+
+#include <cmath>
+#include <random>
+
+namespace murmur {
+
+namespace {
+
+std::vector<double> step_times(const cost_config& cfg, std::size_t agents,
+                               std::uint64_t seed) {
+  std::vector<double> steps(agents, cfg.step_seconds);
+  if (cfg.speed == "lognormal") {
+    for (std::size_t i = 0; i < agents; ++i) {
+      rng gen{derive_seed(seed, stream::cost, i)};
+      std::normal_distribution<double> z{0.0, 1.0};
+      steps[i] = cfg.step_seconds / std::exp(cfg.speed_sigma * z(gen));
+    }
+  } else if (cfg.speed == "trace") {
+    auto trace = read_number_column(cfg.compute_trace, "cost.compute_trace");
+    for (std::size_t i = 0; i < agents; ++i)
+      steps[i] = trace[i % trace.size()];
+  }
+  return steps;
+}
+
+bool is_json(const std::string& path) {
+  auto dot = path.rfind('.');
+  return dot != std::string::npos && path.substr(dot) == ".json";
+}
+
+/// Agent i draws its upload bandwidth from device class i mod classes:
+/// Normal(up_u, up_sigma) kbit/s, at least a tenth of the mean, times
+/// 1024/8 bytes/s as the Plexus code converts FedScale's figures.
+std::vector<double> drawn_bandwidths(const std::string& path,
+                                     std::size_t agents, std::uint64_t seed) {
+  auto devices = read_bandwidth_json(path, "cost.bandwidth_trace");
+  std::vector<double> out(agents);
+  for (std::size_t i = 0; i < agents; ++i) {
+    auto& d = devices[i % devices.size()];
+    // Index past every agent id: a stream apart from the speed draws.
+    rng gen{derive_seed(seed, stream::cost, (std::uint64_t{1} << 32) + i)};
+    std::normal_distribution<double> draw{d.mean, d.sigma};
+    out[i] = std::max(0.1 * d.mean, draw(gen)) * 1024 / 8;
+  }
+  return out;
+}
+
+} // namespace
+
+void validate(const cost_config& cfg) {
+  if (cfg.speed == "trace" && cfg.compute_trace.empty())
+    throw input_error("cost.compute_trace: cost.speed = \"trace\" needs a "
+                      "trace file (seconds per step, one per line)");
+}
+
+cost_model::cost_model(const cost_config& cfg, std::size_t agents,
+                       std::uint64_t seed)
+  : step_(step_times(cfg, agents, seed)), bandwidth_(agents, cfg.bandwidth),
+    latency_(cfg.latency) {
+  if (!cfg.latency_trace.empty())
+    // Public traces carry small negative entries (clock skew in the
+    // measurements); a message cannot arrive before it is sent.
+    site_latency_ =
+      (read_square_matrix(cfg.latency_trace, "cost.latency_trace") / 1000.0)
+        .cwiseMax(0.0);
+  if (is_json(cfg.bandwidth_trace))
+    bandwidth_ = drawn_bandwidths(cfg.bandwidth_trace, agents, seed);
+  else if (!cfg.bandwidth_trace.empty()) {
+    auto trace =
+      read_number_column(cfg.bandwidth_trace, "cost.bandwidth_trace");
+    for (std::size_t i = 0; i < agents; ++i)
+      bandwidth_[i] = trace[i % trace.size()];
+  }
+  zero_links_ = latency_ == 0 && site_latency_.size() == 0 &&
+                cfg.bandwidth == 0 && cfg.bandwidth_trace.empty();
+}
+
+double cost_model::message_seconds(agent_id from, agent_id to,
+                                   std::uint64_t bytes) const {
+  double latency = latency_;
+  if (site_latency_.size() > 0) {
+    auto sites = site_latency_.rows();
+    latency = site_latency_(from % sites, to % sites);
+  }
+  double bw = bandwidth_[from];
+  return latency + (bw > 0 ? static_cast<double>(bytes) / bw : 0.0);
+}
+
+} // namespace murmur

@@ -1,0 +1,65 @@
+#include "core/time/pace.hpp"
+
+#include "core/base/error.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <random>
+
+namespace murmur {
+
+agent_pace::agent_pace(const straggler_config& cfg, agent_id id,
+                       std::uint64_t seed)
+  : cfg_(cfg), gen_(derive_seed(seed, stream::stragglers, id)) {
+  if (std::find(cfg.agents.begin(), cfg.agents.end(), static_cast<int>(id)) !=
+      cfg.agents.end())
+    fixed_ = cfg.slowdown;
+}
+
+double agent_pace::duration(double base) {
+  double d = base * fixed_ * injected_ + extra_;
+  std::uniform_real_distribution<double> unit{0.0, 1.0};
+  if (cfg_.delay == "exponential" && cfg_.delay_mean > 0)
+    d += std::exponential_distribution<double>{1.0 / cfg_.delay_mean}(gen_);
+  if (cfg_.delay == "pareto" && cfg_.delay_mean > 0) {
+    // Pareto with tail index a and the given mean: x_m = mean (a-1)/a.
+    double a = cfg_.pareto_shape;
+    double xm = cfg_.delay_mean * (a - 1) / a;
+    d += xm / std::pow(1.0 - unit(gen_), 1.0 / a);
+  }
+  if (cfg_.outage_probability > 0 && unit(gen_) < cfg_.outage_probability)
+    d += cfg_.outage_seconds;
+  return d;
+}
+
+void agent_pace::apply(const command& c) {
+  switch (c.what) {
+    case command::verb::slow: injected_ = c.factor; break;
+    case command::verb::delay: extra_ = c.seconds; break;
+    case command::verb::pause: paused_ = true; break;
+    case command::verb::resume: paused_ = false; break;
+    case command::verb::kill: killed_ = true; break;
+    default: break;
+  }
+}
+
+void validate(const straggler_config& cfg, std::size_t agents) {
+  for (int a : cfg.agents)
+    if (a < 0 || static_cast<std::size_t>(a) >= agents)
+      throw input_error("stragglers.agents: agent " + std::to_string(a) +
+                        " does not exist (agents are 0-" +
+                        std::to_string(agents - 1) + ")");
+  if (cfg.delay == "pareto" && !(cfg.pareto_shape > 1))
+    throw input_error("stragglers.pareto_shape: must be > 1 for a finite "
+                      "mean, e.g. 2");
+  for (std::size_t k = 0; k < cfg.events.size(); ++k) {
+    try {
+      parse_scripted(cfg.events[k], agents);
+    } catch (const input_error& e) {
+      throw input_error("stragglers.events[" + std::to_string(k) +
+                        "]: " + e.what());
+    }
+  }
+}
+
+} // namespace murmur

@@ -1,0 +1,57 @@
+#pragma once
+
+#include "core/time/injections.hpp"
+#include "core/base/rng.hpp"
+#include "core/base/types.hpp"
+
+#include <string>
+#include <vector>
+
+namespace murmur {
+
+/// Configured stragglers (the static part; live and scripted injections come
+/// as commands).
+struct straggler_config {
+  std::vector<int> agents;         ///< permanently slow agents
+  double slowdown = 1;             ///< their compute factor
+  std::string delay = "none";      ///< none | exponential | pareto
+  double delay_mean = 0;           ///< mean random delay per step, seconds
+  double pareto_shape = 2;         ///< pareto: tail index (> 1)
+  double outage_probability = 0;   ///< per step: the agent goes dark...
+  double outage_seconds = 0;       ///< ...for this long
+  std::vector<std::string> events; ///< scripted: "at 30s slow 0-3 5x for 20s"
+};
+
+/// How fast one agent computes right now: its configured straggling plus
+/// whatever was injected. Random delays come from the agent's own stream, so
+/// they do not depend on other agents or threads.
+class agent_pace {
+public:
+  agent_pace(const straggler_config& cfg, agent_id id, std::uint64_t seed);
+
+  /// Seconds a compute phase of `base` seconds takes now (draws the random
+  /// delay and outage for this step).
+  double duration(double base);
+
+  /// Applies slow, delay, pause, resume or kill.
+  void apply(const command& c);
+
+  bool paused() const { return paused_; }
+  bool killed() const { return killed_; }
+  double slowdown() const { return fixed_ * injected_; }
+  double extra_delay() const { return extra_; }
+
+private:
+  const straggler_config& cfg_;
+  double fixed_ = 1;
+  double injected_ = 1;
+  double extra_ = 0;
+  bool paused_ = false;
+  bool killed_ = false;
+  rng gen_;
+};
+
+/// Checks the straggler section (and that scripted events parse).
+void validate(const straggler_config& cfg, std::size_t agents);
+
+} // namespace murmur

@@ -1,0 +1,31 @@
+#pragma once
+
+#include "core/config/config.hpp"
+
+#include <ostream>
+
+namespace murmur {
+
+struct bench_options {
+  std::uint64_t agents = 64;
+  int threads = 2;
+  std::uint64_t rounds = 0; ///< 0 = enough for about a second of work
+  int repeat = 3;           ///< bench clock: alternating runs of each side
+};
+
+/// `murmur bench dpsgd`: D-PSGD through the actor runtime next to the
+/// actor-free lock-step loop doing the same math on the same data in the same
+/// process; prints microseconds per agent-round, their ratio, whether both
+/// ended on bit-identical models, and peak memory.
+void bench_dpsgd(run_config cfg, const bench_options& opts, std::ostream& out);
+
+/// `murmur bench clock`: the same virtual-clock D-PSGD run with modelled
+/// durations (the config's cost and straggler sections, or 0.1 s steps,
+/// 5 ms links and lognormal speeds when none are set) and with every
+/// duration zero; prints both wall times and their ratio, i.e. what the
+/// discrete-event machinery costs. The two sides alternate `repeat` times
+/// and the fastest of each counts, so that load from other processes on a
+/// shared machine does not land on one side only.
+void bench_clock(run_config cfg, const bench_options& opts, std::ostream& out);
+
+} // namespace murmur

@@ -1,0 +1,247 @@
+// The murmur command line: run experiments, inspect topologies, benchmark.
+#include "actors/control_channels.hpp"
+#include "core/algorithms/algorithm.hpp"
+#include "core/time/injections.hpp"
+#include "core/config/config.hpp"
+#include "core/base/error.hpp"
+#include "experiments/cli/bench_command.hpp"
+#include "experiments/cli/bench_wire.hpp"
+#include "experiments/cli/node_command.hpp"
+#include "experiments/cli/plot_command.hpp"
+#include "experiments/cli/report_command.hpp"
+#include "experiments/cli/run_command.hpp"
+#include "experiments/cli/topology_command.hpp"
+
+#include <CLI/CLI.hpp>
+
+#include <unistd.h>
+
+#include <filesystem>
+#include <iostream>
+#include <map>
+#include <regex>
+
+namespace {
+
+using namespace murmur;
+
+void print_keys(std::ostream& out) {
+  run_config defaults;
+  for (auto& f : config_schema().fields())
+    out << f.key << " = " << f.show(defaults) << "\n    " << f.help << "\n";
+  out << "\nalgorithms (algorithm.name): " << algorithm_registry::joined_names()
+      << "\ntopologies (topology.kind): "
+      << registry<topology_factory>::joined_names()
+      << "\npartitions (partition.kind): "
+      << registry<partitioner>::joined_names() << "\n";
+  for (auto& name : algorithm_registry::names()) {
+    auto& entry = algorithm_registry::get(name, "algorithm.name");
+    out << "\n[algorithm] name = \"" << name << "\": " << entry.help << "\n";
+    std::map<std::string, std::string> help;
+    if (entry.make.describe)
+      for (auto& [key, text] : entry.make.describe())
+        help[key] = text;
+    for (auto& [key, value] : entry.make.resolve({})) {
+      out << "  algorithm." << key.str() << " = " << show_node(value) << "\n";
+      if (help.count(std::string{key.str()}))
+        out << "      " << help[std::string{key.str()}] << "\n";
+    }
+  }
+}
+
+int run_main(const std::string& path, const std::vector<std::string>& sets) {
+  auto cfg = load_config(path, sets);
+  if (cfg.run.name.empty())
+    cfg.run.name = std::filesystem::path{path}.stem().string();
+  auto outcome = run_experiment(cfg, true);
+  std::cout << "results: " << outcome.folder.string() << "\n";
+  if (!outcome.rows.empty())
+    std::printf("final: round %llu, test accuracy %.2f%% (average model), "
+                "min agent %.2f%%, %.1f s on the %s clock\n",
+                static_cast<unsigned long long>(outcome.rows.back().round),
+                100 * outcome.rows.back().test_accuracy,
+                100 * outcome.rows.back().min_agent_accuracy,
+                outcome.rows.back().time_seconds, cfg.clock.kind.c_str());
+  return 0;
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"murmur: decentralized learning on CAF actors"};
+  app.require_subcommand(1);
+
+  std::string config_path;
+  std::vector<std::string> sets;
+  auto run = app.add_subcommand("run", "run an experiment from a TOML config");
+  run->add_option("config", config_path, "experiment config (TOML)")
+    ->required();
+  run->add_option("--set", sets, "override a key, e.g. --set optimizer.lr=0.1")
+    ->take_all();
+  std::string run_hosts;
+  run->add_option("--hosts", run_hosts,
+                  "run the agents on these `murmur node`s: h1:p1,h2:p2,... "
+                  "(sets hosts.list)");
+
+  node_options node_opts;
+  auto node = app.add_subcommand(
+    "node", "host agents of runs launched elsewhere (murmur run --hosts)");
+  node->add_option("--listen", node_opts.listen, "HOST:PORT, port 0 = any")
+    ->capture_default_str();
+  node->add_option("--certificate", node_opts.net.certificate,
+                   "PEM certificate of this node, signed by --cafile");
+  node->add_option("--key", node_opts.net.key, "PEM private key");
+  node->add_option("--cafile", node_opts.net.cafile,
+                   "PEM CA: launchers must present a certificate it signed");
+  node->add_flag("--insecure", node_opts.net.insecure,
+                 "plain TCP without authentication (loopback only)");
+  node
+    ->add_option("--heartbeat", node_opts.net.heartbeat,
+                 "seconds between heartbeats")
+    ->capture_default_str();
+  node
+    ->add_option("--timeout", node_opts.net.timeout,
+                 "seconds of silence before a peer counts as lost")
+    ->capture_default_str();
+  node->add_option("--threads,-t", node_opts.threads,
+                   "threads (0 = all hardware threads)");
+
+  std::string topo_name;
+  std::uint64_t topo_agents = 16;
+  std::uint64_t topo_seed = 1;
+  std::vector<std::string> topo_sets;
+  auto topo = app.add_subcommand("topology", "describe a topology");
+  topo->add_option("name", topo_name, "topology kind")->required();
+  topo->add_option("--agents,-n", topo_agents, "number of agents");
+  topo->add_option("--seed", topo_seed, "seed for random graphs");
+  topo->add_option("--set", topo_sets, "topology.* parameters")->take_all();
+
+  std::string bench_what;
+  bench_options bench;
+  std::string bench_config;
+  std::vector<std::string> bench_sets;
+  auto bench_cmd = app.add_subcommand("bench", "benchmark the runtime");
+  bench_cmd->add_option("what", bench_what, "dpsgd | clock | wire")
+    ->required()
+    ->check(CLI::IsMember({"dpsgd", "clock", "wire"}));
+  bench_cmd->add_option("--agents,-n", bench.agents, "number of agents");
+  bench_cmd->add_option("--threads,-t", bench.threads, "threads");
+  bench_cmd->add_option("--rounds", bench.rounds, "rounds (default: auto)");
+  bench_cmd
+    ->add_option("--repeat", bench.repeat,
+                 "clock: alternating runs per side, the fastest counts")
+    ->capture_default_str();
+  bench_cmd->add_option("--config", bench_config, "base config (TOML)");
+  bench_cmd->add_option("--set", bench_sets, "override a key")->take_all();
+  hosts_section wire_net;
+  double wire_seconds = 1;
+  bench_cmd->add_option("--certificate", wire_net.certificate,
+                        "wire: PEM certificate (both processes)");
+  bench_cmd->add_option("--key", wire_net.key, "wire: PEM private key");
+  bench_cmd->add_option("--cafile", wire_net.cafile, "wire: PEM CA");
+  bench_cmd->add_flag("--insecure", wire_net.insecure,
+                      "wire: plain TCP on loopback instead of TLS");
+  bench_cmd
+    ->add_option("--seconds", wire_seconds, "wire: seconds per size and path")
+    ->capture_default_str();
+
+  std::vector<std::string> plot_runs;
+  plot_options plot_opts;
+  auto plot = app.add_subcommand(
+    "plot", "plot runs' metrics against rounds and time (gnuplot)");
+  plot->add_option("runs", plot_runs, "run folders (one line each)")
+    ->required();
+  plot->add_option("-o,--output", plot_opts.output, "FILE.png or FILE.svg")
+    ->required();
+  plot->add_option(
+    "--x", plot_opts.x,
+    "round | time | a metrics.csv column such as bytes_sent (default: "
+    "round and time side by side)");
+  plot->add_option("--y", plot_opts.y, "metrics.csv column")
+    ->capture_default_str();
+  plot->add_option("--title", plot_opts.title, "title above the plot");
+
+  std::vector<std::string> report_runs;
+  report_options report_opts;
+  auto report = app.add_subcommand(
+    "report", "markdown table over runs, grouped by config minus seed");
+  report->add_option("runs", report_runs, "run folders")->required();
+  report
+    ->add_option("--last", report_opts.last,
+                 "evaluations averaged for the min-agent accuracy")
+    ->capture_default_str();
+  report->add_option("--target", report_opts.target,
+                     "accuracy of the average model, e.g. 0.8: first "
+                     "round and time reaching it");
+  report->add_option("--also", report_opts.also,
+                     "more metrics.csv columns by their final value, e.g. "
+                     "--also test_loss --also messages_delivered");
+
+  app.add_subcommand("keys", "list every config key with default and help");
+
+  int ctl_port = 0;
+  std::vector<std::string> ctl_words;
+  auto ctl = app.add_subcommand(
+    "ctl", "send a live command to a running real-clock run");
+  ctl->add_option("--port,-p", ctl_port, "the run's control.port")->required();
+  ctl->add_option("command", ctl_words, command_help())->required();
+
+  CLI11_PARSE(app, argc, argv);
+  try {
+    if (*run) {
+      if (!run_hosts.empty())
+        sets.push_back("hosts.list=[\"" +
+                       std::regex_replace(run_hosts, std::regex{","}, "\",\"") +
+                       "\"]");
+      return run_main(config_path, sets);
+    }
+    if (*node) {
+      node_command(node_opts, std::cout);
+      return 0;
+    }
+    if (*topo) {
+      auto cfg = load_config("", topo_sets);
+      cfg.topology.kind = topo_name;
+      describe_topology(topo_agents, topo_seed, cfg.topology, std::cout);
+      return 0;
+    }
+    if (*plot) {
+      plot_command(plot_runs, plot_opts, std::cout);
+      return 0;
+    }
+    if (*report) {
+      report_command(report_runs, report_opts, std::cout);
+      return 0;
+    }
+    if (*ctl) {
+      std::string line;
+      for (auto& w : ctl_words)
+        line += (line.empty() ? "" : " ") + w;
+      auto reply = send_control_command(ctl_port, line);
+      std::cout << reply << "\n";
+      return reply.rfind("error", 0) == 0 ? 1 : 0;
+    }
+    if (*bench_cmd) {
+      if (bench_what == "wire") {
+        bench_wire(wire_net, wire_seconds, std::cout);
+        return 0;
+      }
+      if (bench.agents < 1 || bench.threads < 1)
+        throw input_error("bench: --agents and --threads must be >= 1");
+      auto cfg = load_config(bench_config, bench_sets);
+      if (bench_what == "clock")
+        bench_clock(cfg, bench, std::cout);
+      else
+        bench_dpsgd(cfg, bench, std::cout);
+      return 0;
+    }
+    print_keys(std::cout);
+    return 0;
+  } catch (const input_error& e) {
+    std::cerr << "murmur: error: " << e.what() << "\n";
+    return 2;
+  } catch (const std::exception& e) {
+    std::cerr << "murmur: error: " << e.what() << "\n";
+    return 1;
+  }
+}

@@ -1,0 +1,73 @@
+#include "experiments/cli/run_command.hpp"
+
+#include "actors/runtime.hpp"
+#include "core/run/experiment.hpp"
+#include "core/run/lockstep.hpp"
+#include "experiments/cli/results.hpp"
+
+#include <tbb/global_control.h>
+
+#include <chrono>
+#include <iostream>
+#include <sstream>
+#include <thread>
+
+namespace murmur {
+
+namespace {
+
+void run_lockstep(experiment& exp, metrics_sink& sink) {
+  auto started = std::chrono::steady_clock::now();
+  lockstep loop{exp};
+  auto emit = [&] {
+    auto row = evaluate_round(exp, loop.rounds_done(), loop.reports());
+    row.time_seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started)
+        .count();
+    return sink.on_row(row);
+  };
+  if (!emit())
+    return;
+  while (loop.rounds_done() < exp.cfg.run.rounds) {
+    loop.run_round();
+    if (exp.is_eval_round(loop.rounds_done()) && !emit())
+      return;
+  }
+}
+
+std::string as_text(const toml::table& t) {
+  std::ostringstream os;
+  os << t << '\n';
+  return os.str();
+}
+
+} // namespace
+
+int resolved_threads(const run_config& cfg) {
+  if (cfg.run.threads > 0)
+    return cfg.run.threads;
+  return static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+}
+
+run_outcome run_experiment(run_config cfg, bool show_progress) {
+  cfg.run.threads = resolved_threads(cfg);
+  // One budget of threads for CAF's workers and oneTBB together.
+  tbb::global_control limit{tbb::global_control::max_allowed_parallelism,
+                            tbb_threads(cfg, cfg.run.threads)};
+  auto exp = build_experiment(cfg);
+  run_folder folder{cfg.run.output, cfg.run.name};
+  write_file_atomically(folder.path() / "config.toml", as_text(to_toml(cfg)));
+  results_writer writer{cfg, folder.path(), show_progress};
+  auto started = std::chrono::steady_clock::now();
+  if (cfg.run.engine == "lockstep")
+    run_lockstep(*exp, writer);
+  else
+    run_actors(*exp, writer, cfg.run.threads);
+  writer.finish(folder.path(), std::chrono::duration<double>(
+                                 std::chrono::steady_clock::now() - started)
+                                 .count());
+  folder.commit();
+  return {folder.final_path(), writer.rows()};
+}
+
+} // namespace murmur
