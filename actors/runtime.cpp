@@ -212,11 +212,11 @@ round_t run_virtual(experiment& exp, metrics_sink& sink, int threads) {
 
 std::size_t tbb_threads(const run_config& cfg, int threads) {
   auto n = static_cast<std::size_t>(std::max(1, threads));
-  return cfg.clock.kind == "virtual" ? n + 1 : n;
+  return cfg.clock.kind == clock_kind::simulated ? n + 1 : n;
 }
 
 round_t run_actors(experiment& exp, metrics_sink& sink, int threads) {
-  if (exp.cfg.clock.kind == "virtual")
+  if (exp.cfg.clock.kind == clock_kind::simulated)
     return run_virtual(exp, sink, threads);
   if (!exp.cfg.hosts.list.empty())
     return run_across_hosts(exp, sink, threads);

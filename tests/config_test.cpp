@@ -22,7 +22,7 @@ TEST_CASE("overrides reach the typed config") {
                      "model.hidden=[30, 20]", "algorithm.order=mix-then-step"});
   CHECK(cfg.optimizer.lr == 0.25);
   CHECK(cfg.run.agents == 7);
-  CHECK(cfg.model.kind == "mlp");
+  CHECK(cfg.model.kind == model_kind::mlp);
   CHECK(cfg.model.hidden == std::vector<int>{30, 20});
   CHECK(cfg.algorithm.options["order"].value<std::string>() == "mix-then-step");
 }

@@ -3,8 +3,8 @@
 // against lock-step, and convergence on the quadratic.
 #include "actors/runtime.hpp"
 #include "core/algorithms/goco.hpp"
-#include "core/run/lockstep.hpp"
 #include "core/data/partition.hpp"
+#include "core/run/lockstep.hpp"
 #include "tests/problems.hpp"
 
 #include "tests/scratch.hpp"
@@ -40,7 +40,8 @@ replicated_quadratic(std::size_t agents, round_t rounds, std::size_t d,
   centres.features = testing::quadratic_centres(agents);
   centres.labels.assign(agents, 0);
   centres.num_classes = 1;
-  exp->train = make_sharded(centres, replicate(base, d, "cyclic", 0));
+  exp->train =
+    make_sharded(centres, replicate(base, d, replica_assignment::cyclic, 0));
   exp->cfg.run.batch_size = batch;
   return exp;
 }
@@ -83,8 +84,9 @@ TEST_CASE("replication: d = 1 keeps the base partition, d = 2 doubles it") {
   partition_spec spec; // iid
   auto base = registry<partitioner>::get("iid", "").make(
     labels, 3, n, spec, derive_seed(7, stream::partition));
-  for (std::string assignment : {"cyclic", "random"}) {
-    CAPTURE(assignment);
+  for (auto assignment :
+       {replica_assignment::cyclic, replica_assignment::random}) {
+    CAPTURE(to_string(assignment));
     spec.assignment = assignment;
     spec.replication = 1;
     CHECK(make_partition(labels, 3, n, spec, 7).shards == base.shards);
@@ -99,7 +101,7 @@ TEST_CASE("replication: d = 1 keeps the base partition, d = 2 doubles it") {
       CAPTURE(i);
       REQUIRE(rows[i].size() == 2);
       CHECK(rows[i][0] == i); // its own base partition first
-      if (assignment == "cyclic")
+      if (assignment == replica_assignment::cyclic)
         CHECK(rows[i][1] == (i + 1) % n);
       auto want = base.shards[rows[i][0]];
       auto& other = base.shards[rows[i][1]];
@@ -110,10 +112,11 @@ TEST_CASE("replication: d = 1 keeps the base partition, d = 2 doubles it") {
 }
 
 TEST_CASE("replication: every assignment is balanced (row and column sums d)") {
-  for (std::string assignment : {"cyclic", "random"})
+  for (auto assignment :
+       {replica_assignment::cyclic, replica_assignment::random})
     for (std::size_t n : {1, 5, 12})
       for (std::size_t d = 1; d <= n; d += 2) {
-        CAPTURE(assignment);
+        CAPTURE(to_string(assignment));
         CAPTURE(n);
         CAPTURE(d);
         auto rows = coding_assignment(n, d, assignment, 3);
@@ -132,10 +135,10 @@ TEST_CASE("replication: every assignment is balanced (row and column sums d)") {
                           [d](std::size_t c) { return c == d; }));
       }
   // The random design depends on its seed and is not the cyclic one.
-  auto cyclic = coding_assignment(12, 3, "cyclic", 3);
-  auto a = coding_assignment(12, 3, "random", 3);
-  CHECK(a == coding_assignment(12, 3, "random", 3));
-  CHECK(a != coding_assignment(12, 3, "random", 4));
+  auto cyclic = coding_assignment(12, 3, replica_assignment::cyclic, 3);
+  auto a = coding_assignment(12, 3, replica_assignment::random, 3);
+  CHECK(a == coding_assignment(12, 3, replica_assignment::random, 3));
+  CHECK(a != coding_assignment(12, 3, replica_assignment::random, 4));
   CHECK(a != cyclic);
 }
 
@@ -156,8 +159,7 @@ TEST_CASE("replication: config keys, sharded copies and input errors") {
   msg = error_of([&] { make_partition(labels, 3, 4, spec, 1); });
   CHECK(msg.find("partition.replication") != std::string::npos);
   spec.replication = 2;
-  spec.assignment = "latin";
-  msg = error_of([&] { make_partition(labels, 3, 4, spec, 1); });
+  msg = error_of([&] { load_config("", {"partition.assignment=latin"}); });
   CHECK(msg.find("partition.assignment") != std::string::npos);
   msg = error_of([] { load_config("", {"partition.assignment=latin"}); });
   CHECK(msg.find("partition.assignment") != std::string::npos);

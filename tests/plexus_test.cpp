@@ -333,7 +333,7 @@ TEST_CASE("availability traces: format, errors, online counts") {
                                  "1,50,120\n"
                                  "2,0,10\n");
   churn_config c;
-  c.kind = "trace";
+  c.kind = churn_kind::trace;
   c.trace = good.string();
   auto a = make_availability(c, 6, 300, 1);
   CHECK(a.churns());
@@ -362,7 +362,7 @@ TEST_CASE("availability traces: format, errors, online counts") {
 
 TEST_CASE("synthetic churn: exponential on/off with the configured means") {
   churn_config c;
-  c.kind = "exponential";
+  c.kind = churn_kind::exponential;
   c.mean_online = 100;
   c.mean_offline = 50;
   auto a = make_availability(c, 400, 5000, 9);

@@ -1,8 +1,8 @@
 // Cost model inputs: trace loaders, per-agent speeds, link delays, straggler
 // draws and the command language.
-#include "core/time/injections.hpp"
-#include "core/time/cost_model.hpp"
 #include "core/base/error.hpp"
+#include "core/time/cost_model.hpp"
+#include "core/time/injections.hpp"
 #include "core/time/pace.hpp"
 #include "core/time/traces.hpp"
 #include "tests/scratch.hpp"
@@ -94,7 +94,7 @@ TEST_CASE("the real 227-site latency trace loads") {
 TEST_CASE("lognormal speeds are deterministic with median 1") {
   cost_config cfg;
   cfg.step_seconds = 1;
-  cfg.speed = "lognormal";
+  cfg.speed = speed_kind::lognormal;
   cfg.speed_sigma = 1;
   cost_model a{cfg, 2001, 7};
   cost_model b{cfg, 2001, 7};
@@ -109,8 +109,8 @@ TEST_CASE("lognormal speeds are deterministic with median 1") {
 }
 
 TEST_CASE("random straggler delays have the configured mean") {
-  for (std::string kind : {"exponential", "pareto"}) {
-    CAPTURE(kind);
+  for (auto kind : {delay_kind::exponential, delay_kind::pareto}) {
+    CAPTURE(to_string(kind));
     straggler_config cfg;
     cfg.delay = kind;
     cfg.delay_mean = 0.2;

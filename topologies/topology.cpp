@@ -5,6 +5,30 @@
 
 namespace murmur {
 
+const schema<topology_spec>& topology_schema() {
+  static const auto s = [] {
+    using C = topology_spec;
+    schema<C> s;
+    s.add<std::string>(
+      "topology.kind", [](C& c) -> std::string& { return c.kind; },
+      "communication graph: " + registry<topology_factory>::joined_names());
+    s.add<int>(
+      "topology.degree", [](C& c) -> int& { return c.degree; },
+      "random-regular: degree k", at_least(1));
+    s.add<double>(
+      "topology.probability", [](C& c) -> double& { return c.probability; },
+      "erdos-renyi: edge probability, in (0, 1]", in_range(0, 1, true));
+    s.add<double>(
+      "topology.radius", [](C& c) -> double& { return c.radius; },
+      "random-geometric: range in the unit square", positive());
+    s.add<int>(
+      "topology.rows", [](C& c) -> int& { return c.rows; },
+      "torus: rows (0 = most square)", at_least(0));
+    return s;
+  }();
+  return s;
+}
+
 topology make_topology(std::size_t n, std::uint64_t seed,
                        const topology_spec& spec) {
   if (n < 1)

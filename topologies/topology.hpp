@@ -1,5 +1,6 @@
 #pragma once
 
+#include "core/base/schema.hpp"
 #include "topologies/graph.hpp"
 
 #include <cstdint>
@@ -15,6 +16,9 @@ struct topology_spec {
   double radius = 0.3;       ///< random-geometric: range in the unit square
   int rows = 0;              ///< torus: rows (0 = as square as possible)
 };
+
+/// The topology.* keys.
+const schema<topology_spec>& topology_schema();
 
 /// A sequence of graphs used round-robin (round r uses phases[r % size]);
 /// static topologies have one phase. Pure function of (n, seed, spec).

@@ -43,10 +43,11 @@ void node_lost(self_ptr self, std::size_t k, const caf::error& reason) {
   auto text = "host " + s.where.names[k] + " lost (" +
               self->system().render(reason) + ") with agents " +
               agent_list(s.where.hosted[k]);
-  std::cerr << "murmur: " << text << "; on_loss = " << s.on_loss << "\n";
+  std::cerr << "murmur: " << text << "; on_loss = " << to_string(s.on_loss)
+            << "\n";
   s.env->sink->on_event(s.env->seconds(self->clock().now()), "hosts", text,
-                        s.on_loss);
-  if (s.on_loss == "stop") {
+                        to_string(s.on_loss));
+  if (s.on_loss == loss_policy::stop) {
     self->send(s.observer, done_atom::value); // writes agents.csv, ends
     return;
   }
@@ -82,13 +83,13 @@ void on_down(self_ptr self, const caf::down_msg& dm) {
 
 caf::behavior supervisor(caf::stateful_actor<supervisor_state>* self,
                          const run_env* env, placement_map where,
-                         caf::actor observer, std::string on_loss,
+                         caf::actor observer, loss_policy on_loss,
                          std::function<void(std::string)> fail) {
   auto& s = self->state;
   s.env = env;
   s.where = std::move(where);
   s.observer = std::move(observer);
-  s.on_loss = std::move(on_loss);
+  s.on_loss = on_loss;
   s.fail = std::move(fail);
   s.lost.assign(s.where.nodes.size(), false);
   for (auto& n : s.where.nodes)

@@ -33,14 +33,14 @@ struct supervisor_state {
   const run_env* env = nullptr;
   placement_map where;
   caf::actor observer;
-  std::string on_loss;
+  loss_policy on_loss = loss_policy::stop;
   std::vector<bool> lost;
   std::function<void(std::string)> fail; ///< ends the run with an error
 };
 
 caf::behavior supervisor(caf::stateful_actor<supervisor_state>* self,
                          const run_env* env, placement_map where,
-                         caf::actor observer, std::string on_loss,
+                         caf::actor observer, loss_policy on_loss,
                          std::function<void(std::string)> fail);
 
 } // namespace murmur

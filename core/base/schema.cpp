@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
+#include <cstdlib>
 #include <limits>
 
 namespace murmur {
@@ -159,7 +161,34 @@ void write_value(toml::table& root, const std::string& dotted,
   put(root, dotted, std::move(arr));
 }
 
+std::string show_number(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%g", v);
+  return buf;
+}
+
+namespace {
+
+/// The shortest decimal that reads back as exactly `v` (0.1, not
+/// 0.10000000000000001), with a ".0" for whole numbers as TOML floats have.
+std::string shortest_float(double v) {
+  char buf[40];
+  for (int digits = 1; digits <= 17; ++digits) {
+    std::snprintf(buf, sizeof buf, "%.*g", digits, v);
+    if (std::strtod(buf, nullptr) == v)
+      break;
+  }
+  std::string text = buf;
+  if (std::isfinite(v) && text.find_first_of(".e") == std::string::npos)
+    text += ".0";
+  return text;
+}
+
+} // namespace
+
 std::string show_node(const toml::node& node) {
+  if (auto f = node.as_floating_point())
+    return shortest_float(f->get());
   std::ostringstream os;
   node.visit([&](auto& v) { os << v; });
   return os.str();

@@ -4,13 +4,59 @@
 
 #include <toml++/toml.h>
 
+#include <cmath>
 #include <cstdint>
 #include <functional>
 #include <sstream>
 #include <string>
+#include <type_traits>
+#include <utility>
 #include <vector>
 
 namespace murmur {
+
+/// The names of an enum's values, declared once beside the enum by an
+/// overload found through argument-dependent lookup:
+///
+///   enum class clock_kind { real, simulated };
+///   inline const enum_names<clock_kind>& names_of(clock_kind) {
+///     static const enum_names<clock_kind> n{{"real", clock_kind::real},
+///                                           {"virtual", ...}};
+///     return n;
+///   }
+///
+/// A config key of that type then parses, validates, prints and documents
+/// itself from this one table; code compares enum values, never strings.
+template <class E>
+using enum_names = std::vector<std::pair<std::string, E>>;
+
+/// The name of an enum value (its entry in names_of).
+template <class E, class = std::enable_if_t<std::is_enum<E>::value>>
+const std::string& to_string(E value) {
+  for (auto& [name, v] : names_of(E{}))
+    if (v == value)
+      return name;
+  throw std::logic_error("an enum value without a name");
+}
+
+/// "a, b, c": every name of an enum, in declaration order.
+template <class E>
+std::string joined_names_of() {
+  std::string list;
+  for (auto& entry : names_of(E{}))
+    list += (list.empty() ? "" : ", ") + entry.first;
+  return list;
+}
+
+/// Looks `name` up among an enum's names; throws input_error naming `key`.
+template <class E>
+E parse_enum(const std::string& key, const std::string& name) {
+  for (auto& [n, v] : names_of(E{}))
+    if (n == name)
+      return v;
+  throw input_error(key + ": unknown value '" + name +
+                    "'; use one of: " + joined_names_of<E>());
+}
 
 /// Reads a TOML value into a typed field; false when the kinds do not match.
 bool read_value(const toml::node& node, std::string& out);
@@ -90,31 +136,38 @@ public:
   };
 
   /// `access` maps the struct to the member; `check` throws input_error
-  /// (use the helpers below) when a value is out of range.
+  /// (use the helpers below) when a value is out of range. Enum members
+  /// read and write the names their names_of() declares.
   template <class V, class Access>
   schema& add(std::string key, Access access, std::string help,
               std::function<void(const std::string&, const V&)> check = {}) {
-    field f;
-    f.key = key;
-    f.help = std::move(help);
-    f.read = [key, access, check](T& obj, const toml::node& node) {
-      V& target = access(obj);
-      V value{};
-      if (!read_value(node, value))
-        throw input_error(key + ": expected " + kind_name(&value));
-      if (check)
-        check(key, value);
-      target = std::move(value);
-    };
-    f.write = [key, access](const T& obj, toml::table& out) {
-      write_value(out, key, access(const_cast<T&>(obj)));
-    };
-    f.show = [key, access](const T& obj) {
-      toml::table tmp;
-      write_value(tmp, "v", access(const_cast<T&>(obj)));
-      return show_node(*tmp.get("v"));
-    };
-    fields_.push_back(std::move(f));
+    if constexpr (std::is_enum<V>::value)
+      return add_enum<V>(std::move(key), access, std::move(help));
+    else
+      return add_value<V>(std::move(key), access, std::move(help),
+                          std::move(check));
+  }
+
+  /// Declares every field of `section` (a schema over a member struct,
+  /// with its full dotted keys) as fields of this schema; `access` maps this
+  /// struct to the member. Each section declares its keys in its own file.
+  template <class Sub, class Access>
+  schema& include(const schema<Sub>& section, Access access) {
+    for (auto& sub : section.fields()) {
+      field f;
+      f.key = sub.key;
+      f.help = sub.help;
+      f.read = [read = sub.read, access](T& obj, const toml::node& node) {
+        read(access(obj), node);
+      };
+      f.write = [write = sub.write, access](const T& obj, toml::table& out) {
+        write(access(const_cast<T&>(obj)), out);
+      };
+      f.show = [show = sub.show, access](const T& obj) {
+        return show(access(const_cast<T&>(obj)));
+      };
+      fields_.push_back(std::move(f));
+    }
     return *this;
   }
 
@@ -164,6 +217,55 @@ public:
   const std::vector<field>& fields() const { return fields_; }
 
 private:
+  template <class V, class Access>
+  schema& add_value(std::string key, Access access, std::string help,
+                    std::function<void(const std::string&, const V&)> check) {
+    field f;
+    f.key = key;
+    f.help = std::move(help);
+    f.read = [key, access, check](T& obj, const toml::node& node) {
+      V& target = access(obj);
+      V value{};
+      if (!read_value(node, value))
+        throw input_error(key + ": expected " + kind_name(&value));
+      if (check)
+        check(key, value);
+      target = std::move(value);
+    };
+    f.write = [key, access](const T& obj, toml::table& out) {
+      write_value(out, key, access(const_cast<T&>(obj)));
+    };
+    f.show = [key, access](const T& obj) {
+      toml::table tmp;
+      write_value(tmp, "v", access(const_cast<T&>(obj)));
+      return show_node(*tmp.get("v"));
+    };
+    fields_.push_back(std::move(f));
+    return *this;
+  }
+
+  template <class E, class Access>
+  schema& add_enum(std::string key, Access access, std::string help) {
+    field f;
+    f.key = key;
+    f.help = std::move(help) + " (" + joined_names_of<E>() + ")";
+    f.read = [key, access](T& obj, const toml::node& node) {
+      std::string name;
+      if (!read_value(node, name))
+        throw input_error(key + ": expected one of: " + joined_names_of<E>());
+      access(obj) = parse_enum<E>(key, name);
+    };
+    f.write = [key, access](const T& obj, toml::table& out) {
+      write_value(out, key, to_string(access(const_cast<T&>(obj))));
+    };
+    f.show = [access](const T& obj) {
+      return show_node(
+        toml::value<std::string>{to_string(access(const_cast<T&>(obj)))});
+    };
+    fields_.push_back(std::move(f));
+    return *this;
+  }
+
   static bool is_passthrough(const std::string& key,
                              const std::vector<std::string>& prefixes) {
     for (auto& p : prefixes)
@@ -175,6 +277,9 @@ private:
   std::vector<field> fields_;
 };
 
+/// A number as a user wrote it: 0.1, 1e-09, inf (not 0.100000).
+std::string show_number(double v);
+
 /// Range checks for schema::add.
 template <class V>
 std::function<void(const std::string&, const V&)> at_least(V lo) {
@@ -185,19 +290,24 @@ std::function<void(const std::string&, const V&)> at_least(V lo) {
   };
 }
 
+/// A finite number > 0.
 inline std::function<void(const std::string&, const double&)> positive() {
   return [](const std::string& key, const double& v) {
-    if (!(v > 0))
-      throw input_error(key + ": must be > 0, got " + std::to_string(v));
+    if (!(v > 0 && std::isfinite(v)))
+      throw input_error(key + ": must be a finite number > 0, got " +
+                        show_number(v));
   };
 }
 
+/// A number in [lo, hi]; `open_low` / `open_high` exclude an end.
 inline std::function<void(const std::string&, const double&)>
-in_range(double lo, double hi) {
-  return [lo, hi](const std::string& key, const double& v) {
-    if (!(v >= lo && v <= hi))
-      throw input_error(key + ": must be in [" + std::to_string(lo) + ", " +
-                        std::to_string(hi) + "], got " + std::to_string(v));
+in_range(double lo, double hi, bool open_low = false, bool open_high = false) {
+  return [=](const std::string& key, const double& v) {
+    bool ok = (open_low ? v > lo : v >= lo) && (open_high ? v < hi : v <= hi);
+    if (!ok)
+      throw input_error(key + ": must be in " + (open_low ? "(" : "[") +
+                        show_number(lo) + ", " + show_number(hi) +
+                        (open_high ? ")" : "]") + ", got " + show_number(v));
   };
 }
 

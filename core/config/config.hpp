@@ -1,14 +1,14 @@
 #pragma once
 
-#include "core/time/availability.hpp"
-#include "core/time/cost_model.hpp"
-#include "core/data/dataset.hpp"
+#include "core/base/schema.hpp"
 #include "core/config/hosts.hpp"
+#include "core/data/data_config.hpp"
+#include "core/data/partition.hpp"
 #include "core/model/model.hpp"
 #include "core/model/optimizer.hpp"
+#include "core/time/availability.hpp"
+#include "core/time/cost_model.hpp"
 #include "core/time/pace.hpp"
-#include "core/data/partition.hpp"
-#include "core/base/schema.hpp"
 #include "topologies/topology.hpp"
 
 #include <toml++/toml.h>
@@ -19,11 +19,24 @@
 
 namespace murmur {
 
-struct data_config {
-  std::string name = "fashion-mnist"; ///< fashion-mnist | synthetic
-  std::string path = default_fashion_mnist_dir;
-  synthetic_spec synthetic;
-};
+/// What drives the agents: the actor runtime, or the actor-free lock-step
+/// reference loop over the same algorithm code.
+enum class engine_kind { actors, lockstep };
+
+inline const enum_names<engine_kind>& names_of(engine_kind) {
+  static const enum_names<engine_kind> n{{"actors", engine_kind::actors},
+                                         {"lockstep", engine_kind::lockstep}};
+  return n;
+}
+
+/// The wall clock, or deterministic discrete-event time.
+enum class clock_kind { real, simulated };
+
+inline const enum_names<clock_kind>& names_of(clock_kind) {
+  static const enum_names<clock_kind> n{{"real", clock_kind::real},
+                                        {"virtual", clock_kind::simulated}};
+  return n;
+}
 
 struct algorithm_config {
   std::string name = "dpsgd";
@@ -41,9 +54,9 @@ struct run_section {
   int threads = 0;         ///< 0 = all hardware threads
   std::uint64_t batch_size = 32;
   std::string output = "runs";
-  std::string name = "";         ///< run folder name, default from the config
-  double target_accuracy = 0;    ///< time-to-accuracy threshold, 0 = off
-  std::string engine = "actors"; ///< actors | lockstep (actor-free reference)
+  std::string name = "";      ///< run folder name, default from the config
+  double target_accuracy = 0; ///< time-to-accuracy threshold, 0 = off
+  engine_kind engine = engine_kind::actors;
 };
 
 struct eval_section {
@@ -53,7 +66,7 @@ struct eval_section {
 };
 
 struct clock_section {
-  std::string kind = "real"; ///< real | virtual
+  clock_kind kind = clock_kind::real;
 };
 
 struct control_section {

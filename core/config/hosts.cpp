@@ -1,7 +1,5 @@
 #include "core/config/hosts.hpp"
 
-#include "core/config/config.hpp"
-
 #include <filesystem>
 
 namespace murmur {
@@ -34,9 +32,9 @@ std::vector<std::size_t> place_agents(const hosts_section& h,
   std::vector<std::size_t> where(agents);
   auto hosts = h.list.size();
   for (std::size_t i = 0; i < agents; ++i) {
-    if (h.placement == "round-robin")
+    if (h.placement == placement_kind::round_robin)
       where[i] = i % hosts;
-    else if (h.placement == "explicit")
+    else if (h.placement == placement_kind::explicit_list)
       where[i] = static_cast<std::size_t>(h.assignment[i]);
     else // blocks: contiguous, the first (agents mod hosts) one larger
       where[i] = i * hosts / agents;
@@ -71,67 +69,64 @@ void validate_security(const hosts_section& h,
   }
 }
 
-void add_hosts_keys(schema<run_config>& s) {
-  using C = run_config;
-  using str = std::string;
-  s.add<std::vector<str>>(
-    "hosts.list", [](C& c) -> std::vector<str>& { return c.hosts.list; },
-    "host:port of each `murmur node` that holds agents; empty = one process");
-  s.add<str>(
-    "hosts.placement", [](C& c) -> str& { return c.hosts.placement; },
-    "agents to hosts: blocks (contiguous) | round-robin | explicit",
-    one_of({"blocks", "round-robin", "explicit"}));
-  s.add<std::vector<int>>(
-    "hosts.assignment",
-    [](C& c) -> std::vector<int>& { return c.hosts.assignment; },
-    "explicit placement: host index (into hosts.list) of each agent");
-  s.add<str>(
-    "hosts.on_loss", [](C& c) -> str& { return c.hosts.on_loss; },
-    "a host lost mid-run: continue (survivors mix over who is left) | "
-    "stop (write the results so far)",
-    one_of({"continue", "stop"}));
-  s.add<double>(
-    "hosts.heartbeat", [](C& c) -> double& { return c.hosts.heartbeat; },
-    "seconds between heartbeats on every connection", in_range(0.01, 3600));
-  s.add<double>(
-    "hosts.timeout", [](C& c) -> double& { return c.hosts.timeout; },
-    "seconds of silence after which a host counts as lost",
-    in_range(0.05, 3600));
-  s.add<double>(
-    "hosts.wait", [](C& c) -> double& { return c.hosts.wait; },
-    "seconds to wait for a node to connect, spawn its agents and wire them",
-    in_range(0.1, 3600));
-  s.add<str>(
-    "hosts.certificate", [](C& c) -> str& { return c.hosts.certificate; },
-    "PEM certificate of the launcher, signed by hosts.cafile");
-  s.add<str>(
-    "hosts.key", [](C& c) -> str& { return c.hosts.key; },
-    "PEM private key of hosts.certificate");
-  s.add<str>(
-    "hosts.cafile", [](C& c) -> str& { return c.hosts.cafile; },
-    "PEM CA certificate every node's certificate must be signed by");
-  s.add<bool>(
-    "hosts.insecure", [](C& c) -> bool& { return c.hosts.insecure; },
-    "plain TCP without authentication, loopback hosts only");
+const schema<hosts_section>& hosts_schema() {
+  static const auto s = [] {
+    using C = hosts_section;
+    using str = std::string;
+    schema<C> s;
+    s.add<std::vector<str>>(
+      "hosts.list", [](C& c) -> std::vector<str>& { return c.list; },
+      "host:port of each `murmur node` that holds agents; empty = one "
+      "process");
+    s.add<placement_kind>(
+      "hosts.placement", [](C& c) -> placement_kind& { return c.placement; },
+      "agents to hosts: contiguous blocks, round-robin, or hosts.assignment");
+    s.add<std::vector<int>>(
+      "hosts.assignment",
+      [](C& c) -> std::vector<int>& { return c.assignment; },
+      "explicit placement: host index (into hosts.list) of each agent");
+    s.add<loss_policy>(
+      "hosts.on_loss", [](C& c) -> loss_policy& { return c.on_loss; },
+      "a host lost mid-run: stop (write the results so far, exit non-zero) "
+      "or continue (survivors mix over who is left)");
+    s.add<double>(
+      "hosts.heartbeat", [](C& c) -> double& { return c.heartbeat; },
+      "seconds between heartbeats on every connection", in_range(0.01, 3600));
+    s.add<double>(
+      "hosts.timeout", [](C& c) -> double& { return c.timeout; },
+      "seconds of silence after which a host counts as lost",
+      in_range(0.05, 3600));
+    s.add<double>(
+      "hosts.wait", [](C& c) -> double& { return c.wait; },
+      "seconds to wait for a node to connect, spawn its agents and wire them",
+      in_range(0.1, 3600));
+    s.add<str>(
+      "hosts.certificate", [](C& c) -> str& { return c.certificate; },
+      "PEM certificate of the launcher, signed by hosts.cafile");
+    s.add<str>(
+      "hosts.key", [](C& c) -> str& { return c.key; },
+      "PEM private key of hosts.certificate");
+    s.add<str>(
+      "hosts.cafile", [](C& c) -> str& { return c.cafile; },
+      "PEM CA certificate every node's certificate must be signed by");
+    s.add<bool>(
+      "hosts.insecure", [](C& c) -> bool& { return c.insecure; },
+      "plain TCP without authentication, loopback hosts only");
+    return s;
+  }();
+  return s;
 }
 
-void validate_hosts(const run_config& cfg) {
-  auto& h = cfg.hosts;
+void validate(const hosts_section& h, std::size_t agents) {
   if (h.list.empty())
     return;
   for (auto& text : h.list)
     parse_endpoint(text, "hosts.list");
-  if (cfg.clock.kind != "real")
-    throw input_error("hosts.list: runs across hosts need clock.kind = "
-                      "\"real\"");
-  if (cfg.run.engine != "actors")
-    throw input_error("hosts.list: runs across hosts need run.engine = "
-                      "\"actors\"");
-  if (h.placement == "explicit") {
-    if (h.assignment.size() != cfg.run.agents)
+  if (h.placement == placement_kind::explicit_list) {
+    if (h.assignment.size() != agents)
       throw input_error("hosts.assignment: explicit placement needs one host "
                         "index per agent (" +
-                        std::to_string(cfg.run.agents) + "), got " +
+                        std::to_string(agents) + "), got " +
                         std::to_string(h.assignment.size()));
     for (int i : h.assignment)
       if (i < 0 || static_cast<std::size_t>(i) >= h.list.size())
@@ -140,7 +135,7 @@ void validate_hosts(const run_config& cfg) {
   }
   if (!(h.timeout > h.heartbeat))
     throw input_error("hosts.timeout: must exceed hosts.heartbeat (" +
-                      std::to_string(h.heartbeat) + " s)");
+                      show_number(h.heartbeat) + " s)");
   validate_security(h, h.list, "hosts.");
 }
 

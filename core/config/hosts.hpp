@@ -9,16 +9,34 @@
 
 namespace murmur {
 
-struct run_config;
+/// How agents are spread over the hosts.
+enum class placement_kind { blocks, round_robin, explicit_list };
+
+inline const enum_names<placement_kind>& names_of(placement_kind) {
+  static const enum_names<placement_kind> n{
+    {"blocks", placement_kind::blocks},
+    {"round-robin", placement_kind::round_robin},
+    {"explicit", placement_kind::explicit_list}};
+  return n;
+}
+
+/// What a run does when a host is lost mid-run.
+enum class loss_policy { stop, carry_on };
+
+inline const enum_names<loss_policy>& names_of(loss_policy) {
+  static const enum_names<loss_policy> n{{"stop", loss_policy::stop},
+                                         {"continue", loss_policy::carry_on}};
+  return n;
+}
 
 /// Where the agents of a run live when it spans processes (`murmur node`),
 /// how the processes authenticate each other and what happens when one is
 /// lost. An empty `list` is a single-process run.
 struct hosts_section {
-  std::vector<std::string> list;    ///< "host:port" of each `murmur node`
-  std::string placement = "blocks"; ///< blocks | round-robin | explicit
-  std::vector<int> assignment;      ///< explicit: host index of each agent
-  std::string on_loss = "stop";     ///< continue | stop
+  std::vector<std::string> list; ///< "host:port" of each `murmur node`
+  placement_kind placement = placement_kind::blocks;
+  std::vector<int> assignment; ///< explicit: host index of each agent
+  loss_policy on_loss = loss_policy::stop;
   double heartbeat = 0.5; ///< seconds between heartbeats on every connection
   double timeout = 3;     ///< seconds of silence after which a peer is down
   double wait = 60; ///< seconds to wait for a node to connect, spawn, wire
@@ -53,10 +71,11 @@ void validate_security(const hosts_section& h,
                        const std::vector<std::string>& hosts,
                        const std::string& prefix);
 
-/// Declares the hosts.* keys.
-void add_hosts_keys(schema<run_config>& s);
+/// The hosts.* keys.
+const schema<hosts_section>& hosts_schema();
 
-/// Cross-field checks of hosts.* against the rest of the config.
-void validate_hosts(const run_config& cfg);
+/// The rules between hosts.* keys for a run of `agents` agents (endpoints,
+/// explicit placement, timeout above heartbeat, security).
+void validate(const hosts_section& h, std::size_t agents);
 
 } // namespace murmur

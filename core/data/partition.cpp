@@ -50,6 +50,42 @@ partition make_partition(const std::vector<std::int32_t>& labels,
                    spec.assignment, derive_seed(seed, stream::partition, 1));
 }
 
+const schema<partition_spec>& partition_schema() {
+  static const auto s = [] {
+    using C = partition_spec;
+    schema<C> s;
+    s.add<std::string>(
+      "partition.kind", [](C& c) -> std::string& { return c.kind; },
+      "how training data is split: " + registry<partitioner>::joined_names());
+    s.add<double>(
+      "partition.alpha", [](C& c) -> double& { return c.alpha; },
+      "dirichlet: concentration (smaller = more skewed)", positive());
+    s.add<int>(
+      "partition.classes_per_agent",
+      [](C& c) -> int& { return c.classes_per_agent; },
+      "shards: label shards per agent", at_least(1));
+    s.add<double>(
+      "partition.shuffled_fraction",
+      [](C& c) -> double& { return c.shuffled_fraction; },
+      "unshuffled: share of the label-sorted set shuffled before splitting",
+      in_range(0, 1));
+    s.add<int>(
+      "partition.replication", [](C& c) -> int& { return c.replication; },
+      "agents holding each base partition (gradient coding's d, at most "
+      "run.agents): agent i's shard is the union of d of the kind's "
+      "partitions",
+      at_least(1));
+    s.add<replica_assignment>(
+      "partition.assignment",
+      [](C& c) -> replica_assignment& { return c.assignment; },
+      "replication > 1: which d partitions agent i holds: cyclic (i, i+1, "
+      "..., i+d-1 mod agents) or random (a seeded balanced design, i's own "
+      "plus d-1)");
+    return s;
+  }();
+  return s;
+}
+
 std::vector<std::size_t> shuffled_indices(std::size_t n, rng& gen) {
   std::vector<std::size_t> result(n);
   std::iota(result.begin(), result.end(), std::size_t{0});

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "core/base/rng.hpp"
+#include "core/base/schema.hpp"
 
 #include <cstddef>
 #include <cstdint>
@@ -9,6 +10,16 @@
 
 namespace murmur {
 
+/// Which d base partitions each agent holds under replication.
+enum class replica_assignment { cyclic, random };
+
+inline const enum_names<replica_assignment>& names_of(replica_assignment) {
+  static const enum_names<replica_assignment> n{
+    {"cyclic", replica_assignment::cyclic},
+    {"random", replica_assignment::random}};
+  return n;
+}
+
 struct partition_spec {
   std::string kind = "iid";     ///< a name in the partitioner registry
   double alpha = 1.0;           ///< dirichlet concentration (> 0)
@@ -16,8 +27,11 @@ struct partition_spec {
   double shuffled_fraction = 0; ///< unshuffled: share of the sorted set
                                 ///< shuffled before splitting (DeTAG)
   int replication = 1; ///< agents holding each base partition (GOCO's d)
-  std::string assignment = "cyclic"; ///< replication: cyclic | random
+  replica_assignment assignment = replica_assignment::cyclic;
 };
+
+/// The partition.* keys.
+const schema<partition_spec>& partition_schema();
 
 /// Which training samples each agent holds, and how it walks them.
 struct partition {
@@ -51,14 +65,14 @@ partition make_partition(const std::vector<std::int32_t>& labels,
 ///           s in S (ascending).
 /// Throws input_error naming partition.replication / partition.assignment.
 std::vector<std::vector<std::size_t>>
-coding_assignment(std::size_t n, std::size_t d, const std::string& assignment,
+coding_assignment(std::size_t n, std::size_t d, replica_assignment assignment,
                   std::uint64_t seed);
 
 /// Agent i's shard = the concatenation of the base shards that
 /// coding_assignment gives it, in that order. d = 1 returns `base` unchanged
 /// (whatever the assignment), so unreplicated runs are untouched.
 partition replicate(partition base, std::size_t d,
-                    const std::string& assignment, std::uint64_t seed);
+                    replica_assignment assignment, std::uint64_t seed);
 
 // -- building blocks shared by the partitioners -------------------------------
 

@@ -13,7 +13,7 @@
 namespace murmur {
 
 std::vector<std::vector<std::size_t>>
-coding_assignment(std::size_t n, std::size_t d, const std::string& assignment,
+coding_assignment(std::size_t n, std::size_t d, replica_assignment assignment,
                   std::uint64_t seed) {
   if (d < 1 || d > n)
     throw input_error("partition.replication: must be in [1, " +
@@ -22,16 +22,13 @@ coding_assignment(std::size_t n, std::size_t d, const std::string& assignment,
   std::iota(shifts.begin(), shifts.end(), std::size_t{0});
   std::vector<std::size_t> slot(n); // pi: agent -> position on the cycle
   std::iota(slot.begin(), slot.end(), std::size_t{0});
-  if (assignment == "random") {
+  if (assignment == replica_assignment::random) {
     rng gen{seed};
     auto others = shuffled_indices(n - 1, gen);
     for (std::size_t k = 1; k < d; ++k)
       shifts[k] = others[k - 1] + 1;
     std::sort(shifts.begin(), shifts.end());
     slot = shuffled_indices(n, gen);
-  } else if (assignment != "cyclic") {
-    throw input_error("partition.assignment: unknown value '" + assignment +
-                      "'; use one of: cyclic, random");
   }
   std::vector<std::size_t> at(n); // pi^-1
   for (std::size_t i = 0; i < n; ++i)
@@ -44,7 +41,7 @@ coding_assignment(std::size_t n, std::size_t d, const std::string& assignment,
 }
 
 partition replicate(partition base, std::size_t d,
-                    const std::string& assignment, std::uint64_t seed) {
+                    replica_assignment assignment, std::uint64_t seed) {
   auto n = base.shards.size();
   auto rows = coding_assignment(n, d, assignment, seed);
   if (d == 1)

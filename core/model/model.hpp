@@ -1,9 +1,10 @@
 #pragma once
 
-#include "core/data/dataset.hpp"
 #include "core/base/rng.hpp"
-#include "core/data/shards.hpp"
+#include "core/base/schema.hpp"
 #include "core/base/types.hpp"
+#include "core/data/dataset.hpp"
+#include "core/data/shards.hpp"
 
 #include <memory>
 #include <string>
@@ -19,11 +20,27 @@ public:
   virtual ~workspace() = default;
 };
 
+enum class model_kind { softmax, mlp, linear };
+
+inline const enum_names<model_kind>& names_of(model_kind) {
+  static const enum_names<model_kind> n{{"softmax", model_kind::softmax},
+                                        {"mlp", model_kind::mlp},
+                                        {"linear", model_kind::linear}};
+  return n;
+}
+
 struct model_spec {
-  std::string kind = "softmax"; ///< "softmax", "mlp" or "linear"
-  std::vector<int> hidden;      ///< mlp: hidden layer widths (ReLU)
-  double weight_decay = 0;      ///< L2 term (wd/2)||theta||^2 inside the loss
+  model_kind kind = model_kind::softmax;
+  std::vector<int> hidden; ///< mlp: hidden layer widths (ReLU)
+  double weight_decay = 0; ///< L2 term (wd/2)||theta||^2 inside the loss
 };
+
+/// The model.* keys.
+const schema<model_spec>& model_schema();
+
+/// The rules between model.* keys (hidden layers exactly for an mlp, widths
+/// >= 1); throws input_error naming the key.
+void validate(const model_spec& spec);
 
 struct eval_result {
   double loss = 0;     ///< mean cross-entropy (no L2 term)

@@ -12,41 +12,55 @@ namespace {
 
 constexpr double pi = 3.14159265358979323846;
 
-void require(bool ok, const char* field, const std::string& rule, double got) {
-  if (!ok)
-    throw input_error(std::string{"optimizer."} + field + " must be " + rule +
-                      ", got " + std::to_string(got));
+} // namespace
+
+const schema<optimizer_spec>& optimizer_schema() {
+  static const auto s = [] {
+    using C = optimizer_spec;
+    schema<C> s;
+    s.add<double>(
+      "optimizer.lr", [](C& c) -> double& { return c.lr; }, "learning rate",
+      positive());
+    s.add<double>(
+      "optimizer.momentum", [](C& c) -> double& { return c.momentum; },
+      "local momentum (never communicated), in [0, 1)",
+      in_range(0, 1, false, true));
+    s.add<bool>(
+      "optimizer.nesterov", [](C& c) -> bool& { return c.nesterov; },
+      "Nesterov instead of heavy-ball momentum");
+    s.add<schedule_kind>(
+      "optimizer.schedule", [](C& c) -> schedule_kind& { return c.schedule; },
+      "learning rate over the run");
+    s.add<std::vector<double>>(
+      "optimizer.milestones",
+      [](C& c) -> std::vector<double>& { return c.milestones; },
+      "step: increasing fractions of the run in (0, 1) where lr is "
+      "multiplied by decay");
+    s.add<double>(
+      "optimizer.decay", [](C& c) -> double& { return c.decay; },
+      "step: factor per milestone, in (0, 1]", in_range(0, 1, true, false));
+    s.add<double>(
+      "optimizer.warmup", [](C& c) -> double& { return c.warmup; },
+      "fraction of the run with linear warm-up from 0, in [0, 1)",
+      in_range(0, 1, false, true));
+    return s;
+  }();
+  return s;
 }
 
-void validate_milestones(const std::vector<double>& milestones) {
+void validate(const optimizer_spec& spec) {
   double previous = 0;
-  for (double m : milestones) {
-    require(m > previous && m < 1, "milestones",
-            "increasing fractions of the run in (0, 1)", m);
+  for (double m : spec.milestones) {
+    if (!(m > previous && m < 1))
+      throw input_error("optimizer.milestones: must be increasing fractions "
+                        "of the run in (0, 1), e.g. [0.5, 0.75]; got " +
+                        show_number(m) + " after " + show_number(previous));
     previous = m;
   }
 }
 
-} // namespace
-
-void validate(const optimizer_spec& spec) {
-  require(spec.lr > 0 && std::isfinite(spec.lr), "lr", "> 0", spec.lr);
-  require(spec.momentum >= 0 && spec.momentum < 1, "momentum", "in [0, 1)",
-          spec.momentum);
-  require(spec.warmup >= 0 && spec.warmup < 1, "warmup", "in [0, 1)",
-          spec.warmup);
-  require(spec.decay > 0 && spec.decay <= 1, "decay", "in (0, 1]", spec.decay);
-  validate_milestones(spec.milestones);
-  const auto& s = spec.schedule;
-  if (s != "constant" && s != "step" && s != "cosine")
-    throw input_error("optimizer.schedule: unknown schedule \"" + s +
-                      "\" (expected constant, step or cosine)");
-}
-
 lr_schedule::lr_schedule(const optimizer_spec& spec, std::uint64_t total)
-  : spec_(spec), total_(total) {
-  validate(spec_);
-}
+  : spec_(spec), total_(total) {}
 
 double lr_schedule::at(std::uint64_t step) const {
   const double t = static_cast<double>(step);
@@ -54,14 +68,14 @@ double lr_schedule::at(std::uint64_t step) const {
   const double warm = spec_.warmup * total; // not rounded: a smooth ramp
   if (t < warm)
     return spec_.lr * t / warm;
-  if (spec_.schedule == "step") {
+  if (spec_.schedule == schedule_kind::step) {
     // Milestones are fractions of the whole run, warm-up included.
     auto passed =
       std::count_if(spec_.milestones.begin(), spec_.milestones.end(),
                     [&](double m) { return t >= m * total; });
     return spec_.lr * std::pow(spec_.decay, static_cast<double>(passed));
   }
-  if (spec_.schedule == "cosine" && total > warm) {
+  if (spec_.schedule == schedule_kind::cosine && total > warm) {
     const double progress = std::min(1.0, (t - warm) / (total - warm));
     return spec_.lr * 0.5 * (1 + std::cos(pi * progress));
   }
@@ -70,7 +84,6 @@ double lr_schedule::at(std::uint64_t step) const {
 
 sgd::sgd(const optimizer_spec& spec, std::size_t num_params)
   : momentum_(spec.momentum), nesterov_(spec.nesterov) {
-  validate(spec);
   if (momentum_ > 0)
     buffer_ = vec::Zero(static_cast<Eigen::Index>(num_params));
 }

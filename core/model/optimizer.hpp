@@ -1,5 +1,6 @@
 #pragma once
 
+#include "core/base/schema.hpp"
 #include "core/base/types.hpp"
 
 #include <string>
@@ -7,19 +8,32 @@
 
 namespace murmur {
 
+/// The shape of the learning rate over a run.
+enum class schedule_kind { constant, step, cosine };
+
+inline const enum_names<schedule_kind>& names_of(schedule_kind) {
+  static const enum_names<schedule_kind> n{
+    {"constant", schedule_kind::constant},
+    {"step", schedule_kind::step},
+    {"cosine", schedule_kind::cosine}};
+  return n;
+}
+
 struct optimizer_spec {
   double lr = 0.1;
   double momentum = 0; ///< local momentum coefficient, 0 = plain SGD
   bool nesterov = false;
-  std::string schedule = "constant"; ///< constant | step | cosine
-  std::vector<double> milestones;    ///< step: fractions of the run in (0, 1)
-  double decay = 0.1;                ///< step: factor applied at each milestone
-  double warmup = 0; ///< fraction of the run with linear warm-up
+  schedule_kind schedule = schedule_kind::constant;
+  std::vector<double> milestones; ///< step: fractions of the run in (0, 1)
+  double decay = 0.1;             ///< step: factor applied at each milestone
+  double warmup = 0;              ///< fraction of the run with linear warm-up
 };
 
-/// Throws input_error naming the first bad field ("optimizer.lr", ...):
-/// lr > 0, momentum in [0, 1), warmup in [0, 1), milestones increasing in
-/// (0, 1), decay in (0, 1], schedule one of constant | step | cosine.
+/// The optimizer.* keys, with their ranges.
+const schema<optimizer_spec>& optimizer_schema();
+
+/// The rule between values that the ranges cannot state: milestones
+/// increasing in (0, 1). Throws input_error naming optimizer.milestones.
 void validate(const optimizer_spec& spec);
 
 /// Learning rate as a function of the step index over a run of `total` steps:

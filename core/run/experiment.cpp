@@ -6,14 +6,6 @@ namespace murmur {
 
 namespace {
 
-train_test load_data(const run_config& cfg) {
-  if (cfg.data.name == "synthetic")
-    return make_synthetic(cfg.data.synthetic, cfg.seed);
-  if (cfg.data.name == "synthetic-regression")
-    return make_synthetic_regression(cfg.data.synthetic, cfg.seed);
-  return load_fashion_mnist(cfg.data.path);
-}
-
 dataset first_rows(dataset d, std::size_t n) {
   if (n == 0 || n >= d.size())
     return d;
@@ -60,7 +52,7 @@ std::unique_ptr<experiment> build_experiment(const run_config& cfg) {
   exp->cfg = cfg;
   exp->algo =
     &algorithm_registry::get(cfg.algorithm.name, "algorithm.name").make;
-  auto data = load_data(cfg);
+  auto data = load_data(cfg.data, cfg.seed);
   auto parts = make_partition(data.train.labels, data.train.num_classes,
                               cfg.run.agents, cfg.partition, cfg.seed);
   exp->train = make_sharded(data.train, parts);

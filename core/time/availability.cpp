@@ -62,8 +62,35 @@ std::vector<interval> on_off(const churn_config& cfg, double phase,
 
 } // namespace
 
+const schema<churn_config>& churn_schema() {
+  static const auto s = [] {
+    using C = churn_config;
+    schema<C> s;
+    s.add<churn_kind>(
+      "churn.kind", [](C& c) -> churn_kind& { return c.kind; },
+      "agents going offline and back");
+    s.add<std::string>(
+      "churn.trace", [](C& c) -> std::string& { return c.trace; },
+      "trace: CSV of online intervals, agent,start,end in seconds per line; "
+      "agent i replays trace agent i mod agents");
+    s.add<double>(
+      "churn.mean_online", [](C& c) -> double& { return c.mean_online; },
+      "exponential: mean online period, seconds", positive());
+    s.add<double>(
+      "churn.mean_offline", [](C& c) -> double& { return c.mean_offline; },
+      "exponential: mean offline period, seconds", positive());
+    s.add<double>(
+      "churn.diurnal", [](C& c) -> double& { return c.diurnal; },
+      "exponential: amplitude of a 24 h cycle on the online mean, per-agent "
+      "phase (0 = none)",
+      in_range(0, 0.99));
+    return s;
+  }();
+  return s;
+}
+
 void validate(const churn_config& cfg) {
-  if (cfg.kind == "trace" && cfg.trace.empty())
+  if (cfg.kind == churn_kind::trace && cfg.trace.empty())
     throw input_error("churn.trace: churn.kind = \"trace\" needs an "
                       "availability CSV (agent,start,end per line)");
 }
@@ -144,10 +171,10 @@ std::vector<std::vector<interval>> read_availability(const std::string& path,
 
 availability make_availability(const churn_config& cfg, std::size_t agents,
                                double horizon, std::uint64_t seed) {
-  if (cfg.kind == "none")
+  if (cfg.kind == churn_kind::none)
     return availability{agents};
   std::vector<std::vector<interval>> online(agents);
-  if (cfg.kind == "trace") {
+  if (cfg.kind == churn_kind::trace) {
     auto devices = read_availability(cfg.trace, "churn.trace");
     for (std::size_t i = 0; i < agents; ++i)
       online[i] = devices[i % devices.size()];

@@ -4,6 +4,7 @@
 // trace or drawn from a synthetic on/off model; either way a pure function of
 // the config and the seed, fixed before the run starts.
 
+#include "core/base/schema.hpp"
 #include "core/base/types.hpp"
 
 #include <cstdint>
@@ -13,8 +14,19 @@
 
 namespace murmur {
 
+/// Whether and how agents go offline and come back.
+enum class churn_kind { none, trace, exponential };
+
+inline const enum_names<churn_kind>& names_of(churn_kind) {
+  static const enum_names<churn_kind> n{
+    {"none", churn_kind::none},
+    {"trace", churn_kind::trace},
+    {"exponential", churn_kind::exponential}};
+  return n;
+}
+
 struct churn_config {
-  std::string kind = "none"; ///< none | trace | exponential
+  churn_kind kind = churn_kind::none;
   /// trace: CSV "agent,start,end" (seconds), one online interval per line;
   /// agent i replays trace device i mod devices.
   std::string trace;
@@ -27,6 +39,9 @@ struct churn_config {
 
 /// Throws input_error naming the churn.* field at fault.
 void validate(const churn_config& cfg);
+
+/// The churn.* keys.
+const schema<churn_config>& churn_schema();
 
 constexpr double forever = std::numeric_limits<double>::infinity();
 

@@ -14,13 +14,13 @@ namespace {
 std::vector<double> step_times(const cost_config& cfg, std::size_t agents,
                                std::uint64_t seed) {
   std::vector<double> steps(agents, cfg.step_seconds);
-  if (cfg.speed == "lognormal") {
+  if (cfg.speed == speed_kind::lognormal) {
     for (std::size_t i = 0; i < agents; ++i) {
       rng gen{derive_seed(seed, stream::cost, i)};
       std::normal_distribution<double> z{0.0, 1.0};
       steps[i] = cfg.step_seconds / std::exp(cfg.speed_sigma * z(gen));
     }
-  } else if (cfg.speed == "trace") {
+  } else if (cfg.speed == speed_kind::trace) {
     auto trace = read_number_column(cfg.compute_trace, "cost.compute_trace");
     for (std::size_t i = 0; i < agents; ++i)
       steps[i] = trace[i % trace.size()];
@@ -52,8 +52,47 @@ std::vector<double> drawn_bandwidths(const std::string& path,
 
 } // namespace
 
+const schema<cost_config>& cost_schema() {
+  static const auto s = [] {
+    using C = cost_config;
+    using str = std::string;
+    schema<C> s;
+    s.add<double>(
+      "cost.step_seconds", [](C& c) -> double& { return c.step_seconds; },
+      "modelled seconds of one minibatch gradient at speed 1",
+      in_range(0, 1e6));
+    s.add<speed_kind>(
+      "cost.speed", [](C& c) -> speed_kind& { return c.speed; },
+      "per-agent speed: all 1, lognormal draws with median 1, or a trace");
+    s.add<double>(
+      "cost.speed_sigma", [](C& c) -> double& { return c.speed_sigma; },
+      "lognormal: sigma of log(speed), median speed 1", in_range(0, 10));
+    s.add<str>(
+      "cost.compute_trace", [](C& c) -> str& { return c.compute_trace; },
+      "trace: file of seconds per step, one per line; agent i uses "
+      "line i mod lines");
+    s.add<double>(
+      "cost.latency", [](C& c) -> double& { return c.latency; },
+      "seconds per message on every link", in_range(0, 1e6));
+    s.add<str>(
+      "cost.latency_trace", [](C& c) -> str& { return c.latency_trace; },
+      "square CSV of site-to-site latency in ms; agent i sits at "
+      "site i mod sites");
+    s.add<double>(
+      "cost.bandwidth", [](C& c) -> double& { return c.bandwidth; },
+      "sender bandwidth in bytes/s (0 = unlimited)", in_range(0, 1e15));
+    s.add<str>(
+      "cost.bandwidth_trace", [](C& c) -> str& { return c.bandwidth_trace; },
+      "file of bytes/s, one per line (agent i uses line i mod lines), or a "
+      "device JSON with up_u/up_sigma in kbit/s (agent i draws from device "
+      "i mod devices)");
+    return s;
+  }();
+  return s;
+}
+
 void validate(const cost_config& cfg) {
-  if (cfg.speed == "trace" && cfg.compute_trace.empty())
+  if (cfg.speed == speed_kind::trace && cfg.compute_trace.empty())
     throw input_error("cost.compute_trace: cost.speed = \"trace\" needs a "
                       "trace file (seconds per step, one per line)");
 }

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "core/base/schema.hpp"
 #include "core/base/types.hpp"
 
 #include <Eigen/Core>
@@ -10,15 +11,25 @@
 
 namespace murmur {
 
+/// How agents' compute speeds are drawn.
+enum class speed_kind { constant, lognormal, trace };
+
+inline const enum_names<speed_kind>& names_of(speed_kind) {
+  static const enum_names<speed_kind> n{{"constant", speed_kind::constant},
+                                        {"lognormal", speed_kind::lognormal},
+                                        {"trace", speed_kind::trace}};
+  return n;
+}
+
 struct cost_config {
-  double step_seconds = 0;        ///< one minibatch gradient at speed 1
-  std::string speed = "constant"; ///< constant | lognormal | trace
-  double speed_sigma = 1.0;       ///< lognormal: sigma of log(speed)
-  std::string compute_trace;      ///< trace: seconds per step, per device
-  double latency = 0;             ///< seconds per message
-  std::string latency_trace;      ///< site x site matrix in milliseconds
-  double bandwidth = 0;           ///< bytes per second, 0 = unlimited
-  std::string bandwidth_trace;    ///< bytes per second, per device
+  double step_seconds = 0; ///< one minibatch gradient at speed 1
+  speed_kind speed = speed_kind::constant;
+  double speed_sigma = 1.0;    ///< lognormal: sigma of log(speed)
+  std::string compute_trace;   ///< trace: seconds per step, per device
+  double latency = 0;          ///< seconds per message
+  std::string latency_trace;   ///< site x site matrix in milliseconds
+  double bandwidth = 0;        ///< bytes per second, 0 = unlimited
+  std::string bandwidth_trace; ///< bytes per second, per device
 };
 
 /// Modelled durations: how long a local step takes on each agent and how long
@@ -47,7 +58,10 @@ private:
   bool zero_links_ = true;
 };
 
-/// Validates a cost_config (file paths are checked when loaded).
+/// The cost.* keys.
+const schema<cost_config>& cost_schema();
+
+/// The rules between cost.* keys (file paths are checked when loaded).
 void validate(const cost_config& cfg);
 
 } // namespace murmur

@@ -1,20 +1,32 @@
 #pragma once
 
-#include "core/time/injections.hpp"
 #include "core/base/rng.hpp"
+#include "core/base/schema.hpp"
 #include "core/base/types.hpp"
+#include "core/time/injections.hpp"
 
 #include <string>
 #include <vector>
 
 namespace murmur {
 
+/// The random extra delay every step of every agent may get.
+enum class delay_kind { none, exponential, pareto };
+
+inline const enum_names<delay_kind>& names_of(delay_kind) {
+  static const enum_names<delay_kind> n{
+    {"none", delay_kind::none},
+    {"exponential", delay_kind::exponential},
+    {"pareto", delay_kind::pareto}};
+  return n;
+}
+
 /// Configured stragglers (the static part; live and scripted injections come
 /// as commands).
 struct straggler_config {
-  std::vector<int> agents;         ///< permanently slow agents
-  double slowdown = 1;             ///< their compute factor
-  std::string delay = "none";      ///< none | exponential | pareto
+  std::vector<int> agents; ///< permanently slow agents
+  double slowdown = 1;     ///< their compute factor
+  delay_kind delay = delay_kind::none;
   double delay_mean = 0;           ///< mean random delay per step, seconds
   double pareto_shape = 2;         ///< pareto: tail index (> 1)
   double outage_probability = 0;   ///< per step: the agent goes dark...
@@ -53,5 +65,8 @@ private:
 
 /// Checks the straggler section (and that scripted events parse).
 void validate(const straggler_config& cfg, std::size_t agents);
+
+/// The stragglers.* keys.
+const schema<straggler_config>& stragglers_schema();
 
 } // namespace murmur

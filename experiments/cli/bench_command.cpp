@@ -78,11 +78,11 @@ run_time timed_run(const run_config& cfg, metrics_sink& sink, int threads) {
 } // namespace
 
 void bench_clock(run_config cfg, const bench_options& opts, std::ostream& out) {
-  cfg.clock.kind = "virtual";
+  cfg.clock.kind = clock_kind::simulated;
   if (cfg.cost.step_seconds == 0) {
     cfg.cost.step_seconds = 0.1;
     cfg.cost.latency = 0.005;
-    cfg.cost.speed = "lognormal";
+    cfg.cost.speed = speed_kind::lognormal;
     cfg.cost.speed_sigma = 0.5;
   }
   auto timed = bench_config(cfg, opts);
@@ -134,7 +134,7 @@ void bench_clock(run_config cfg, const bench_options& opts, std::ostream& out) {
 }
 
 void bench_dpsgd(run_config cfg, const bench_options& opts, std::ostream& out) {
-  cfg.clock.kind = "real";
+  cfg.clock.kind = clock_kind::real;
   cfg = bench_config(cfg, opts);
   tbb::global_control limit{tbb::global_control::max_allowed_parallelism,
                             static_cast<std::size_t>(opts.threads)};

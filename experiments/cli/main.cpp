@@ -1,9 +1,9 @@
 // The murmur command line: run experiments, inspect topologies, benchmark.
 #include "actors/control_channels.hpp"
 #include "core/algorithms/algorithm.hpp"
-#include "core/time/injections.hpp"
-#include "core/config/config.hpp"
 #include "core/base/error.hpp"
+#include "core/config/config.hpp"
+#include "core/time/injections.hpp"
 #include "experiments/cli/bench_command.hpp"
 #include "experiments/cli/bench_wire.hpp"
 #include "experiments/cli/node_command.hpp"
@@ -61,7 +61,8 @@ int run_main(const std::string& path, const std::vector<std::string>& sets) {
                 static_cast<unsigned long long>(outcome.rows.back().round),
                 100 * outcome.rows.back().test_accuracy,
                 100 * outcome.rows.back().min_agent_accuracy,
-                outcome.rows.back().time_seconds, cfg.clock.kind.c_str());
+                outcome.rows.back().time_seconds,
+                to_string(cfg.clock.kind).c_str());
   return 0;
 }
 

@@ -165,7 +165,8 @@ void results_writer::show(const metrics_row& row) {
                 static_cast<unsigned long long>(row.round),
                 static_cast<unsigned long long>(total), 100 * row.test_accuracy,
                 100 * row.min_agent_accuracy, row.train_loss, row.time_seconds,
-                cfg_.clock.kind == "virtual" ? " (simulated)" : "", eta);
+                cfg_.clock.kind == clock_kind::simulated ? " (simulated)" : "",
+                eta);
   if (interactive_) {
     std::cerr << "\r\033[K" << line << std::flush;
     if (row.round >= total)
@@ -183,8 +184,8 @@ void results_writer::finish(const fs::path& dir, double wall_seconds) {
   summary["algorithm"] = cfg_.algorithm.name;
   summary["agents"] = cfg_.run.agents;
   summary["seed"] = cfg_.seed;
-  summary["engine"] = cfg_.run.engine;
-  summary["clock"] = cfg_.clock.kind;
+  summary["engine"] = to_string(cfg_.run.engine);
+  summary["clock"] = to_string(cfg_.clock.kind);
   summary["wall_seconds"] = wall_seconds;
   if (!agents_.empty()) {
     double busy = 0;

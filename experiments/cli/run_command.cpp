@@ -59,7 +59,7 @@ run_outcome run_experiment(run_config cfg, bool show_progress) {
   write_file_atomically(folder.path() / "config.toml", as_text(to_toml(cfg)));
   results_writer writer{cfg, folder.path(), show_progress};
   auto started = std::chrono::steady_clock::now();
-  if (cfg.run.engine == "lockstep")
+  if (cfg.run.engine == engine_kind::lockstep)
     run_lockstep(*exp, writer);
   else
     run_actors(*exp, writer, cfg.run.threads);

@@ -1,0 +1,35 @@
+#pragma once
+
+#include "core/base/schema.hpp"
+#include "core/data/dataset.hpp"
+
+#include <cstdint>
+#include <string>
+
+namespace murmur {
+
+/// Where a run's samples come from.
+enum class data_source { fashion_mnist, synthetic, synthetic_regression };
+
+inline const enum_names<data_source>& names_of(data_source) {
+  static const enum_names<data_source> n{
+    {"fashion-mnist", data_source::fashion_mnist},
+    {"synthetic", data_source::synthetic},
+    {"synthetic-regression", data_source::synthetic_regression}};
+  return n;
+}
+
+struct data_config {
+  data_source name = data_source::fashion_mnist;
+  std::string path = default_fashion_mnist_dir;
+  synthetic_spec synthetic;
+};
+
+/// The data.* keys.
+const schema<data_config>& data_schema();
+
+/// Loads (or generates, from `seed`) the configured training and test sets;
+/// throws input_error naming the file or field at fault.
+train_test load_data(const data_config& cfg, std::uint64_t seed);
+
+} // namespace murmur
