@@ -161,6 +161,8 @@ int main(int argc, char** argv) {
   plot->add_option("--y", plot_opts.y, "metrics.csv column")
     ->capture_default_str();
   plot->add_option("--title", plot_opts.title, "title above the plot");
+  plot->add_flag("--allow-incomplete", plot_opts.allow_incomplete,
+                 "accept <name>.incomplete run folders (marked)");
 
   std::vector<std::string> report_runs;
   report_options report_opts;
@@ -177,6 +179,8 @@ int main(int argc, char** argv) {
   report->add_option("--also", report_opts.also,
                      "more metrics.csv columns by their final value, e.g. "
                      "--also test_loss --also messages_delivered");
+  report->add_flag("--allow-incomplete", report_opts.allow_incomplete,
+                   "accept <name>.incomplete run folders (marked)");
 
   app.add_subcommand("keys", "list every config key with default and help");
 

@@ -126,10 +126,23 @@ void results_writer::on_agents(const std::vector<agent_report>& reports) {
   write_file_atomically(dir_ / "agents.csv", out.str());
 }
 
+void results_writer::write_agent_accuracy(const metrics_row& row) {
+  if (row.agent_accuracy.empty())
+    return;
+  if (!agent_csv_.is_open()) {
+    agent_csv_.open(dir_ / "agent_accuracy.csv");
+    write_agent_accuracy_header(
+      agent_csv_, evaluated_agents(cfg_.run.agents, cfg_.eval.max_agents));
+  }
+  write_agent_accuracy_row(agent_csv_, row);
+  agent_csv_.flush();
+}
+
 bool results_writer::on_row(const metrics_row& row) {
   rows_.push_back(row);
   write_csv_row(csv_, row);
   csv_.flush();
+  write_agent_accuracy(row);
   if (!reached_target_ && cfg_.run.target_accuracy > 0 &&
       row.test_accuracy >= cfg_.run.target_accuracy)
     reached_target_ = row;

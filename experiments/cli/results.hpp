@@ -50,10 +50,13 @@ public:
 
 private:
   void show(const metrics_row& row);
+  void write_agent_accuracy(const metrics_row& row);
 
   const run_config& cfg_;
   std::filesystem::path dir_;
   std::ofstream csv_;
+  std::ofstream agent_csv_; ///< agent_accuracy.csv, opened at the first row
+                            ///< that evaluates agents' own models
   std::ofstream events_;
   bool progress_;
   bool interactive_;
