@@ -10,6 +10,7 @@
 #include "experiments/cli/plot_command.hpp"
 #include "experiments/cli/report_command.hpp"
 #include "experiments/cli/run_command.hpp"
+#include "experiments/cli/sweep_command.hpp"
 #include "experiments/cli/topology_command.hpp"
 
 #include <CLI/CLI.hpp>
@@ -182,6 +183,9 @@ int main(int argc, char** argv) {
   report->add_flag("--allow-incomplete", report_opts.allow_incomplete,
                    "accept <name>.incomplete run folders (marked)");
 
+  sweep_options sweep_opts;
+  auto sweep = add_sweep_command(app, sweep_opts);
+
   app.add_subcommand("keys", "list every config key with default and help");
 
   int ctl_port = 0;
@@ -218,6 +222,8 @@ int main(int argc, char** argv) {
       report_command(report_runs, report_opts, std::cout);
       return 0;
     }
+    if (*sweep)
+      return sweep_command(sweep_opts, std::cout, std::cerr);
     if (*ctl) {
       std::string line;
       for (auto& w : ctl_words)
