@@ -4,6 +4,7 @@
 // method, and experiments/relaysgd_dirichlet.sweep.toml at smoke size.
 #include "experiments/cli/run_record.hpp"
 #include "experiments/cli/sweep_command.hpp"
+#include "experiments/cli/sweep_figures.hpp"
 #include "experiments/cli/sweep_select.hpp"
 #include "experiments/cli/sweep_spec.hpp"
 #include "tests/scratch.hpp"
@@ -406,4 +407,33 @@ TEST_CASE("experiments/relaysgd_dirichlet.sweep.toml: smoke size") {
   }
   if (std::system("command -v gnuplot >/dev/null 2>&1") == 0)
     CHECK(fs::exists(out / "plots" / "min_agent_accuracy-vs-bytes_sent.png"));
+}
+
+TEST_CASE("sweep curves: mean ± std over seeds row by row; a budget drawn "
+          "only when it is not the rounds view scaled") {
+  testing::scratch_dir dir{"sweep-curves"};
+  auto run = [&](const std::string& name, const std::vector<double>& acc) {
+    return read_run(fake_run(dir.path(), name, acc, acc), false);
+  };
+  // Two seeds, one a row shorter: rows 0 and 1 only.
+  auto mean =
+    mean_over_runs({run("s1", {0.2, 0.6, 0.9}), run("s2", {0.4, 0.8})}, "round",
+                   "test_accuracy");
+  CHECK(mean.x == std::vector<double>{0, 10});
+  CHECK(mean.y[0] == doctest::Approx(0.3));
+  CHECK(mean.y[1] == doctest::Approx(0.7));
+  CHECK(mean.spread[1] == doctest::Approx(std::sqrt(0.02)));
+
+  auto curve = [](std::vector<double> x) {
+    return mean_curve{std::move(x), {}, {}};
+  };
+  auto rounds = std::vector<mean_curve>{curve({0, 10, 20}), curve({0, 10, 20})};
+  // Both methods spend 4 steps per round: the rounds view says it all.
+  CHECK(same_view_as_rounds({curve({0, 40, 80}), curve({0, 40, 80})}, rounds));
+  // Different bytes per round: a view of its own.
+  CHECK_FALSE(
+    same_view_as_rounds({curve({0, 40, 80}), curve({0, 30, 60})}, rounds));
+  // Same end point, different path (time that varies per round).
+  CHECK_FALSE(
+    same_view_as_rounds({curve({0, 50, 80}), curve({0, 40, 80})}, rounds));
 }

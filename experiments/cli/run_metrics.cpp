@@ -76,6 +76,17 @@ std::optional<std::size_t> first_row_reaching(const run_record& run,
   return static_cast<std::size_t>(hit - acc.begin());
 }
 
+std::string per_evaluation_column(run_metric m) {
+  switch (m) {
+    case run_metric::test_accuracy: return "test_accuracy";
+    case run_metric::min_agent_accuracy: return "min_agent_accuracy";
+    case run_metric::mean_agent_accuracy: return "mean_agent_accuracy";
+    case run_metric::test_loss: return "test_loss";
+    case run_metric::train_loss: return "train_loss";
+  }
+  return "test_accuracy";
+}
+
 bool higher_is_better(run_metric m) {
   return m != run_metric::test_loss && m != run_metric::train_loss;
 }

@@ -63,6 +63,10 @@ inline const enum_names<run_metric>& names_of(run_metric) {
   return n;
 }
 
+/// The metrics.csv column the metric reads at each evaluation
+/// (min_agent_accuracy: the per-evaluation minimum).
+std::string per_evaluation_column(run_metric m);
+
 /// Accuracies are maximised, losses minimised.
 bool higher_is_better(run_metric m);
 

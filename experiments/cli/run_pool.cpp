@@ -142,6 +142,18 @@ struct run_pool::running {
   steady::time_point started;
 };
 
+/// Stops the runs still in flight when run() leaves early (an interrupt, an
+/// error launching the next run), so no run outlives its sweep.
+struct run_pool::stop_on_exit {
+  std::vector<running>& active;
+  ~stop_on_exit() {
+    std::vector<pid_t> pids;
+    for (auto& r : active)
+      pids.push_back(r.pid);
+    stop_all(pids);
+  }
+};
+
 run_pool::run_pool(fs::path program, fs::path dir, std::size_t jobs,
                    std::ostream& progress, bool interactive)
   : program_(std::move(program)), dir_(std::move(dir)),
@@ -193,37 +205,34 @@ job_outcome run_pool::collect(const running& r, int status) {
   return out;
 }
 
-void run_pool::show(const std::string& phase, std::size_t done,
-                    std::size_t total, std::size_t active,
-                    const std::string& line) {
+void run_pool::show(std::size_t active, const std::string& line) {
   std::string eta = "?";
   if (timed_runs_ > 0) {
     double per_run = run_seconds_ / static_cast<double>(timed_runs_);
-    auto left = static_cast<double>(total - done);
-    eta = duration(per_run * left /
-                   static_cast<double>(std::min<std::size_t>(
-                     jobs_, std::max<std::size_t>(1, total - done))));
+    auto left = total_ - done_;
+    eta = duration(
+      per_run * static_cast<double>(left) /
+      static_cast<double>(std::min(jobs_, std::max<std::size_t>(1, left))));
   }
   std::ostringstream status;
-  status << phase << ": " << done << "/" << total << " runs done ("
+  status << phase_ << ": " << done_ << "/" << total_ << " runs done ("
          << counts_.reused << " reused, " << counts_.failed << " failed), "
-         << active << " running, ETA " << (done == total ? "0 s" : eta);
+         << active << " running, ETA " << (done_ == total_ ? "0 s" : eta);
   if (interactive_) {
     progress_ << "\r\033[K";
     if (!line.empty())
       progress_ << line << "\n";
-    progress_ << status.str() << (done == total ? "\n" : "") << std::flush;
+    progress_ << status.str() << (done_ == total_ ? "\n" : "") << std::flush;
   } else {
     progress_ << (line.empty() ? "" : line + "\n") << status.str() << "\n"
               << std::flush;
   }
 }
 
-std::vector<job_outcome> run_pool::run(const std::vector<pool_job>& jobs,
-                                       const std::string& phase) {
-  std::vector<job_outcome> outcomes(jobs.size());
+std::vector<std::size_t>
+run_pool::reuse_finished(const std::vector<pool_job>& jobs,
+                         std::vector<job_outcome>& outcomes) {
   std::vector<std::size_t> pending;
-  std::size_t done = 0;
   for (std::size_t i = 0; i < jobs.size(); ++i) {
     auto folder =
       find_finished_run(runs_dir(), jobs[i].name, to_toml(jobs[i].config));
@@ -233,47 +242,54 @@ std::vector<job_outcome> run_pool::run(const std::vector<pool_job>& jobs,
     }
     outcomes[i] = {*folder, true, ""};
     ++counts_.reused;
-    ++done;
   }
-  show(phase, done, jobs.size(), 0, "");
-  interrupt_guard guard;
+  return pending;
+}
+
+std::size_t run_pool::reap(std::vector<running>& active,
+                           std::vector<job_outcome>& outcomes) {
+  std::size_t reaped = 0;
+  for (auto it = active.begin(); it != active.end();) {
+    int status = 0;
+    if (::waitpid(it->pid, &status, WNOHANG) != it->pid) {
+      ++it;
+      continue;
+    }
+    auto& outcome = outcomes[it->index] = collect(*it, status);
+    ++done_;
+    ++reaped;
+    it = active.erase(it);
+    show(active.size(),
+         outcome.failure.empty() ? "" : "sweep: " + outcome.failure);
+  }
+  return reaped;
+}
+
+std::vector<job_outcome> run_pool::run(const std::vector<pool_job>& jobs,
+                                       const std::string& phase) {
+  std::vector<job_outcome> outcomes(jobs.size());
+  auto pending = reuse_finished(jobs, outcomes);
+  phase_ = phase;
+  total_ = jobs.size();
+  done_ = total_ - pending.size();
+  show(0, "");
+  interrupt_guard signals;
   std::vector<running> active;
-  std::size_t next = 0;
+  stop_on_exit stopper{active};
   auto refreshed = steady::now();
-  while (next < pending.size() || !active.empty()) {
-    if (interrupt_signal != 0) {
-      std::vector<pid_t> pids;
-      for (auto& r : active)
-        pids.push_back(r.pid);
-      stop_all(pids);
-      throw sweep_interrupted(phase + ": interrupted; " + std::to_string(done) +
-                              " of " + std::to_string(jobs.size()) +
-                              " runs finished and are kept");
-    }
-    while (active.size() < jobs_ && next < pending.size()) {
+  for (std::size_t next = 0; next < pending.size() || !active.empty();) {
+    if (interrupt_signal != 0)
+      throw sweep_interrupted(
+        phase + ": interrupted; " + std::to_string(done_) + " of " +
+        std::to_string(total_) + " runs finished and are kept");
+    for (; active.size() < jobs_ && next < pending.size(); ++next)
       launch(jobs[pending[next]], pending[next], active);
-      ++next;
-    }
-    bool finished_one = false;
-    for (auto it = active.begin(); it != active.end();) {
-      int status = 0;
-      if (::waitpid(it->pid, &status, WNOHANG) != it->pid) {
-        ++it;
-        continue;
-      }
-      auto& outcome = outcomes[it->index] = collect(*it, status);
-      ++done;
-      it = active.erase(it);
-      finished_one = true;
-      show(phase, done, jobs.size(), active.size(),
-           outcome.failure.empty() ? "" : "sweep: " + outcome.failure);
-    }
-    if (!finished_one) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(10));
-      if (interactive_ && steady::now() - refreshed > std::chrono::seconds(1)) {
-        show(phase, done, jobs.size(), active.size(), "");
-        refreshed = steady::now();
-      }
+    if (reap(active, outcomes) > 0)
+      continue;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    if (interactive_ && steady::now() - refreshed > std::chrono::seconds(1)) {
+      show(active.size(), "");
+      refreshed = steady::now();
     }
   }
   return outcomes;

@@ -62,12 +62,19 @@ public:
 
 private:
   struct running;
+  struct stop_on_exit;
 
+  /// Outcomes of the jobs already finished; returns the others' indices.
+  std::vector<std::size_t> reuse_finished(const std::vector<pool_job>& jobs,
+                                          std::vector<job_outcome>& outcomes);
   void launch(const pool_job& job, std::size_t index,
               std::vector<running>& active);
+  /// Collects the runs that exited; returns how many.
+  std::size_t reap(std::vector<running>& active,
+                   std::vector<job_outcome>& outcomes);
   job_outcome collect(const running& r, int status);
-  void show(const std::string& phase, std::size_t done, std::size_t total,
-            std::size_t active, const std::string& line);
+  /// The progress line, after `line` (a failure) when there is one.
+  void show(std::size_t active, const std::string& line);
 
   std::filesystem::path program_;
   std::filesystem::path dir_;
@@ -75,6 +82,9 @@ private:
   std::ostream& progress_;
   bool interactive_;
   pool_counts counts_;
+  std::string phase_; ///< of the current run() call
+  std::size_t total_ = 0;
+  std::size_t done_ = 0;
   double run_seconds_ = 0; ///< wall time of the runs launched and finished
   std::size_t timed_runs_ = 0;
 };

@@ -6,6 +6,7 @@
 #include "experiments/cli/figure.hpp"
 #include "experiments/cli/markdown.hpp"
 #include "experiments/cli/results.hpp"
+#include "experiments/cli/sweep_figures.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -289,150 +290,12 @@ void print_protocol(std::ostream& out, const sweep_outcome& sweep) {
   }
 }
 
-std::string clock_label(const sweep_outcome& sweep) {
-  for (auto& m : sweep.methods)
-    for (auto& run : m.reported) {
-      auto it = run.config.find("clock.kind");
-      if (it != run.config.end())
-        return bare(it->second) == "virtual" ? "simulated" : "wall clock";
-    }
-  return "run's clock";
-}
-
-std::string column_of(run_metric m) {
-  switch (m) {
-    case run_metric::test_accuracy: return "test_accuracy";
-    case run_metric::min_agent_accuracy: return "min_agent_accuracy";
-    case run_metric::mean_agent_accuracy: return "mean_agent_accuracy";
-    case run_metric::test_loss: return "test_loss";
-    case run_metric::train_loss: return "train_loss";
-  }
-  return "test_accuracy";
-}
-
-/// Renders one figure; a gnuplot failure is noted, the report goes on.
-bool render(const figure& fig, const fs::path& file, std::ostream& log) {
-  try {
-    render_figure(fig, file);
-    return true;
-  } catch (const std::exception& e) {
-    log << "sweep: warning: " << file.string() << ": " << e.what() << "\n";
-    return false;
-  }
-}
-
-/// Curves of every y against every x that is a view of its own.
-void write_curves(std::ostream& md, const sweep_outcome& sweep,
-                  std::ostream& log) {
-  std::vector<std::string> ys{"test_accuracy"};
-  if (column_of(sweep.spec->select) != ys[0])
-    ys.push_back(column_of(sweep.spec->select));
-  const std::vector<std::string> xs{"round", "local_steps", "bytes_sent",
-                                    "time_seconds"};
-  std::vector<const method_outcome*> shown;
-  for (auto& m : sweep.methods)
-    if (!m.reported.empty())
-      shown.push_back(&m);
-  if (shown.empty()) {
-    md << "No reported run finished: nothing to draw.\n";
-    return;
-  }
-  auto curves = [&](const std::string& x, const std::string& y) {
-    std::vector<mean_curve> out;
-    for (auto* m : shown)
-      out.push_back(mean_over_runs(m->reported, x, y));
-    return out;
-  };
-  std::vector<std::string> skipped;
-  for (auto& x : xs) {
-    if (x != "round" &&
-        same_view_as_rounds(curves(x, ys[0]), curves("round", ys[0]))) {
-      skipped.push_back(x);
-      continue;
-    }
-    for (auto& y : ys) {
-      figure fig;
-      fig.ylabel = y;
-      fig.title = y + ", mean ± std over seeds " + joined(sweep.spec->seeds);
-      panel p;
-      p.xlabel =
-        x == "time_seconds" ? "time_seconds (" + clock_label(sweep) + ")" : x;
-      auto means = curves(x, y);
-      for (std::size_t i = 0; i < shown.size(); ++i)
-        p.curves.push_back(
-          {shown[i]->method->name, means[i].x, means[i].y, means[i].spread});
-      fig.panels.push_back(std::move(p));
-      auto name = y + "-vs-" + x + ".png";
-      if (render(fig, sweep.dir / "plots" / name, log))
-        md << "![" << y << " against " << x << "](plots/" << name << ")\n";
-    }
-  }
-  if (!skipped.empty()) {
-    md << "\nNot drawn, as the rounds view already shows them (every method "
-          "spends the same amount per round):";
-    for (auto& x : skipped)
-      md << " " << x;
-    md << ".\n";
-  }
-}
-
-/// One figure per tuned key that is each method's only, numeric axis.
-void write_tuning_curves(std::ostream& md, const sweep_outcome& sweep,
-                         std::ostream& log) {
-  std::vector<std::string> keys;
-  for (auto& m : sweep.methods)
-    if (m.method->grid.size() == 1 && !m.tuning_runs.empty() &&
-        std::find(keys.begin(), keys.end(), m.method->grid[0].key) ==
-          keys.end())
-      keys.push_back(m.method->grid[0].key);
-  for (auto& key : keys) {
-    panel p;
-    p.xlabel = key;
-    double lo = INFINITY, hi = -INFINITY;
-    for (auto& m : sweep.methods) {
-      if (m.method->grid.size() != 1 || m.method->grid[0].key != key ||
-          m.tuning_runs.empty())
-        continue;
-      curve c{m.method->name, {}, {}, {}};
-      for (std::size_t i = 0; i < m.points.size(); ++i) {
-        char* end = nullptr;
-        auto& text = m.points[i].values[0].second;
-        double x = std::strtod(text.c_str(), &end);
-        if (end != text.c_str() + text.size() || std::isnan(m.scores[i]))
-          continue;
-        c.x.push_back(x);
-        c.y.push_back(m.scores[i]);
-        lo = std::min(lo, x);
-        hi = std::max(hi, x);
-      }
-      if (!c.x.empty())
-        p.curves.push_back(std::move(c));
-    }
-    if (p.curves.empty())
-      continue;
-    p.log_x = lo > 0 && hi >= 4 * lo;
-    p.points = true;
-    figure fig;
-    fig.ylabel = to_string(sweep.spec->select) + ", " +
-                 (sweep.spec->last == 1
-                    ? std::string{"final"}
-                    : "last " + std::to_string(sweep.spec->last) + " evals");
-    fig.title = "tuning on seed " + std::to_string(sweep.spec->tuning_seed);
-    fig.panels.push_back(std::move(p));
-    auto name = "tuning-" + key + ".png";
-    if (render(fig, sweep.dir / "plots" / name, log))
-      md << "![tuning of " << key << "](plots/" << name << ")\n";
-  }
-}
-
 void print_tuning(std::ostream& out, const sweep_outcome& sweep,
                   std::ostream& log) {
   auto& spec = *sweep.spec;
   out << "\n## Tuning on seed " << spec.tuning_seed << "\n\n";
-  if (gnuplot_available()) {
-    fs::create_directories(sweep.dir / "plots");
-    write_tuning_curves(out, sweep, log);
-  }
+  if (gnuplot_available())
+    draw_tuning(out, sweep, log);
   for (auto& m : sweep.methods) {
     out << "\n### " << m.method->name << "\n\n";
     if (m.tuning_runs.empty()) {
@@ -459,64 +322,7 @@ void print_tuning(std::ostream& out, const sweep_outcome& sweep,
   }
 }
 
-void write_figures(std::ostream& md, const sweep_outcome& sweep,
-                   std::ostream& log) {
-  md << "\n## Curves\n\n";
-  if (!gnuplot_available()) {
-    md << "No figures: gnuplot is not installed (Debian gnuplot-nox).\n";
-    log << "sweep: warning: gnuplot not found (Debian gnuplot-nox): no "
-           "figures\n";
-    return;
-  }
-  fs::create_directories(sweep.dir / "plots");
-  write_curves(md, sweep, log);
-}
-
 } // namespace
-
-mean_curve mean_over_runs(const std::vector<run_record>& runs,
-                          const std::string& x, const std::string& y) {
-  mean_curve c;
-  if (runs.empty())
-    return c;
-  auto rows = runs.front().rows();
-  for (auto& run : runs)
-    rows = std::min(rows, run.rows());
-  for (std::size_t i = 0; i < rows; ++i) {
-    std::vector<double> xs, ys;
-    for (auto& run : runs) {
-      xs.push_back(run.column(x)[i]);
-      ys.push_back(run.column(y)[i]);
-    }
-    auto sy = summarize(ys);
-    c.x.push_back(summarize(xs).mean);
-    c.y.push_back(sy.mean);
-    c.spread.push_back(sy.std);
-  }
-  return c;
-}
-
-bool same_view_as_rounds(const std::vector<mean_curve>& against_x,
-                         const std::vector<mean_curve>& against_rounds) {
-  auto close = [](double a, double b) {
-    return std::abs(a - b) <= 1e-9 * std::max({1.0, std::abs(a), std::abs(b)});
-  };
-  std::optional<double> shared;
-  for (std::size_t m = 0; m < against_x.size(); ++m) {
-    auto& xs = against_x[m].x;
-    auto& rounds = against_rounds[m].x;
-    if (rounds.empty() || !(rounds.back() > 0))
-      return false;
-    double ratio = xs.back() / rounds.back();
-    if (shared && !close(*shared, ratio))
-      return false;
-    shared = ratio;
-    for (std::size_t i = 0; i < xs.size(); ++i)
-      if (!close(xs[i], ratio * rounds[i]))
-        return false;
-  }
-  return true;
-}
 
 void print_results(std::ostream& out, const sweep_outcome& sweep) {
   auto columns = result_columns(*sweep.spec);
@@ -539,7 +345,11 @@ void write_sweep_report(const sweep_outcome& sweep, std::ostream& log) {
   auto budget = budget_columns();
   print_table(md, sweep, budget, false);
   print_conventions(md, budget);
-  write_figures(md, sweep, log);
+  md << "\n## Curves\n\n";
+  if (gnuplot_available())
+    draw_curves(md, sweep, log);
+  else
+    md << "No figures: gnuplot is not installed (Debian gnuplot-nox).\n";
   print_tuning(md, sweep, log);
   std::vector<std::string> warnings;
   for (auto& m : sweep.methods)
