@@ -31,10 +31,14 @@ public:
   explicit folder_lock(const fs::path& dir) {
     auto file = dir / ".lock";
     fd_ = ::open(file.c_str(), O_RDWR | O_CREAT, 0644);
-    if (fd_ < 0 || ::flock(fd_, LOCK_EX | LOCK_NB) != 0)
+    if (fd_ < 0)
+      throw input_error(file.string() + ": cannot create the sweep's lock");
+    if (::flock(fd_, LOCK_EX | LOCK_NB) != 0) {
+      ::close(fd_);
       throw input_error(dir.string() +
                         ": another sweep is running in this folder; wait for "
                         "it or pass another --output");
+    }
   }
   ~folder_lock() { ::close(fd_); }
   folder_lock(const folder_lock&) = delete;
@@ -61,8 +65,12 @@ fs::path own_binary(const sweep_options& opts) {
                               : fs::path{opts.program};
 }
 
+/// Runs at a time times each run's threads against the machine's cores
+/// (judged by the first method's first point).
 void warn_threads(const sweep_spec& spec, std::size_t jobs, std::ostream& log) {
-  auto cfg = load_config(spec.base, spec.sets);
+  auto& first = spec.methods.front();
+  auto cfg = resolve_run(spec, first, grid_points(first).front(),
+                         spec.tuning_seed, "runs");
   auto cores = std::max(1u, std::thread::hardware_concurrency());
   auto per_run =
     cfg.run.threads > 0 ? static_cast<unsigned>(cfg.run.threads) : cores;

@@ -328,6 +328,16 @@ void print_results(std::ostream& out, const sweep_outcome& sweep) {
   auto columns = result_columns(*sweep.spec);
   print_table(out, sweep, columns, true);
   print_conventions(out, columns);
+  std::string without;
+  for (auto& m : sweep.methods)
+    for (auto& run : m.reported)
+      if (run.agent_accuracy.empty())
+        without += (without.empty() ? "" : ", ") + run.name;
+  if (!without.empty())
+    out << "\nWithout agent_accuracy.csv (Plexus: the agents share one "
+           "model), the min-agent column takes the mean of the "
+           "per-evaluation minimum: "
+        << without << ".\n";
 }
 
 void write_sweep_report(const sweep_outcome& sweep, std::ostream& log) {

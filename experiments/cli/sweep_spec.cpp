@@ -133,6 +133,19 @@ method_spec read_method(const toml::table& table, std::size_t index,
   return m;
 }
 
+std::vector<method_spec> read_methods(const toml::array& list,
+                                      const std::vector<grid_axis>& common) {
+  std::vector<method_spec> methods;
+  std::set<std::string> names;
+  for (std::size_t i = 0; i < list.size(); ++i) {
+    methods.push_back(read_method(*list[i].as_table(), i, common));
+    if (!names.insert(methods.back().name).second)
+      throw input_error("method '" + methods.back().name +
+                        "': two methods share this name");
+  }
+  return methods;
+}
+
 void check_seeds(const sweep_spec& spec) {
   std::set<int> distinct(spec.seeds.begin(), spec.seeds.end());
   if (distinct.size() != spec.seeds.size())
@@ -141,7 +154,9 @@ void check_seeds(const sweep_spec& spec) {
     throw input_error("seeds: " + std::to_string(spec.seeds.size()) +
                       " reported seed(s); report at least 3, e.g. seeds = "
                       "[1, 2, 3]");
-  if (distinct.count(static_cast<int>(spec.tuning_seed)) > 0)
+  if (std::any_of(spec.seeds.begin(), spec.seeds.end(), [&](int seed) {
+        return static_cast<std::uint64_t>(seed) == spec.tuning_seed;
+      }))
     throw input_error("tuning_seed: " + std::to_string(spec.tuning_seed) +
                       " is also a reported seed; tune on a seed that is "
                       "never reported, e.g. tuning_seed = 0 with seeds = [1, "
@@ -210,17 +225,10 @@ sweep_spec read_sweep(const fs::path& file,
       methods->as_array()->empty())
     throw input_error("method: no methods; add [[method]] tables with a name, "
                       "a set of keys and a grid");
-  auto list = *methods->as_array();
+  spec.methods = read_methods(*methods->as_array(), common);
   for (auto key : {"set", "grid", "method"})
     root.erase(key);
   sweep_schema().apply(spec, root);
-  std::set<std::string> names;
-  for (std::size_t i = 0; i < list.size(); ++i) {
-    spec.methods.push_back(read_method(*list[i].as_table(), i, common));
-    if (!names.insert(spec.methods.back().name).second)
-      throw input_error("method '" + spec.methods.back().name +
-                        "': two methods share this name");
-  }
   check_seeds(spec);
   check_cli_sets(spec, cli_sets);
   spec.sets.insert(spec.sets.end(), cli_sets.begin(), cli_sets.end());
