@@ -71,3 +71,44 @@ TEST_CASE("topology command prints the ring's closed-form spectral gap") {
   CHECK(r.output.find("spectral gap 0.0507") != std::string::npos);
   CHECK(r.output.find("diameter 8") != std::string::npos);
 }
+
+TEST_CASE("sweep refuses a tuning seed it also reports: exit 2, one line, "
+          "nothing written") {
+  testing::scratch_dir s{"cli-sweep"};
+  auto file =
+    s.write("s.sweep.toml", "tuning_seed = 3\nseeds = [1, 2, 3]\n[[method]]\n"
+                            "name = \"dpsgd\"\n");
+  auto out = s.path() / "out";
+  auto r = run("sweep " + file.string() + " --output " + out.string());
+  CAPTURE(r.output);
+  CHECK(r.exit_code == 2);
+  CHECK(lines(r.output) == 1);
+  CHECK(r.output.find("tuning_seed: 3 is also a reported seed") !=
+        std::string::npos);
+  CHECK_FALSE(fs::exists(out));
+}
+
+TEST_CASE("report and plot refuse an incomplete run folder: exit 2, one "
+          "line") {
+  testing::scratch_dir s{"cli-incomplete"};
+  auto folder = s.path() / "r.incomplete";
+  fs::create_directories(folder);
+  std::ofstream{folder / "metrics.csv"}
+    << "round,time_seconds,test_accuracy,min_agent_accuracy\n0,0,0.1,0.1\n";
+  std::ofstream{folder / "config.toml"} << "seed = 1\n";
+  for (std::string command :
+       {"report " + folder.string(),
+        "plot " + folder.string() + " -o " + (s.path() / "p.png").string()}) {
+    auto r = run(command);
+    CAPTURE(r.output);
+    CHECK(r.exit_code == 2);
+    CHECK(lines(r.output) == 1);
+    CHECK(r.output.find("r.incomplete is an incomplete run") !=
+          std::string::npos);
+    CHECK(r.output.find("--allow-incomplete") != std::string::npos);
+  }
+  auto r = run("report --allow-incomplete " + folder.string());
+  CHECK(r.exit_code == 0);
+  CHECK(r.output.find("| 1* |") != std::string::npos);
+  CHECK_FALSE(fs::exists(s.path() / "p.png"));
+}

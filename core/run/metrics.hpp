@@ -30,6 +30,10 @@ struct metrics_row {
   /// resources").
   double compute_seconds = 0;
   std::uint64_t online_agents = 0; ///< agents online (reporting a model)
+  /// Test accuracy of each agent of evaluated_agents(agents,
+  /// eval.max_agents), in that order; NaN for an agent without a model.
+  /// Empty when no agent's own model is evaluated (Plexus: one lineage).
+  std::vector<double> agent_accuracy;
 };
 
 /// What every agent reports after an evaluated round.
@@ -61,6 +65,13 @@ std::vector<agent_id> evaluated_agents(std::size_t agents,
 
 void write_csv_header(std::ostream& out);
 void write_csv_row(std::ostream& out, const metrics_row& row);
+
+/// agent_accuracy.csv: `round`, then one column `agent_<id>` per evaluated
+/// agent, so a report can average each agent over evaluations before taking
+/// the minimum over agents.
+void write_agent_accuracy_header(std::ostream& out,
+                                 const std::vector<agent_id>& agents);
+void write_agent_accuracy_row(std::ostream& out, const metrics_row& row);
 
 } // namespace murmur
 

@@ -10,6 +10,7 @@
 #include "experiments/cli/plot_command.hpp"
 #include "experiments/cli/report_command.hpp"
 #include "experiments/cli/run_command.hpp"
+#include "experiments/cli/sweep_command.hpp"
 #include "experiments/cli/topology_command.hpp"
 
 #include <CLI/CLI.hpp>
@@ -208,6 +209,8 @@ int main(int argc, char** argv) {
   plot->add_option("--y", plot_opts.y, "metrics.csv column")
     ->capture_default_str();
   plot->add_option("--title", plot_opts.title, "title above the plot");
+  plot->add_flag("--allow-incomplete", plot_opts.allow_incomplete,
+                 "accept <name>.incomplete run folders (marked)");
 
   std::vector<std::string> report_runs;
   report_options report_opts;
@@ -224,6 +227,11 @@ int main(int argc, char** argv) {
   report->add_option("--also", report_opts.also,
                      "more metrics.csv columns by their final value, e.g. "
                      "--also test_loss --also messages_delivered");
+  report->add_flag("--allow-incomplete", report_opts.allow_incomplete,
+                   "accept <name>.incomplete run folders (marked)");
+
+  sweep_options sweep_opts;
+  auto sweep = add_sweep_command(app, sweep_opts);
 
   app.add_subcommand("keys", "list every config key with default and help");
 
@@ -264,6 +272,8 @@ int main(int argc, char** argv) {
       report_command(report_runs, report_opts, std::cout);
       return 0;
     }
+    if (*sweep)
+      return sweep_command(sweep_opts, std::cout, std::cerr);
     if (*ctl) {
       std::string line;
       for (auto& w : ctl_words)
