@@ -113,6 +113,11 @@ TEST_CASE("sizes beyond the machine are refused with the estimate") {
   check_refused(testing::murmur("topology ring --agents 1000000000", 20),
                 "needs about");
   check_refused(testing::murmur("topology ring --agents -1", 10), "--agents");
+  check_refused(testing::murmur("topology complete --agents 100000", 10),
+                "needs about");
+  auto big_ring = testing::murmur("topology ring --agents 100000", 20);
+  CHECK(big_ring.exit_code == 0);
+  CHECK(contains(big_ring.output, "spectral gap not computed above"));
   check_refused(testing::murmur(tiny(out, "--set model.kind=mlp "
                                           "--set model.hidden=[100000000]"),
                                 20),
