@@ -98,6 +98,17 @@ TEST_CASE("--set bare words are UTF-8 and read back unchanged") {
   CHECK(config_from_text(os.str(), "test").run.name == cfg.run.name);
 }
 
+// Found by fuzzing (tests/fuzz/corpus/config/crash-agents-beyond-32-bit):
+// with more agents than 32-bit ids hold, a scripted event's agent was
+// converted to a 32-bit id out of range (undefined behaviour).
+TEST_CASE("run.agents fits the 32-bit agent ids") {
+  CHECK(testing::contains(
+    error_of({"run.agents=4294967296"}),
+    "run.agents: must be in [1, 4294967295] (agent ids are 32-bit), got "
+    "4294967296"));
+  CHECK(load_config("", {"run.agents=4294967295"}).run.agents == 4294967295u);
+}
+
 TEST_CASE("every algorithm registers itself") {
   CHECK(algorithm_registry::names() ==
         std::vector<std::string>{

@@ -290,6 +290,18 @@ std::function<void(const std::string&, const V&)> at_least(V lo) {
   };
 }
 
+/// An integer in [lo, hi]; `why` says where the upper bound comes from.
+template <class V>
+std::function<void(const std::string&, const V&)> between(V lo, V hi,
+                                                          std::string why) {
+  return [lo, hi, why](const std::string& key, const V& v) {
+    if (v < lo || v > hi)
+      throw input_error(key + ": must be in [" + std::to_string(lo) + ", " +
+                        std::to_string(hi) + "] (" + why + "), got " +
+                        std::to_string(v));
+  };
+}
+
 /// A finite number > 0.
 inline std::function<void(const std::string&, const double&)> positive() {
   return [](const std::string& key, const double& v) {

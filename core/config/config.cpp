@@ -3,6 +3,7 @@
 #include "core/algorithms/algorithm.hpp"
 
 #include <fstream>
+#include <limits>
 #include <sstream>
 
 namespace murmur {
@@ -23,7 +24,8 @@ void add_run_keys(schema<run_config>& s) {
       "; its own keys sit beside name in [algorithm]");
   s.add<u64>(
     "run.agents", [](C& c) -> u64& { return c.run.agents; }, "number of agents",
-    at_least<u64>(1));
+    between<u64>(1, std::numeric_limits<agent_id>::max(),
+                 "agent ids are 32-bit"));
   s.add<u64>(
     "run.rounds", [](C& c) -> u64& { return c.run.rounds; },
     "communication rounds", at_least<u64>(1));
