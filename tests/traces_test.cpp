@@ -6,6 +6,7 @@
 #include "core/time/pace.hpp"
 #include "core/time/traces.hpp"
 #include "tests/scratch.hpp"
+#include "tests/skip.hpp"
 
 #include <doctest/doctest.h>
 
@@ -80,11 +81,9 @@ TEST_CASE("links take latency + bytes / bandwidth, sites round-robin") {
 }
 
 TEST_CASE("the real 227-site latency trace loads") {
-  fs::path trace = MURMUR_SOURCE_DIR "/../shared/traces/latencies-227.csv";
-  if (!fs::exists(trace)) {
-    MESSAGE("skipped: " << trace << " is absent");
-    return;
-  }
+  fs::path trace = testing::traces_dir() + "latencies-227.csv";
+  if (!fs::exists(trace))
+    return testing::skip(trace.string() + " is absent (set MURMUR_TRACES)");
   auto m = read_square_matrix(trace.string(), "cost.latency_trace");
   CHECK(m.rows() == 227);
   CHECK(m(0, 0) < 1.0); // site 0 to itself: about 0 ms

@@ -290,15 +290,13 @@ std::function<void(const std::string&, const V&)> at_least(V lo) {
   };
 }
 
-/// An integer in [lo, hi]; `why` says where the upper bound comes from.
+/// An integer in [lo, hi].
 template <class V>
-std::function<void(const std::string&, const V&)> between(V lo, V hi,
-                                                          std::string why) {
-  return [lo, hi, why](const std::string& key, const V& v) {
+std::function<void(const std::string&, const V&)> between(V lo, V hi) {
+  return [lo, hi](const std::string& key, const V& v) {
     if (v < lo || v > hi)
       throw input_error(key + ": must be in [" + std::to_string(lo) + ", " +
-                        std::to_string(hi) + "] (" + why + "), got " +
-                        std::to_string(v));
+                        std::to_string(hi) + "], got " + std::to_string(v));
   };
 }
 
