@@ -207,8 +207,10 @@ TEST_CASE("three nodes and a launcher train a ring as one process does") {
   CHECK(acc_local > 0.5);
   CHECK(std::abs(acc_spread - acc_local) < 0.02);
   CHECK(contains(slurp(s.path() / "n1.log"), "hosts agents 4,5,6,7"));
-  CHECK(contains(slurp(s.path() / "out" / "spread" / "events.csv"),
-                 "TLS traffic through the launcher"));
+  auto events = slurp(s.path() / "out" / "spread" / "events.csv");
+  CHECK(contains(events, "TLS traffic through the launcher"));
+  CHECK(contains(events, "placement blocks: 3 of 12 graph edges join "
+                         "different hosts"));
 }
 
 TEST_CASE("insecure nodes on loopback run the ring over plain TCP") {
@@ -226,6 +228,9 @@ TEST_CASE("insecure nodes on loopback run the ring over plain TCP") {
   CHECK(rows == 4);
   CHECK(acc > 0.5);
   CHECK(contains(slurp(s.path() / "b.log"), "hosts agents 1,3,5,7,9,11"));
+  CHECK(contains(slurp(s.path() / "plain.log"),
+                 "placement round-robin: 12 of 12 graph edges join different "
+                 "hosts"));
 }
 
 TEST_CASE("an asynchronous algorithm (DRACO) runs across nodes") {
@@ -526,6 +531,126 @@ TEST_CASE("nodes and launchers refuse to run unauthenticated off loopback") {
   refused({"run", "/dev/null", "--hosts", "127.0.0.1:4000", "--set",
            "hosts.insecure=true", "clock.kind=virtual"},
           "clock.kind");
+}
+
+namespace {
+
+/// `murmur args...` exits 2 within 10 s with one line that names `field`
+/// and `file`.
+void refused_at_start(const scratch_dir& s,
+                      const std::vector<std::string>& args,
+                      const std::string& field, const std::string& file) {
+  auto log = s.path() / "refused.log";
+  std::filesystem::remove(log);
+  auto started = std::chrono::steady_clock::now();
+  CHECK(wait_exit(spawn_murmur(args, log, nullptr), 10) == 2);
+  CHECK(std::chrono::steady_clock::now() - started < std::chrono::seconds(5));
+  auto text = slurp(log);
+  INFO(text);
+  CHECK(std::count(text.begin(), text.end(), '\n') == 1);
+  CHECK(contains(text, field));
+  CHECK(contains(text, file));
+}
+
+} // namespace
+
+TEST_CASE("nodes and launchers check their certificate, key and CA at "
+          "start-up") {
+  if (!have_openssl())
+    return testing::skip("no openssl CLI to make certificates");
+  scratch_dir s{"hostcreds"};
+  make_pki(s.path(), "ca", {"n0", "launcher"});
+  make_pki(s.path(), "evil", {"mallory"});
+  auto d = s.path().string() + "/";
+  s.write("garbage.pem", "not a certificate\n");
+  auto node = [&](const std::string& cert, const std::string& key,
+                  const std::string& ca) {
+    return std::vector<std::string>{"node",          "--listen", "127.0.0.1:0",
+                                    "--certificate", d + cert,   "--key",
+                                    d + key,         "--cafile", d + ca};
+  };
+  refused_at_start(s, node("n0.pem", "mallory.key", "ca.pem"), "--key",
+                   "mallory.key");
+  refused_at_start(s, node("garbage.pem", "n0.key", "ca.pem"), "--certificate",
+                   "garbage.pem");
+  refused_at_start(s, node("n0.pem", "n0.key", "garbage.pem"), "--cafile",
+                   "garbage.pem");
+  refused_at_start(s, node("mallory.pem", "mallory.key", "ca.pem"),
+                   "--certificate", "mallory.pem");
+  auto launcher = [&](const std::string& cert, const std::string& key) {
+    return std::vector<std::string>{"run",
+                                    "/dev/null",
+                                    "--hosts",
+                                    "127.0.0.1:" + std::to_string(free_port()),
+                                    "--set",
+                                    "data.name=synthetic",
+                                    "hosts.certificate=\"" + d + cert + "\"",
+                                    "hosts.key=\"" + d + key + "\"",
+                                    "hosts.cafile=\"" + d + "ca.pem\""};
+  };
+  refused_at_start(s, launcher("mallory.pem", "mallory.key"),
+                   "hosts.certificate", "mallory.pem");
+  refused_at_start(s, launcher("launcher.pem", "n0.key"), "hosts.key",
+                   "n0.key");
+}
+
+TEST_CASE("a launcher says how long an unreachable node took to fail") {
+  scratch_dir s{"hostdead"};
+  auto out = command_output(
+    {"run", "/dev/null", "--hosts", "127.0.0.1:" + std::to_string(free_port()),
+     "--set", "data.name=synthetic", "hosts.insecure=true", "hosts.wait=60"},
+    s.path());
+  INFO(out);
+  CHECK(contains(out, "no node at 127.0.0.1:"));
+  CHECK(contains(out, " after "));
+  CHECK_FALSE(contains(out, "60 s"));
+}
+
+/// Training samples that keep a node building its experiment for seconds
+/// (about 3 s here), so a signal sent when it starts lands mid-set-up.
+constexpr const char* setup_samples = "200000";
+
+TEST_CASE("a node killed or frozen during set-up is noticed at once, not "
+          "after hosts.wait") {
+  if (!have_openssl())
+    return testing::skip("no openssl CLI to make certificates");
+  scratch_dir s{"hostsetup"};
+  make_pki(s.path(), "ca", {"n0", "n1", "launcher"});
+  for (int signal : {SIGKILL, SIGSTOP}) {
+    CAPTURE(signal);
+    auto name = "setup" + std::to_string(signal);
+    node_process a{node_tls(s.path(), "ca", "n0"), s.path() / (name + "a.log")};
+    node_process b{node_tls(s.path(), "ca", "n1"), s.path() / (name + "b.log")};
+    auto sets = ring_config(s.path() / "out", name, 30);
+    auto tls = launcher_tls(s.path(), "ca", "launcher");
+    sets.insert(sets.end(), tls.begin(), tls.end());
+    sets.push_back(hosts_of({&a, &b}));
+    sets.push_back("hosts.wait=60");
+    // A data set big enough that building it keeps the node busy a while.
+    sets.push_back("data.synthetic.train_size=" + std::string{setup_samples});
+    auto log = s.path() / (name + ".log");
+    std::vector<std::string> args{"run", "/dev/null", "--set"};
+    args.insert(args.end(), sets.begin(), sets.end());
+    auto pid = spawn_murmur(args, log, nullptr);
+    bool building = false;
+    for (int i = 0; i < 600 && !building; ++i) {
+      building = contains(slurp(s.path() / (name + "b.log")), "building a run");
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    REQUIRE(building);
+    ::kill(b.pid(), signal);
+    auto hit = std::chrono::steady_clock::now();
+    auto code = wait_exit(pid, 30);
+    auto took =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - hit)
+        .count();
+    auto text = slurp(log);
+    INFO(text);
+    CHECK(code == 1);
+    // hosts.timeout = 1 s; the rest is slack for a loaded 2-core machine.
+    CHECK(took < 4);
+    CHECK(contains(text, b.address() + " went away during set-up"));
+  }
 }
 
 namespace {

@@ -2,17 +2,17 @@
 
 #include "actors/controller.hpp"
 #include "actors/messages.hpp"
+#include "actors/remote/setup.hpp"
 #include "actors/remote/supervisor.hpp"
 #include "actors/remote/tls_guard.hpp"
 #include "actors/remote/transport.hpp"
 #include "actors/run_end.hpp"
 #include "actors/spawn.hpp"
 #include "actors/system.hpp"
+#include "core/run/placement.hpp"
 
 #include <chrono>
 #include <iostream>
-#include <mutex>
-#include <sstream>
 #include <stdexcept>
 
 namespace murmur {
@@ -33,73 +33,24 @@ void log_traffic(const run_env& env, double t, const tls_traffic& before) {
   env.sink->on_event(t, "hosts", text, "measured");
 }
 
-std::string config_text(const run_config& cfg) {
-  std::ostringstream os;
-  os << to_toml(cfg);
-  return os.str();
-}
-
-/// Connects to every node and splits the agents among them.
-placement_map place(caf::actor_system& sys, const run_config& cfg) {
-  auto& h = cfg.hosts;
+/// Connects to every node and splits the agents among them, logging how
+/// many graph edges the placement cuts (each carries messages between
+/// processes every round).
+placement_map place(caf::actor_system& sys, const experiment& exp,
+                    const run_env& env) {
+  auto& h = exp.cfg.hosts;
   placement_map where;
   where.names = h.list;
   for (auto& name : h.list)
     where.nodes.push_back(
       connect_to(sys, parse_endpoint(name, "hosts.list"), h.insecure, h.wait));
-  where.hosted.resize(h.list.size());
-  auto host_of = place_agents(h, cfg.run.agents);
-  for (agent_id i = 0; i < cfg.run.agents; ++i)
-    where.hosted[host_of[i]].push_back(i);
+  auto placed = place_agents(exp);
+  where.hosted = placed.hosted;
+  auto text = "placement " + to_string(h.placement) + ": " + placed.describe();
+  std::cerr << "murmur: " << text << "\n";
+  env.sink->on_event(env.seconds(sys.clock().now()), "hosts", text,
+                     "placement");
   return where;
-}
-
-/// Has every node spawn its agents (all nodes build their experiment at the
-/// same time), then sends each the full mailer directory. Returns when every
-/// node has acknowledged, or throws naming the node that did not.
-void spawn_and_wire(caf::actor_system& sys, placement_map& where,
-                    const run_config& cfg, const caf::actor& observer) {
-  auto n = cfg.run.agents;
-  auto wait = to_timespan(cfg.hosts.wait);
-  auto text = config_text(cfg);
-  where.trainers.resize(n);
-  where.mailers.resize(n);
-  std::vector<std::uint64_t> run_ids(where.nodes.size());
-  caf::scoped_actor self{sys};
-  auto refused = [&](std::size_t k, const std::string& step) {
-    return [&, k, step](caf::error& err) {
-      throw std::runtime_error(
-        "hosts.list: node " + where.names[k] + " did not " + step + " within " +
-        seconds_text(cfg.hosts.wait) + " s (hosts.wait): " + sys.render(err));
-    };
-  };
-  using request_t = decltype(self->request(observer, wait, host_atom::value,
-                                           host_request{}, observer));
-  std::vector<request_t> asked;
-  for (std::size_t k = 0; k < where.nodes.size(); ++k)
-    asked.push_back(self->request(where.nodes[k], wait, host_atom::value,
-                                  host_request{where.hosted[k], text},
-                                  observer));
-  for (std::size_t k = 0; k < asked.size(); ++k)
-    asked[k].receive(
-      [&, k](hosted_agents& got) {
-        run_ids[k] = got.run;
-        auto& ids = where.hosted[k];
-        if (got.trainers.size() != ids.size() ||
-            got.mailers.size() != ids.size())
-          throw std::runtime_error("hosts.list: node " + where.names[k] +
-                                   " spawned a different set of agents");
-        for (std::size_t j = 0; j < ids.size(); ++j) {
-          where.trainers[ids[j]] = got.trainers[j];
-          where.mailers[ids[j]] = got.mailers[j];
-        }
-      },
-      refused(k, "spawn its agents"));
-  for (std::size_t k = 0; k < where.nodes.size(); ++k)
-    self
-      ->request(where.nodes[k], wait, wire_atom::value,
-                wiring{run_ids[k], where.mailers})
-      .receive([](caf::ok_atom) {}, refused(k, "wire its agents"));
 }
 
 } // namespace
@@ -115,7 +66,7 @@ run_outcome run_across_hosts(experiment& exp, metrics_sink& sink, int threads,
   run_env env{&exp, &guarded, false, sys.clock().now(),
               [&end](const run_outcome& o) { end.finish(o); }};
   auto traffic = tls_bytes();
-  auto where = place(sys, exp.cfg);
+  auto where = place(sys, exp, env);
   auto observer = spawn_observer(sys, &env);
   std::vector<caf::actor> locals{observer};
   auto shut_down = [&] {

@@ -43,6 +43,7 @@ hosted_agents spawn_hosted(self_ptr self, std::shared_ptr<hosted_run> run,
 caf::result<hosted_agents> host(self_ptr self, const host_request& req,
                                 const caf::actor& observer) {
   auto run = std::make_shared<hosted_run>();
+  std::cerr << "node: building a run for agents " + describe(req.agents) + "\n";
   try {
     auto cfg = config_from_text(req.config, "config from the launcher");
     for (auto i : req.agents)

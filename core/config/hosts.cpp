@@ -27,21 +27,6 @@ bool is_loopback(const std::string& host) {
   return host == "localhost" || host == "::1" || host.rfind("127.", 0) == 0;
 }
 
-std::vector<std::size_t> place_agents(const hosts_section& h,
-                                      std::size_t agents) {
-  std::vector<std::size_t> where(agents);
-  auto hosts = h.list.size();
-  for (std::size_t i = 0; i < agents; ++i) {
-    if (h.placement == placement_kind::round_robin)
-      where[i] = i % hosts;
-    else if (h.placement == placement_kind::explicit_list)
-      where[i] = static_cast<std::size_t>(h.assignment[i]);
-    else // blocks: contiguous, the first (agents mod hosts) one larger
-      where[i] = i * hosts / agents;
-  }
-  return where;
-}
-
 void validate_security(const hosts_section& h,
                        const std::vector<std::string>& hosts,
                        const std::string& prefix) {
@@ -80,7 +65,8 @@ const schema<hosts_section>& hosts_schema() {
       "process");
     s.add<placement_kind>(
       "hosts.placement", [](C& c) -> placement_kind& { return c.placement; },
-      "agents to hosts: contiguous blocks, round-robin, or hosts.assignment");
+      "agents to hosts: contiguous blocks, round-robin, hosts.assignment, or "
+      "graph (neighbours share hosts: fewest cut edges)");
     s.add<std::vector<int>>(
       "hosts.assignment",
       [](C& c) -> std::vector<int>& { return c.assignment; },

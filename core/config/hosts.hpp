@@ -10,13 +10,14 @@
 namespace murmur {
 
 /// How agents are spread over the hosts.
-enum class placement_kind { blocks, round_robin, explicit_list };
+enum class placement_kind { blocks, round_robin, explicit_list, graph };
 
 inline const enum_names<placement_kind>& names_of(placement_kind) {
   static const enum_names<placement_kind> n{
     {"blocks", placement_kind::blocks},
     {"round-robin", placement_kind::round_robin},
-    {"explicit", placement_kind::explicit_list}};
+    {"explicit", placement_kind::explicit_list},
+    {"graph", placement_kind::graph}};
   return n;
 }
 
@@ -59,10 +60,6 @@ endpoint parse_endpoint(const std::string& text, const std::string& field,
 
 /// Whether `host` is a loopback address (127.0.0.0/8, ::1, localhost).
 bool is_loopback(const std::string& host);
-
-/// Host index of every agent under the configured placement.
-std::vector<std::size_t> place_agents(const hosts_section& h,
-                                      std::size_t agents);
 
 /// Checks that this process may open or reach `hosts`: TLS files present, or
 /// `insecure` with loopback addresses only. `prefix` names the fields

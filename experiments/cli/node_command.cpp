@@ -1,5 +1,6 @@
 #include "experiments/cli/node_command.hpp"
 
+#include "actors/remote/credentials.hpp"
 #include "actors/remote/node.hpp"
 #include "actors/remote/transport.hpp"
 #include "actors/system.hpp"
@@ -43,6 +44,7 @@ void node_command(const node_options& opts, std::ostream& out) {
   check_flags(opts);
   auto at = parse_endpoint(opts.listen, "--listen", true);
   validate_security(opts.net, {opts.listen}, "--");
+  check_credentials(opts.net, "--");
   int threads =
     opts.threads > 0
       ? opts.threads

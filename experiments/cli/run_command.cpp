@@ -1,5 +1,6 @@
 #include "experiments/cli/run_command.hpp"
 
+#include "actors/remote/credentials.hpp"
 #include "actors/runtime.hpp"
 #include "actors/system.hpp"
 #include "core/run/experiment.hpp"
@@ -58,6 +59,9 @@ run_result run_experiment(run_config cfg, bool show_progress) {
   // One budget of threads for CAF's workers and oneTBB together.
   tbb::global_control limit{tbb::global_control::max_allowed_parallelism,
                             tbb_threads(cfg.clock.kind, cfg.run.threads)};
+  // Before the experiment is built: a bad certificate fails at once, named.
+  if (!cfg.hosts.list.empty())
+    check_credentials(cfg.hosts, "hosts.");
   auto exp = build_experiment(cfg);
   auto live = open_control_channels(cfg.control);
   run_folder folder{cfg.run.output, cfg.run.name};

@@ -1,0 +1,21 @@
+#pragma once
+
+#include "actors/remote/supervisor.hpp"
+#include "core/config/config.hpp"
+
+#include <caf/all.hpp>
+
+namespace murmur {
+
+/// Has every node of `where` spawn its agents (all nodes build their
+/// experiment at the same time), then sends each the full mailer directory,
+/// filling where.trainers and where.mailers. Returns when every node has
+/// acknowledged. Throws std::runtime_error naming the node when one refuses,
+/// does not answer within hosts.wait, or goes away meanwhile: a node killed
+/// during set-up is noticed as soon as its connection closes, a frozen one
+/// once the connection times out (hosts.timeout), since CAF 0.17.6 never
+/// fails a pending request when its receiver's connection drops.
+void spawn_and_wire(caf::actor_system& sys, placement_map& where,
+                    const run_config& cfg, const caf::actor& observer);
+
+} // namespace murmur
