@@ -211,6 +211,9 @@ TEST_CASE("three nodes and a launcher train a ring as one process does") {
   CHECK(contains(events, "TLS traffic through the launcher"));
   CHECK(contains(events, "placement blocks: 3 of 12 graph edges join "
                          "different hosts"));
+  for (auto* n : {&a, &b, &c})
+    CHECK(contains(events, "TCP bytes between the launcher and " +
+                             n->address() + ": sent "));
 }
 
 TEST_CASE("insecure nodes on loopback run the ring over plain TCP") {

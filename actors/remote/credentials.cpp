@@ -21,7 +21,8 @@ struct freer {
 using bio_ptr = std::unique_ptr<BIO, freer<BIO, BIO_free_all>>;
 using x509_ptr = std::unique_ptr<X509, freer<X509, X509_free>>;
 using key_ptr = std::unique_ptr<EVP_PKEY, freer<EVP_PKEY, EVP_PKEY_free>>;
-using store_ptr = std::unique_ptr<X509_STORE, freer<X509_STORE, X509_STORE_free>>;
+using store_ptr =
+  std::unique_ptr<X509_STORE, freer<X509_STORE, X509_STORE_free>>;
 using store_ctx_ptr =
   std::unique_ptr<X509_STORE_CTX, freer<X509_STORE_CTX, X509_STORE_CTX_free>>;
 
@@ -67,8 +68,10 @@ key_ptr read_key(const std::string& field, const std::string& file) {
   auto in = open_file(field, file);
   key_ptr key{PEM_read_bio_PrivateKey(in.get(), nullptr, nullptr, nullptr)};
   if (!key)
-    throw input_error(field + ": " + file + ": not an unencrypted PEM private "
-                      "key (" + openssl_reason() + ")");
+    throw input_error(field + ": " + file +
+                      ": not an unencrypted PEM private "
+                      "key (" +
+                      openssl_reason() + ")");
   return key;
 }
 
@@ -91,8 +94,8 @@ void check_credentials(const hosts_section& h, const std::string& prefix) {
   auto key = read_key(prefix + "key", h.key);
   if (X509_check_private_key(cert.get(), key.get()) != 1) {
     ERR_clear_error();
-    throw input_error(prefix + "key: " + h.key +
-                      " is not the private key of " + h.certificate +
+    throw input_error(prefix + "key: " + h.key + " is not the private key of " +
+                      h.certificate +
                       "; give the key the certificate was made for");
   }
   auto store = read_ca(prefix + "cafile", h.cafile);
@@ -100,8 +103,8 @@ void check_credentials(const hosts_section& h, const std::string& prefix) {
   if (X509_STORE_CTX_init(ctx.get(), store.get(), cert.get(), chain.get()) !=
         1 ||
       X509_verify_cert(ctx.get()) != 1) {
-    auto why = X509_verify_cert_error_string(
-      X509_STORE_CTX_get_error(ctx.get()));
+    auto why =
+      X509_verify_cert_error_string(X509_STORE_CTX_get_error(ctx.get()));
     ERR_clear_error();
     throw input_error(cert_field + ": " + h.certificate +
                       " does not verify against the CA in " + h.cafile + " (" +

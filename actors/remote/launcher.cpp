@@ -2,6 +2,7 @@
 
 #include "actors/controller.hpp"
 #include "actors/messages.hpp"
+#include "actors/remote/link_watchdog.hpp"
 #include "actors/remote/setup.hpp"
 #include "actors/remote/supervisor.hpp"
 #include "actors/remote/tls_guard.hpp"
@@ -33,17 +34,33 @@ void log_traffic(const run_env& env, double t, const tls_traffic& before) {
   env.sink->on_event(t, "hosts", text, "measured");
 }
 
+/// Logs the bytes that crossed between the launcher and each node, as the
+/// kernel counted them (TLS records and BASP headers included), beside the
+/// metrics' modelled bytes_sent.
+void log_links(const run_env& env, double t, link_watchdog& watchdog) {
+  for (auto& name : env.exp->cfg.hosts.list) {
+    auto bytes = watchdog.bytes_to(parse_endpoint(name, "hosts.list"));
+    auto text = "TCP bytes between the launcher and " + name + ": sent " +
+                std::to_string(bytes.sent) + ", received " +
+                std::to_string(bytes.received);
+    std::cerr << "murmur: " << text << "\n";
+    env.sink->on_event(t, "hosts", text, "measured");
+  }
+}
+
 /// Connects to every node and splits the agents among them, logging how
 /// many graph edges the placement cuts (each carries messages between
 /// processes every round).
 placement_map place(caf::actor_system& sys, const experiment& exp,
-                    const run_env& env) {
+                    const run_env& env, link_watchdog& watchdog) {
   auto& h = exp.cfg.hosts;
   placement_map where;
   where.names = h.list;
-  for (auto& name : h.list)
-    where.nodes.push_back(
-      connect_to(sys, parse_endpoint(name, "hosts.list"), h.insecure, h.wait));
+  for (auto& name : h.list) {
+    auto at = parse_endpoint(name, "hosts.list");
+    watchdog.watch_peer(at);
+    where.nodes.push_back(connect_to(sys, at, h.insecure, h.wait));
+  }
   auto placed = place_agents(exp);
   where.hosted = placed.hosted;
   auto text = "placement " + to_string(h.placement) + ": " + placed.describe();
@@ -62,11 +79,12 @@ run_outcome run_across_hosts(experiment& exp, metrics_sink& sink, int threads,
   configure_system(cfg, threads);
   configure_network(cfg, exp.cfg.hosts);
   caf::actor_system sys{cfg};
+  link_watchdog watchdog{exp.cfg.hosts.heartbeat, exp.cfg.hosts.timeout};
   guarded_sink guarded{sink, [&end](std::string why) { end.fail(why); }};
   run_env env{&exp, &guarded, false, sys.clock().now(),
               [&end](const run_outcome& o) { end.finish(o); }};
   auto traffic = tls_bytes();
-  auto where = place(sys, exp, env);
+  auto where = place(sys, exp, env, watchdog);
   auto observer = spawn_observer(sys, &env);
   std::vector<caf::actor> locals{observer};
   auto shut_down = [&] {
@@ -101,6 +119,7 @@ run_outcome run_across_hosts(experiment& exp, metrics_sink& sink, int threads,
     ;
   if (!exp.cfg.hosts.insecure)
     log_traffic(env, env.seconds(sys.clock().now()), traffic);
+  log_links(env, env.seconds(sys.clock().now()), watchdog);
   if (live)
     live->close();
   shut_down(); // the supervisor first: agents going down now are expected

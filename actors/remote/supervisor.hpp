@@ -21,8 +21,9 @@ struct placement_map {
 
 /// Watches the nodes of a run (CAF 0.17 has no node-down message: a
 /// monitored proxy goes down with remote_link_unreachable when the
-/// connection breaks or misses its heartbeats) and its remote trainers (a
-/// failed agent fails the run). A lost node is logged as an event naming its
+/// connection breaks, or when the link_watchdog closes it after hosts.timeout
+/// without a byte) and its remote trainers (a failed agent fails the run).
+/// A lost node is logged as an event naming its
 /// agents; then `stop` has the observer end the run with what it evaluated
 /// (metrics rows, agents.csv), and `continue`
 /// tells the observer and every surviving mailer that those agents are gone,

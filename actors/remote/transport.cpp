@@ -20,8 +20,10 @@ void configure_network(caf::actor_system_config& cfg, const hosts_section& h) {
     cfg.openssl_key = h.key;
     cfg.openssl_cafile = h.cafile;
   }
+  // Heartbeats keep an idle connection delivering bytes; the timeout is the
+  // link_watchdog's, which counts bytes, not CAF's, which counts whole
+  // messages (link_watchdog.hpp says why).
   cfg.set("middleman.heartbeat-interval", to_timespan(h.heartbeat));
-  cfg.set("middleman.connection-timeout", to_timespan(h.timeout));
 }
 
 std::uint16_t publish_on(caf::actor_system& sys, const caf::actor& whom,

@@ -12,8 +12,9 @@ namespace murmur {
 /// Loads CAF's network layer into `cfg`: the middleman, and unless
 /// `h.insecure` the OpenSSL module with this process's certificate, key and
 /// CA (CAF 0.17.6 then requires a CA-signed certificate from every peer, both
-/// directions, before any BASP byte is read), plus heartbeats and the
-/// connection timeout that turn a frozen peer into a down message.
+/// directions, before any BASP byte is read), plus heartbeats. A frozen
+/// peer becomes a down message through a link_watchdog, not CAF's own
+/// connection timeout.
 void configure_network(caf::actor_system_config& cfg, const hosts_section& h);
 
 /// Publishes `whom` on `at` (port 0: any free port), over TLS unless

@@ -77,10 +77,13 @@ const schema<hosts_section>& hosts_schema() {
       "or continue (survivors mix over who is left)");
     s.add<double>(
       "hosts.heartbeat", [](C& c) -> double& { return c.heartbeat; },
-      "seconds between heartbeats on every connection", in_range(0.01, 3600));
+      "seconds between heartbeats on every connection (they keep an idle "
+      "connection delivering bytes)",
+      in_range(0.01, 3600));
     s.add<double>(
       "hosts.timeout", [](C& c) -> double& { return c.timeout; },
-      "seconds of silence after which a host counts as lost",
+      "seconds without a byte from a peer after which its connection is "
+      "closed and the host counts as lost (a busy link still delivers bytes)",
       in_range(0.05, 3600));
     s.add<double>(
       "hosts.wait", [](C& c) -> double& { return c.wait; },

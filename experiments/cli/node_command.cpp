@@ -1,6 +1,7 @@
 #include "experiments/cli/node_command.hpp"
 
 #include "actors/remote/credentials.hpp"
+#include "actors/remote/link_watchdog.hpp"
 #include "actors/remote/node.hpp"
 #include "actors/remote/transport.hpp"
 #include "actors/system.hpp"
@@ -64,6 +65,8 @@ void node_command(const node_options& opts, std::ostream& out) {
   caf::actor_system sys{cfg};
   auto self = sys.spawn(node);
   auto port = publish_on(sys, self, at, opts.net.insecure, "--listen");
+  link_watchdog watchdog{opts.net.heartbeat, opts.net.timeout};
+  watchdog.watch_accepted(port);
   out << "murmur node listening on " << at.host << ":" << port << " ("
       << (opts.net.insecure ? "plain TCP, no authentication"
                             : "TLS, peers need a certificate from the CA")

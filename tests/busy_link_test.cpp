@@ -1,0 +1,130 @@
+// A saturated link does not make a healthy node look dead. Two nodes and a
+// launcher in a network namespace of the test's own whose loopback is
+// rate-limited with tc (root only; skipped visibly otherwise): every model
+// (1.6 MB) takes longer to cross than hosts.timeout, so a liveness check
+// that waits for whole messages (CAF 0.17.6's connection timeout) declares
+// the nodes lost; counting bytes as they arrive keeps them alive. A node
+// frozen on the same busy link is still declared lost.
+#include "tests/processes.hpp"
+#include "tests/scratch.hpp"
+#include "tests/skip.hpp"
+
+#include <doctest/doctest.h>
+
+#include <fstream>
+
+namespace fs = std::filesystem;
+using namespace murmur;
+using namespace murmur::testing;
+
+namespace {
+
+/// A network namespace with its loopback up and shaped to `rate` (tc tbf),
+/// removed with the object; `ok` is false where that is not permitted.
+class shaped_namespace {
+public:
+  explicit shaped_namespace(const std::string& rate) {
+    name_ = "murmur-busy" + std::to_string(::getpid() % 100000);
+    ok_ = ::geteuid() == 0 && sh("ip netns add " + name_) &&
+          // Ethernet-sized packets: tbf drops any packet above its burst,
+          // and loopback's default MTU is 64 KiB.
+          sh(in() + "ip link set lo mtu 1500 up") &&
+          sh(in() + "tc qdisc add dev lo root tbf rate " + rate +
+             " burst 64kb latency 2s");
+  }
+  ~shaped_namespace() { sh("ip netns del " + name_); }
+  shaped_namespace(const shaped_namespace&) = delete;
+  shaped_namespace& operator=(const shaped_namespace&) = delete;
+
+  bool ok() const { return ok_; }
+  std::vector<std::string> prefix() const {
+    return {"ip", "netns", "exec", name_};
+  }
+
+private:
+  static bool sh(const std::string& cmd) {
+    return std::system((cmd + " >/dev/null 2>&1").c_str()) == 0;
+  }
+  std::string in() const { return "ip netns exec " + name_ + " "; }
+
+  std::string name_;
+  bool ok_ = false;
+};
+
+/// Two agents of D-PSGD with an MLP of 400k parameters (1.6 MB on the
+/// wire), one per node: every round, each model crosses the shaped link
+/// twice (node to launcher, launcher to node).
+std::vector<std::string> heavy_config(const fs::path& out, int rounds) {
+  return {"data.name=synthetic",
+          "model.kind=mlp",
+          "model.hidden=[16000]",
+          "run.agents=2",
+          "run.rounds=" + std::to_string(rounds),
+          "run.eval_every=" + std::to_string(rounds),
+          "run.threads=1",
+          "run.output=\"" + out.string() + "\"",
+          "run.name=busy",
+          "topology.kind=ring",
+          "algorithm.name=dpsgd",
+          "eval.test_samples=200",
+          "hosts.insecure=true",
+          "hosts.placement=round-robin",
+          "hosts.heartbeat=0.2",
+          "hosts.timeout=1"};
+}
+
+} // namespace
+
+TEST_CASE(
+  "nodes on a saturated link stay alive, and a frozen one is still lost") {
+  // 8 Mbit/s shared by both directions: a 1.6 MB model takes about 2 s.
+  shaped_namespace ns{"8mbit"};
+  if (!ns.ok())
+    return testing::skip("needs root, ip and tc for a shaped namespace");
+  scratch_dir s{"busy"};
+  std::vector<std::string> flags{"--insecure", "--heartbeat", "0.2",
+                                 "--timeout", "1"};
+  node_process a{flags, s.path() / "a.log", "127.0.0.1", ns.prefix()};
+  node_process b{flags, s.path() / "b.log", "127.0.0.1", ns.prefix()};
+  auto run_args = [&](int rounds) {
+    std::vector<std::string> args{"run", "/dev/null", "--set"};
+    auto sets = heavy_config(s.path() / "out", rounds);
+    args.insert(args.end(), sets.begin(), sets.end());
+    args.push_back("hosts.list=[\"" + a.address() + "\",\"" + b.address() +
+                   "\"]");
+    return args;
+  };
+  SUBCASE("busy but alive") {
+    auto args = run_args(2);
+    auto log = s.path() / "busy.log";
+    auto code = wait_exit(spawn_murmur(args, log, nullptr, ns.prefix()), 120);
+    auto text = slurp(log);
+    INFO(text << slurp(s.path() / "a.log"));
+    CHECK(code == 0);
+    CHECK_FALSE(contains(text, "lost"));
+    CHECK(fs::exists(s.path() / "out" / "busy" / "metrics.csv"));
+  }
+  SUBCASE("frozen while the link is busy") {
+    auto args = run_args(50);
+    auto log = s.path() / "frozen.log";
+    auto pid = spawn_murmur(args, log, nullptr, ns.prefix());
+    // Models are in flight once b hosts its agent and a moment has passed.
+    for (int i = 0;
+         i < 600 && !contains(slurp(s.path() / "b.log"), "hosts agents"); ++i)
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    std::this_thread::sleep_for(std::chrono::seconds(2));
+    ::kill(b.pid(), SIGSTOP);
+    auto hit = std::chrono::steady_clock::now();
+    auto code = wait_exit(pid, 60);
+    auto took =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - hit)
+        .count();
+    auto text = slurp(log);
+    INFO(text);
+    CHECK(code == 3);
+    CHECK(contains(text, "lost"));
+    // What b had queued before freezing still drains (at most a few MB at
+    // 1 MB/s), then hosts.timeout.
+    CHECK(took < 12);
+  }
+}
