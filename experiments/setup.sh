@@ -33,6 +33,7 @@ packages=(
 test_packages=(
   clang                       # compiles the fuzz targets (libFuzzer is clang's)
   libclang-rt-14-dev          # libFuzzer, ASan and UBSan runtimes for clang 14
+  iproute2                    # ip and tc: network namespaces with shaped links
 )
 if [ "$tests" = ON ]; then
   packages+=("${test_packages[@]}")
