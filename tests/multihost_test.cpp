@@ -748,3 +748,93 @@ TEST_CASE("optional: the ring across network namespaces with distinct "
   CHECK(rows == 4);
   CHECK(acc > 0.5);
 }
+
+namespace {
+
+/// metrics.csv without the columns measured on the real clock (time_seconds
+/// and compute_seconds, the second and the 13th), the only ones a run across
+/// processes may differ in.
+std::string metrics_without_time(const fs::path& run) {
+  std::istringstream in{slurp(run / "metrics.csv")};
+  std::string line;
+  std::string out;
+  while (std::getline(in, line)) {
+    std::istringstream cells{line};
+    std::string cell;
+    for (int column = 1; std::getline(cells, cell, ','); ++column)
+      if (column != 2 && column != 13)
+        out += cell + ",";
+    out += "\n";
+  }
+  return out;
+}
+
+/// The sum of the launcher's "TCP bytes between the launcher and ...: sent
+/// S, received R" lines in `log`.
+std::uint64_t launcher_tcp_bytes(const std::string& log) {
+  std::uint64_t total = 0;
+  std::istringstream in{log};
+  std::string line;
+  const std::string tag = "murmur: TCP bytes between the launcher and ";
+  while (std::getline(in, line)) {
+    if (line.rfind(tag, 0) != 0)
+      continue;
+    auto sent = line.find(": sent ");
+    auto received = line.find(", received ");
+    total += std::stoull(line.substr(sent + 7)) +
+             std::stoull(line.substr(received + 11));
+  }
+  return total;
+}
+
+} // namespace
+
+TEST_CASE("model traffic flows node to node, not through the launcher") {
+  scratch_dir s{"hostdirect"};
+  std::vector<std::string> plain{"--insecure"};
+  node_process a{plain, s.path() / "a.log"};
+  node_process b{plain, s.path() / "b.log"};
+  node_process c{plain, s.path() / "c.log"};
+  // Round-robin: every ring edge joins two nodes. An MLP of 5004 parameters
+  // (20 kB per model); evaluated at rounds 0 and 60 only, so the models the
+  // observer needs are a small share of the traffic.
+  std::vector<std::string> sets{
+    "data.name=synthetic", "model.kind=mlp",
+    "model.hidden=[200]",  "run.agents=12",
+    "run.rounds=60",       "run.eval_every=60",
+    "run.threads=1",       "run.output=\"" + (s.path() / "out").string() + "\"",
+    "topology.kind=ring",  "algorithm.name=dpsgd"};
+  auto local = sets;
+  local.push_back("run.name=local");
+  REQUIRE(launch(local, s.path() / "local.log", 60) == 0);
+  auto spread = sets;
+  spread.insert(spread.end(),
+                {"run.name=spread", "hosts.insecure=true",
+                 "hosts.placement=round-robin", hosts_of({&a, &b, &c})});
+  auto code = launch(spread, s.path() / "spread.log", 60);
+  auto log = slurp(s.path() / "spread.log");
+  INFO(log << slurp(s.path() / "a.log"));
+  REQUIRE(code == 0);
+  CHECK(metrics_without_time(s.path() / "out" / "spread") ==
+        metrics_without_time(s.path() / "out" / "local"));
+  CHECK(contains(log, "node " + a.address() + " linked 2 of 2 peers directly"));
+  CHECK(contains(log, "node " + b.address() + " linked 1 of 1 peers directly"));
+  // Every model message crosses nodes here: the metrics' modelled bytes are
+  // the cross-node model bytes.
+  std::istringstream rows{slurp(s.path() / "out" / "spread" / "metrics.csv")};
+  std::string row;
+  std::string last;
+  while (std::getline(rows, row))
+    last = row;
+  std::istringstream cells{last};
+  std::string cell;
+  for (int column = 0; column < 9; ++column)
+    std::getline(cells, cell, ',');
+  auto model_bytes = std::stod(cell);
+  auto through_launcher = launcher_tcp_bytes(log);
+  CAPTURE(model_bytes);
+  CAPTURE(through_launcher);
+  CHECK(model_bytes > 1e7);
+  CHECK(through_launcher > 0);
+  CHECK(static_cast<double>(through_launcher) < 0.05 * model_bytes);
+}

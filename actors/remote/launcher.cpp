@@ -50,9 +50,11 @@ void log_links(const run_env& env, double t, link_watchdog& watchdog) {
 
 /// Connects to every node and splits the agents among them, logging how
 /// many graph edges the placement cuts (each carries messages between
-/// processes every round).
+/// processes every round). `linked` receives the pairs of nodes to connect
+/// directly (placement::linked).
 placement_map place(caf::actor_system& sys, const experiment& exp,
-                    const run_env& env, link_watchdog& watchdog) {
+                    const run_env& env, link_watchdog& watchdog,
+                    std::vector<std::vector<std::size_t>>& linked) {
   auto& h = exp.cfg.hosts;
   placement_map where;
   where.names = h.list;
@@ -63,6 +65,7 @@ placement_map place(caf::actor_system& sys, const experiment& exp,
   }
   auto placed = place_agents(exp);
   where.hosted = placed.hosted;
+  linked = placed.linked;
   auto text = "placement " + to_string(h.placement) + ": " + placed.describe();
   std::cerr << "murmur: " << text << "\n";
   env.sink->on_event(env.seconds(sys.clock().now()), "hosts", text,
@@ -84,7 +87,8 @@ run_outcome run_across_hosts(experiment& exp, metrics_sink& sink, int threads,
   run_env env{&exp, &guarded, false, sys.clock().now(),
               [&end](const run_outcome& o) { end.finish(o); }};
   auto traffic = tls_bytes();
-  auto where = place(sys, exp, env, watchdog);
+  std::vector<std::vector<std::size_t>> linked;
+  auto where = place(sys, exp, env, watchdog, linked);
   auto observer = spawn_observer(sys, &env);
   std::vector<caf::actor> locals{observer};
   auto shut_down = [&] {
@@ -96,7 +100,7 @@ run_outcome run_across_hosts(experiment& exp, metrics_sink& sink, int threads,
           caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
   };
   try {
-    spawn_and_wire(sys, where, exp.cfg, observer);
+    spawn_and_wire(sys, where, exp.cfg, observer, linked);
   } catch (...) {
     shut_down();
     throw;

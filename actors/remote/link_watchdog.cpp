@@ -120,6 +120,7 @@ void link_watchdog::watch_peer(const endpoint& to) {
 }
 
 link_bytes link_watchdog::bytes_to(const endpoint& to) {
+  scan(); // up to now, not to the last tick
   std::lock_guard<std::mutex> guard{mtx_};
   auto name = text_of(to);
   auto total = closed_[name];

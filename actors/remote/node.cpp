@@ -1,6 +1,7 @@
 #include "actors/remote/node.hpp"
 
 #include "actors/messages.hpp"
+#include "actors/remote/peer_links.hpp"
 #include "actors/spawn.hpp"
 
 #include <iostream>
@@ -117,6 +118,10 @@ caf::behavior node(caf::stateful_actor<node_state>* self) {
     self->quit(em.reason);
   });
   return {
+    [=](link_atom, const std::vector<std::string>& peers, double wait) {
+      return link_to_peers(self, peers, wait);
+    },
+    [=](hello_atom) { return caf::ok_atom::value; },
     [=](host_atom, const host_request& req, const caf::actor& observer) {
       return host(self, req, observer);
     },

@@ -28,17 +28,21 @@ struct hosted_run {
 /// The actor `murmur node` publishes. A launcher asks it to host agents
 /// (host_atom: it builds the experiment and spawns the same trainer and
 /// mailer actors as a local run, replying with their handles), then wires
-/// them (wire_atom: the full mailer directory), then starts the trainers
-/// itself. Nodes only connect to the launcher, which relays node-to-node
-/// messages (CAF 0.17's default routing): direct node-to-node connections
-/// were tried and dropped, because CAF 0.17.6 with heartbeats on can close a
-/// connection mid-handshake, and the stale connection's cleanup then erased
-/// the node's live route to that peer. Agents
-/// on one node reach each other directly, unserialized; only handles of other
-/// nodes' mailers are proxies. When the launcher's observer goes down the node
-/// stops that run's agents and keeps serving.
+/// them (wire_atom: the full mailer directory), then has it connect directly
+/// to the nodes that hold neighbours of its agents (link_atom,
+/// peer_links.hpp; it answers other nodes' hello_atom), before the launcher's
+/// supervisor starts the trainers. The mailer handles of other nodes arrive
+/// as proxies routed through the launcher; once the direct connection is up,
+/// CAF sends over it instead. Direct links used to lose their route: CAF
+/// 0.17.6's connection timeout could close a connection mid-handshake, and
+/// the stale connection's cleanup erased the live route to that peer. That
+/// timeout is off (link_watchdog.hpp) and only one side of each pair
+/// connects. Agents on one node reach each other directly, unserialized.
+/// When the launcher's observer goes down the node stops that run's agents
+/// and keeps serving.
 ///
-///   idle --host--> hosted(run) --wire--> wired --(observer down)--> idle
+///   idle --host--> hosted(run) --wire--> wired --link--> linked
+///   (any state) --(observer down)--> idle
 struct node_state {
   static inline const char* name = "node";
   std::map<std::uint64_t, std::shared_ptr<hosted_run>> runs;

@@ -1,9 +1,11 @@
 #include "actors/remote/setup.hpp"
 
 #include "actors/messages.hpp"
+#include "actors/remote/peer_links.hpp"
 #include "actors/remote/transport.hpp"
 
 #include <future>
+#include <iostream>
 #include <sstream>
 #include <stdexcept>
 
@@ -20,6 +22,7 @@ struct setup_state {
   std::string config;             ///< the run's config as TOML text
   double wait = 0;                ///< hosts.wait
   std::vector<std::uint64_t> run_ids;
+  std::vector<std::vector<std::string>> peers; ///< to link, by node
   std::size_t pending = 0; ///< replies still due in the current step
   std::shared_ptr<std::promise<std::string>> done; ///< "" or the failure
 };
@@ -50,6 +53,29 @@ std::function<void(caf::error&)> refused(self_ptr self, std::size_t k,
   };
 }
 
+void link_all(self_ptr self) {
+  auto& s = self->state;
+  auto& w = *s.where;
+  s.pending = w.nodes.size();
+  for (std::size_t k = 0; k < w.nodes.size(); ++k)
+    self
+      ->request(w.nodes[k], to_timespan(2 * s.wait), link_atom::value,
+                s.peers[k], s.wait)
+      .then(
+        [=](std::uint64_t linked) {
+          auto& st = self->state;
+          if (!st.where)
+            return;
+          std::cerr << "murmur: node " + st.where->names[k] + " linked " +
+                         std::to_string(linked) + " of " +
+                         std::to_string(st.peers[k].size()) +
+                         " peers directly\n";
+          if (--st.pending == 0)
+            finish(self, {});
+        },
+        refused(self, k, "link to its peers"));
+}
+
 void wire_all(self_ptr self) {
   auto& s = self->state;
   auto& w = *s.where;
@@ -61,7 +87,7 @@ void wire_all(self_ptr self) {
       .then(
         [=](caf::ok_atom) {
           if (self->state.where && --self->state.pending == 0)
-            finish(self, {});
+            link_all(self);
         },
         refused(self, k, "wire its agents"));
 }
@@ -96,12 +122,14 @@ void host_all(self_ptr self, const caf::actor& observer) {
 }
 
 caf::behavior setup(self_ptr self, placement_map* where, std::string config,
-                    double wait, caf::actor observer,
+                    double wait, std::vector<std::vector<std::string>> peers,
+                    caf::actor observer,
                     std::shared_ptr<std::promise<std::string>> done) {
   auto& s = self->state;
   s.where = where;
   s.config = std::move(config);
   s.wait = wait;
+  s.peers = std::move(peers);
   s.done = std::move(done);
   s.run_ids.resize(where->nodes.size());
   for (auto& n : where->nodes)
@@ -131,13 +159,18 @@ std::string config_text(const run_config& cfg) {
 } // namespace
 
 void spawn_and_wire(caf::actor_system& sys, placement_map& where,
-                    const run_config& cfg, const caf::actor& observer) {
+                    const run_config& cfg, const caf::actor& observer,
+                    const std::vector<std::vector<std::size_t>>& linked) {
+  std::vector<std::vector<std::string>> peers(linked.size());
+  for (std::size_t k = 0; k < linked.size(); ++k)
+    for (auto j : linked[k])
+      peers[k].push_back(where.names[j]);
   where.trainers.assign(cfg.run.agents, caf::actor{});
   where.mailers.assign(cfg.run.agents, caf::actor{});
   auto done = std::make_shared<std::promise<std::string>>();
   auto failure = done->get_future();
-  sys.spawn(setup, &where, config_text(cfg), cfg.hosts.wait, observer,
-            std::move(done));
+  sys.spawn(setup, &where, config_text(cfg), cfg.hosts.wait, std::move(peers),
+            observer, std::move(done));
   auto why = failure.get();
   if (!why.empty())
     throw std::runtime_error(why);

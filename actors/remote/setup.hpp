@@ -8,14 +8,19 @@
 namespace murmur {
 
 /// Has every node of `where` spawn its agents (all nodes build their
-/// experiment at the same time), then sends each the full mailer directory,
-/// filling where.trainers and where.mailers. Returns when every node has
-/// acknowledged. Throws std::runtime_error naming the node when one refuses,
-/// does not answer within hosts.wait, or goes away meanwhile: a node killed
-/// during set-up is noticed as soon as its connection closes, a frozen one
-/// once the connection times out (hosts.timeout), since CAF 0.17.6 never
-/// fails a pending request when its receiver's connection drops.
+/// experiment at the same time), sends each the full mailer directory
+/// (filling where.trainers and where.mailers), then has each node k connect
+/// directly to the nodes `linked[k]` (peer_links.hpp), so messages between
+/// nodes no longer pass through the launcher; a pair that cannot connect
+/// keeps that route (logged by the node). Returns when every node has
+/// acknowledged each step. Throws std::runtime_error naming the node when
+/// one refuses, does not answer within hosts.wait, or goes away meanwhile: a
+/// node killed during set-up is noticed as soon as its connection closes, a
+/// frozen one once the connection times out (hosts.timeout), since CAF
+/// 0.17.6 never fails a pending request when its receiver's connection
+/// drops.
 void spawn_and_wire(caf::actor_system& sys, placement_map& where,
-                    const run_config& cfg, const caf::actor& observer);
+                    const run_config& cfg, const caf::actor& observer,
+                    const std::vector<std::vector<std::size_t>>& linked);
 
 } // namespace murmur

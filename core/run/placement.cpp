@@ -2,7 +2,9 @@
 
 #include "topologies/partition.hpp"
 
+#include <algorithm>
 #include <numeric>
+#include <set>
 
 namespace murmur {
 
@@ -21,10 +23,8 @@ std::vector<std::size_t> host_indices(const experiment& exp) {
     }
     case placement_kind::explicit_list:
       return {h.assignment.begin(), h.assignment.end()};
-    case placement_kind::graph:
-      return partition_graph(exp.comm.phases, hosts);
-    case placement_kind::blocks:
-      break;
+    case placement_kind::graph: return partition_graph(exp.comm.phases, hosts);
+    case placement_kind::blocks: break;
   }
   return block_partition(agents, hosts);
 }
@@ -47,6 +47,17 @@ placement place_agents(const experiment& exp) {
   std::vector<std::size_t> alone(exp.agents());
   std::iota(alone.begin(), alone.end(), 0);
   p.edges = cut_edges(exp.comm.phases, alone);
+  std::vector<std::set<std::size_t>> linked(p.hosted.size());
+  for (auto& g : exp.comm.phases)
+    for (std::size_t i = 0; i < g.size(); ++i)
+      for (auto j : g.out[i]) {
+        auto a = p.host_of[i];
+        auto b = p.host_of[j];
+        if (a != b)
+          linked[std::min(a, b)].insert(std::max(a, b));
+      }
+  for (auto& hosts : linked)
+    p.linked.emplace_back(hosts.begin(), hosts.end());
   return p;
 }
 

@@ -16,6 +16,9 @@ struct placement {
   std::vector<std::vector<agent_id>> hosted; ///< agents of each host, sorted
   std::size_t cut_edges = 0;
   std::size_t edges = 0; ///< undirected edges of the graph, all phases
+  /// For each host k, the hosts j > k holding a graph neighbour of one of
+  /// its agents: the pairs of nodes that exchange messages, each listed once.
+  std::vector<std::vector<std::size_t>> linked;
 
   /// "3 of 12 graph edges join different hosts".
   std::string describe() const;
