@@ -24,12 +24,15 @@ constexpr double pi = 3.14159265358979323846;
 const std::vector<std::vector<float>> grads{
   {1.f, -2.f}, {0.5f, 0.25f}, {-1.f, 3.f}};
 
-// Runs `sgd` over `grads` and returns each step's proposed update.
-std::vector<vec> run(sgd& opt, double lr) {
+// Runs `opt` over `grads` at fixed parameters and returns each step's
+// proposed update.
+std::vector<vec> run(optimizer& opt, double lr,
+                     const std::vector<float>& theta = {0.f, 0.f}) {
   std::vector<vec> out;
   for (const auto& g : grads) {
     vec u(2);
-    opt.update(const_vec_map{g.data(), 2}, lr, vec_map{u.data(), 2});
+    opt.update(const_vec_map{theta.data(), 2}, const_vec_map{g.data(), 2}, lr,
+               vec_map{u.data(), 2});
     out.push_back(u);
   }
   return out;
