@@ -1,6 +1,7 @@
 #include "core/config/config.hpp"
 
 #include "core/algorithms/algorithm.hpp"
+#include "core/model/footprint.hpp"
 
 #include <fstream>
 #include <sstream>
@@ -129,6 +130,17 @@ void apply_table(run_config& cfg, const toml::table& root) {
   }
 }
 
+// The agents' models and optimizer state must fit in this machine's memory
+// (a run across hosts splits them, and each node holds only its share).
+void check_memory(const run_config& cfg) {
+  auto g = geometry_of(cfg.data);
+  auto net = make_model(cfg.model, g.shape, g.classes, g.targets);
+  check_fits(cfg.run.agents, bytes_per_agent(net->num_params(), cfg.optimizer),
+             physical_memory(),
+             "model.kind = \"" + to_string(cfg.model.kind) + "\" (" +
+               std::to_string(net->num_params()) + " parameters)");
+}
+
 toml::table parse_file(const std::string& path) {
   std::ifstream in{path};
   if (!in)
@@ -180,6 +192,8 @@ run_config load_config(const std::string& path,
   for (auto& assignment : overrides)
     apply_override(cfg, assignment);
   validate(cfg);
+  if (cfg.hosts.list.empty())
+    check_memory(cfg);
   return cfg;
 }
 
@@ -197,6 +211,9 @@ void validate(run_config& cfg) {
                       to_string(cfg.data.name) +
                       "\"; use model.kind = \"linear\" exactly with "
                       "data.name = \"synthetic-regression\"");
+  // Built only to check that its layers chain on the data's samples.
+  auto g = geometry_of(cfg.data);
+  make_model(cfg.model, g.shape, g.classes, g.targets);
   validate(cfg.cost);
   validate(cfg.stragglers, cfg.run.agents);
   validate(cfg.churn);

@@ -57,7 +57,7 @@ std::unique_ptr<experiment> build_experiment(const run_config& cfg) {
                               cfg.run.agents, cfg.partition, cfg.seed);
   exp->train = make_sharded(data.train, parts);
   exp->test = first_rows(std::move(data.test), cfg.eval.test_samples);
-  exp->net = make_model(cfg.model, data.train.dim(), data.train.num_classes,
+  exp->net = make_model(cfg.model, data.train.shape, data.train.num_classes,
                         data.train.targets);
   exp->configured = make_topology(cfg.run.agents, cfg.seed, cfg.topology);
   plan_communication(*exp);
