@@ -114,10 +114,18 @@ void sequence::backward(const float* theta, const float* in, const float* dout,
   };
   for (std::size_t i = layers_.size(); i-- > 0;) {
     const float* x = i == 0 ? in : act(act_[i - 1]);
-    float* dx = i == 0 ? din : delta(delta_[i - 1]);
+    float* dx = i == 0                                ? din
+                : needs_input_grad(i, din != nullptr) ? delta(delta_[i - 1])
+                                                      : nullptr;
     layers_[i]->backward(theta + offsets_[i], x, act(act_[i]), delta(delta_[i]),
                          dx, grad + offsets_[i], rows, buf.scratch[i]);
   }
+}
+
+// Layer i's input gradient is needed when the caller wants the sequence's,
+// or when an earlier layer has parameters.
+bool sequence::needs_input_grad(std::size_t i, bool input_grad) const {
+  return input_grad || offsets_[i] > 0;
 }
 
 double sequence::forward_flops(std::size_t rows) const {
@@ -130,7 +138,7 @@ double sequence::forward_flops(std::size_t rows) const {
 double sequence::backward_flops(std::size_t rows, bool input_grad) const {
   double total = 0;
   for (std::size_t i = 0; i < layers_.size(); ++i)
-    total += layers_[i]->backward_flops(rows, i > 0 || input_grad);
+    total += layers_[i]->backward_flops(rows, needs_input_grad(i, input_grad));
   return total;
 }
 

@@ -58,6 +58,7 @@ private:
     std::vector<float*> scratch;
   };
   layout carve(float* arena, std::size_t rows) const;
+  bool needs_input_grad(std::size_t i, bool input_grad) const;
   void plan();
 
   tensor_shape in_;
