@@ -15,8 +15,9 @@ struct model_bench_options {
   std::uint64_t seed = 1;
 };
 
-/// One agent's gradient step, timed on the calling thread (one core), next
-/// to the machine's float GEMM rate measured the same way.
+/// One agent's gradient step, timed on the calling thread (one core, in
+/// thread CPU time), next to the machine's float GEMM rate measured the same
+/// way.
 struct model_bench_result {
   double microseconds_per_step = 0; ///< best round's mean
   double flops_per_step = 0;        ///< model::gradient_flops(batch)
@@ -33,8 +34,9 @@ struct model_bench_result {
 /// Times loss_and_gradient of the model `spec` describes on random samples
 /// of `shape` (pixels in [0, 1]) from initial parameters, and the reference
 /// GEMM C = A B on square row-major float matrices. Each of `repeats`
-/// rounds runs about round_seconds and the fastest round counts, since other
-/// processes on the machine can only slow a round down.
+/// rounds runs about round_seconds of this thread's CPU time and the fastest
+/// round counts: other processes on a shared machine can still slow a round
+/// (through the caches and memory they share) but never speed it up.
 model_bench_result model_benchmark(const model_spec& spec, sample_shape shape,
                                    int classes,
                                    const model_bench_options& options = {});

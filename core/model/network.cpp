@@ -21,9 +21,9 @@ using index = Eigen::Index;
 constexpr std::size_t grad_chunk = 256;
 constexpr std::size_t max_eval_chunk = 512;
 // Evaluation chunks shrink (by halves, down to 8 rows) until one chunk's
-// workspace fits this many floats (64 MiB), for deep nets with large
+// workspace fits this many floats (4 MiB), for convolutional nets with large
 // activations.
-constexpr std::size_t eval_budget = std::size_t{16} << 20;
+constexpr std::size_t eval_budget = std::size_t{1} << 20;
 
 std::size_t chunk_count(std::size_t rows, std::size_t chunk) {
   return rows <= chunk ? 1 : (rows + chunk - 1) / chunk;
@@ -60,6 +60,15 @@ tensor_shape input_shape(sample_shape s) {
   if (s.height == 1 && s.width == 1)
     return tensor_shape::features(s.size());
   return tensor_shape::spatial(s.channels, s.height, s.width);
+}
+
+// Evaluation's scratch, kept per thread across calls and models: a fresh
+// arena per call would be paid again in page faults at every evaluation.
+float* eval_arena(std::size_t floats) {
+  thread_local vec arena;
+  if (static_cast<std::size_t>(arena.size()) < floats)
+    arena.resize(static_cast<index>(floats));
+  return arena.data();
 }
 
 // One arena per gradient chunk (each sized for the largest batch seen), so
@@ -241,20 +250,17 @@ eval_result network::evaluate(const_vec_map theta, const batch_view& b) const {
   std::vector<std::size_t> hits(chunks);
   using range = tbb::blocked_range<std::size_t>;
   tbb::parallel_for(range{0, chunks}, [&](const range& r) {
-    // Per task: evaluation is not the hot path.
-    vec arena(static_cast<index>(arena_floats(eval_chunk_)));
+    float* arena = eval_arena(arena_floats(eval_chunk_));
     for (auto c = r.begin(); c != r.end(); ++c) {
       const auto first = c * eval_chunk_;
       auto part = slice(b, first, std::min(eval_chunk_, b.rows - first));
-      auto z = logits(theta.data(), layer_input(part, arena.data()), part.rows,
-                      arena.data());
+      auto z = logits(theta.data(), layer_input(part, arena), part.rows, arena);
       for (index i = 0; i < z.rows(); ++i) {
         index best = 0;
         z.row(i).maxCoeff(&best);
         hits[c] += best == part.labels[i];
       }
-      losses[c] =
-        softmax_xent(z, part.labels, 0.f, dlogits(arena.data(), part.rows));
+      losses[c] = softmax_xent(z, part.labels, 0.f, dlogits(arena, part.rows));
     }
   });
   eval_result result;

@@ -5,15 +5,20 @@
 // Lowered to GEMM (im2col): the patches of a tile of samples become the
 // columns of a [in*k*k, tile*out_plane] matrix, so one product
 // W [out, in*k*k] x cols covers the whole tile and the batch is folded into
-// the GEMM's N dimension. Tiles are sized to keep the patch matrix in the
-// core's L2 cache, where the GEMM then reads it; backward rebuilds each tile
-// rather than keeping every patch matrix of the batch. A 1x1 convolution
-// with stride 1 and no padding needs no patches at all: the input is the
-// patch matrix.
+// the GEMM's N dimension. When the whole batch's patch matrix is small, the
+// tile is the batch and backward reuses the matrix forward built (building
+// it costs about as much as the product for few channels). Larger ones are
+// cut into tiles that fit the core's L2 cache, where the GEMM then reads
+// them, and backward rebuilds each tile. A 1x1 convolution with stride 1 and
+// no padding needs no patches at all: the input is the patch matrix. With
+// few output channels (LeNet's 6 and 16, a ResNet's first stage) the
+// products have one short side, and the short-side kernels
+// (short_gemm.hpp) run them at GEMM speed where Eigen's GEMM does not.
+#include "core/model/layers/im2col.hpp"
 #include "core/model/layers/layer.hpp"
+#include "core/model/layers/short_gemm.hpp"
 
 #include <algorithm>
-#include <cstring>
 
 namespace murmur {
 
@@ -21,67 +26,12 @@ namespace {
 
 using index = Eigen::Index;
 
-// Floats of the patch matrix per tile: 256 KiB, a quarter of the L2 cache,
-// leaving room for the GEMM's packed blocks.
+// A batch's patch matrix up to this many floats (4 MiB) is kept from forward
+// to backward.
+constexpr std::size_t keep_floats = 1024 * 1024;
+// Otherwise, floats of the patch matrix per tile: 256 KiB, a quarter of the
+// L2 cache, leaving room for the GEMM's packed blocks.
 constexpr std::size_t tile_floats = 64 * 1024;
-
-struct conv_geometry {
-  std::size_t channels, height, width; // input
-  std::size_t kernel, stride, padding;
-  std::size_t out_height, out_width;
-
-  std::size_t plane() const { return height * width; }
-  std::size_t out_plane() const { return out_height * out_width; }
-  std::size_t patch() const { return channels * kernel * kernel; }
-};
-
-// Marks a kernel row that falls in the vertical padding.
-constexpr std::size_t padding_row = std::size_t(-1);
-
-// The output columns [lo, hi) of a stride-1 kernel column kj whose input
-// column wo - padding + kj lies inside the image.
-std::pair<std::size_t, std::size_t> inside(const conv_geometry& g,
-                                           std::size_t kj) {
-  const auto shift =
-    static_cast<std::ptrdiff_t>(g.padding) - static_cast<std::ptrdiff_t>(kj);
-  const auto width = static_cast<std::ptrdiff_t>(g.width);
-  const auto out = static_cast<std::ptrdiff_t>(g.out_width);
-  const auto hi = std::clamp<std::ptrdiff_t>(width + shift, 0, out);
-  const auto lo = std::clamp<std::ptrdiff_t>(shift, 0, hi);
-  return {static_cast<std::size_t>(lo), static_cast<std::size_t>(hi)};
-}
-
-// The walk im2col and its adjoint share: for every patch-matrix row
-// r = (c, ki, kj) and every output row `ho` of samples [n0, n0 + count) of a
-// [channels][rows][plane] tensor, calls segment(patch_at, image_at, kj) with
-// the offset of that output row's segment in the patch matrix and the offset
-// of the input image row it reads (padding_row when it falls in the
-// padding).
-template <class Segment>
-void walk_patches(const conv_geometry& g, std::size_t rows, std::size_t n0,
-                  std::size_t count, Segment segment) {
-  const std::size_t k = g.kernel;
-  const std::size_t row_len = count * g.out_plane();
-  for (std::size_t c = 0; c < g.channels; ++c)
-    for (std::size_t ki = 0; ki < k; ++ki)
-      for (std::size_t kj = 0; kj < k; ++kj) {
-        const std::size_t r = (c * k + ki) * k + kj;
-        for (std::size_t t = 0; t < count; ++t) {
-          const std::size_t image = (c * rows + n0 + t) * g.plane();
-          const std::size_t patch = r * row_len + t * g.out_plane();
-          for (std::size_t ho = 0; ho < g.out_height; ++ho) {
-            const auto hi = static_cast<std::ptrdiff_t>(ho * g.stride + ki) -
-                            static_cast<std::ptrdiff_t>(g.padding);
-            const bool valid =
-              hi >= 0 && hi < static_cast<std::ptrdiff_t>(g.height);
-            segment(patch + ho * g.out_width,
-                    valid ? image + static_cast<std::size_t>(hi) * g.width
-                          : padding_row,
-                    kj);
-          }
-        }
-      }
-}
 
 class conv2d final : public layer {
 public:
@@ -94,10 +44,7 @@ public:
                          static_cast<std::size_t>(spec.padding),
                          static_cast<std::size_t>(out.height),
                          static_cast<std::size_t>(out.width)},
-      out_(static_cast<std::size_t>(spec.out)), bias_(spec.bias),
-      tile_(
-        std::max<std::size_t>(1, tile_floats / (g_.patch() * g_.out_plane()))) {
-  }
+      out_(static_cast<std::size_t>(spec.out)), bias_(spec.bias) {}
 
   std::size_t num_params() const override {
     return out_ * (g_.patch() + (bias_ ? 1 : 0));
@@ -110,56 +57,50 @@ public:
   }
 
   std::size_t scratch_floats(std::size_t rows) const override {
-    return pointwise() ? 0
-                       : g_.patch() * std::min(tile_, rows) * g_.out_plane();
+    return pointwise() ? 0 : tile(rows) * g_.patch() * g_.out_plane();
   }
 
+  // The patch matrix x [patch, n] (row stride ldx) is the input itself for
+  // a pointwise convolution, else built per tile in `scratch`.
   void forward(const float* theta, const float* in, float* out,
                std::size_t rows, float* scratch) const override {
-    auto y = matrix(out, out_, rows * g_.out_plane());
-    auto w = weights(theta);
-    if (pointwise()) {
-      set_bias(theta, y);
-      y.noalias() += w * matrix(in, g_.channels, rows * g_.plane());
-      return;
-    }
-    for (std::size_t n0 = 0; n0 < rows; n0 += tile_) {
-      const auto count = std::min(tile_, rows - n0);
-      auto cols = im2col(in, rows, n0, count, scratch);
-      auto y_tile = y.middleCols(cols_of(n0), cols.cols());
-      set_bias(theta, y_tile);
-      y_tile.noalias() += w * cols;
+    const std::size_t ld = rows * g_.out_plane(); // of the output
+    if (pointwise())
+      return product(theta, in, ld, ld, out, ld);
+    const auto tile_rows = tile(rows);
+    for (std::size_t n0 = 0; n0 < rows; n0 += tile_rows) {
+      const auto n = std::min(tile_rows, rows - n0) * g_.out_plane();
+      im2col(g_, in, rows, n0, n / g_.out_plane(), scratch);
+      product(theta, scratch, n, n, out + n0 * g_.out_plane(), ld);
     }
   }
 
   void backward(const float* theta, const float* in, const float*,
                 const float* dout, float* din, float* grad, std::size_t rows,
                 float* scratch) const override {
-    auto dy = matrix(dout, out_, rows * g_.out_plane());
-    auto dw = matrix(grad, out_, g_.patch());
+    const std::size_t ld = rows * g_.out_plane();
     if (bias_)
       vec_map{grad + out_ * g_.patch(), static_cast<index>(out_)} =
-        dy.rowwise().sum();
+        param_matrix(dout, out_, ld).rowwise().sum();
     if (pointwise()) {
-      auto x = matrix(in, g_.channels, rows * g_.plane());
-      dw.noalias() = dy * x.transpose();
+      weight_gradient(dout, ld, in, ld, ld, grad, false);
       if (din != nullptr)
-        matrix(din, g_.channels, rows * g_.plane()).noalias() =
-          weights(theta).transpose() * dy;
+        input_gradient(theta, dout, ld, ld, din, ld);
       return;
     }
-    for (std::size_t n0 = 0; n0 < rows; n0 += tile_) {
-      const auto count = std::min(tile_, rows - n0);
-      auto cols = im2col(in, rows, n0, count, scratch);
-      auto dy_tile = dy.middleCols(cols_of(n0), cols.cols());
-      if (n0 == 0)
-        dw.noalias() = dy_tile * cols.transpose();
-      else
-        dw.noalias() += dy_tile * cols.transpose();
+    const auto tile_rows = tile(rows);
+    const bool kept = tile_rows == rows; // forward's patches are still there
+    for (std::size_t n0 = 0; n0 < rows; n0 += tile_rows) {
+      const auto count = std::min(tile_rows, rows - n0);
+      const auto n = count * g_.out_plane();
+      if (!kept)
+        im2col(g_, in, rows, n0, count, scratch);
+      const float* dy = dout + n0 * g_.out_plane();
+      weight_gradient(dy, ld, scratch, n, n, grad, n0 > 0);
       if (din == nullptr)
         continue;
-      cols.noalias() = weights(theta).transpose() * dy_tile;
-      col2im(scratch, rows, n0, count, din);
+      input_gradient(theta, dy, ld, n, scratch, n); // the patches' gradient
+      col2im(g_, scratch, rows, n0, count, din);
     }
   }
 
@@ -172,97 +113,80 @@ public:
   }
 
 private:
+  // Samples per tile (see the top of the file).
+  std::size_t tile(std::size_t rows) const {
+    const std::size_t per_sample = g_.patch() * g_.out_plane();
+    if (rows * per_sample <= keep_floats)
+      return std::max<std::size_t>(rows, 1);
+    return std::max<std::size_t>(1, tile_floats / per_sample);
+  }
+
   bool pointwise() const {
     return g_.kernel == 1 && g_.stride == 1 && g_.padding == 0;
   }
-  index cols_of(std::size_t n0) const {
-    return static_cast<index>(n0 * g_.out_plane());
+  // With few output channels the short-side kernels; else Eigen's GEMM.
+  bool short_side() const { return out_ <= short_rows; }
+
+  using strided = Eigen::Map<const row_matrix, 0, Eigen::OuterStride<>>;
+  using strided_out = Eigen::Map<row_matrix, 0, Eigen::OuterStride<>>;
+  static strided view(const float* p, std::size_t r, std::size_t c,
+                      std::size_t ld) {
+    return {p, static_cast<index>(r), static_cast<index>(c),
+            Eigen::OuterStride<>(static_cast<index>(ld))};
   }
-  static row_matrix_map matrix(float* p, std::size_t r, std::size_t c) {
-    return param_matrix(p, r, c);
+  static strided_out view(float* p, std::size_t r, std::size_t c,
+                          std::size_t ld) {
+    return {p, static_cast<index>(r), static_cast<index>(c),
+            Eigen::OuterStride<>(static_cast<index>(ld))};
   }
-  static const_row_matrix_map matrix(const float* p, std::size_t r,
-                                     std::size_t c) {
-    return param_matrix(p, r, c);
-  }
-  const_row_matrix_map weights(const float* theta) const {
-    return matrix(theta, out_, g_.patch());
+  const float* bias(const float* theta) const {
+    return bias_ ? theta + out_ * g_.patch() : nullptr;
   }
 
-  template <class Block>
-  void set_bias(const float* theta, Block&& y) const {
+  // y [out, n] = W x + b for patches x [patch, n].
+  void product(const float* theta, const float* x, std::size_t ldx,
+               std::size_t n, float* y, std::size_t ldy) const {
+    if (short_side())
+      return short_times(theta, out_, g_.patch(), x, ldx, n, bias(theta), y,
+                         ldy);
+    auto out = view(y, out_, n, ldy);
     if (bias_)
-      y.colwise() =
-        const_vec_map{theta + out_ * g_.patch(), static_cast<index>(out_)};
+      out.colwise() = const_vec_map{bias(theta), static_cast<index>(out_)};
     else
-      y.setZero();
+      out.setZero();
+    out.noalias() +=
+      param_matrix(theta, out_, g_.patch()) * view(x, g_.patch(), n, ldx);
   }
 
-  // The patch matrix of samples [n0, n0 + count) in `scratch`.
-  row_matrix_map im2col(const float* in, std::size_t rows, std::size_t n0,
-                        std::size_t count, float* scratch) const {
-    walk_patches(
-      g_, rows, n0, count,
-      [&](std::size_t dst, std::size_t src, std::size_t kj) {
-        float* d = scratch + dst;
-        if (src == padding_row) {
-          std::fill(d, d + g_.out_width, 0.f);
-          return;
-        }
-        const float* s = in + src;
-        if (g_.stride == 1) {
-          auto [lo, hi] = inside(g_, kj);
-          std::fill(d, d + lo, 0.f);
-          std::memcpy(d + lo, s + lo + kj - g_.padding,
-                      (hi - lo) * sizeof(float));
-          std::fill(d + hi, d + g_.out_width, 0.f);
-          return;
-        }
-        for (std::size_t wo = 0; wo < g_.out_width; ++wo) {
-          const auto wi = static_cast<std::ptrdiff_t>(wo * g_.stride + kj) -
-                          static_cast<std::ptrdiff_t>(g_.padding);
-          d[wo] =
-            wi >= 0 && wi < static_cast<std::ptrdiff_t>(g_.width) ? s[wi] : 0.f;
-        }
-      });
-    return matrix(scratch, g_.patch(), count * g_.out_plane());
+  // dW (+)= dy x^T for output gradients dy [out, n] and patches x.
+  void weight_gradient(const float* dy, std::size_t ldy, const float* x,
+                       std::size_t ldx, std::size_t n, float* grad,
+                       bool accumulate) const {
+    if (short_side())
+      return short_gram(dy, ldy, out_, x, ldx, g_.patch(), n, grad, accumulate);
+    auto dw = param_matrix(grad, out_, g_.patch());
+    auto product =
+      view(dy, out_, n, ldy) * view(x, g_.patch(), n, ldx).transpose();
+    if (accumulate)
+      dw.noalias() += product;
+    else
+      dw.noalias() = product;
   }
 
-  // The adjoint of im2col: adds the patch-matrix gradient in `scratch` back
-  // onto the input gradient of samples [n0, n0 + count), which it zeroes
-  // first.
-  void col2im(const float* scratch, std::size_t rows, std::size_t n0,
-              std::size_t count, float* din) const {
-    for (std::size_t c = 0; c < g_.channels; ++c) {
-      float* first = din + (c * rows + n0) * g_.plane();
-      std::fill(first, first + count * g_.plane(), 0.f);
-    }
-    walk_patches(g_, rows, n0, count,
-                 [&](std::size_t src, std::size_t dst, std::size_t kj) {
-                   if (dst == padding_row)
-                     return;
-                   const float* s = scratch + src;
-                   float* d = din + dst;
-                   if (g_.stride == 1) {
-                     auto [lo, hi] = inside(g_, kj);
-                     for (std::size_t wo = lo; wo < hi; ++wo)
-                       d[wo + kj - g_.padding] += s[wo];
-                     return;
-                   }
-                   for (std::size_t wo = 0; wo < g_.out_width; ++wo) {
-                     const auto wi =
-                       static_cast<std::ptrdiff_t>(wo * g_.stride + kj) -
-                       static_cast<std::ptrdiff_t>(g_.padding);
-                     if (wi >= 0 && wi < static_cast<std::ptrdiff_t>(g_.width))
-                       d[wi] += s[wo];
-                   }
-                 });
+  // dx [patch, n] = W^T dy.
+  void input_gradient(const float* theta, const float* dy, std::size_t ldy,
+                      std::size_t n, float* dx, std::size_t ldx) const {
+    if (short_side())
+      return short_transposed_times(theta, out_, g_.patch(), dy, ldy, n, dx,
+                                    ldx);
+    view(dx, g_.patch(), n, ldx).noalias() =
+      param_matrix(theta, out_, g_.patch()).transpose() *
+      view(dy, out_, n, ldy);
   }
 
   conv_geometry g_;
   std::size_t out_;
   bool bias_;
-  std::size_t tile_; // samples per patch-matrix tile
 };
 
 } // namespace

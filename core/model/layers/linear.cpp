@@ -1,6 +1,7 @@
 // Fully connected layer on flat features: Z = X W^T + b.
 // Parameters (PyTorch's nn.Linear): W [out, in] row-major, then b [out].
 #include "core/model/layers/layer.hpp"
+#include "core/model/layers/skinny.hpp"
 
 #include <algorithm>
 
@@ -32,6 +33,13 @@ public:
                std::size_t rows, float*) const override {
     auto z = param_matrix(out, rows, static_cast<std::size_t>(out_));
     auto x = param_matrix(in, rows, static_cast<std::size_t>(in_));
+    if (static_cast<std::size_t>(out_) <= skinny_max_out) {
+      skinny_product(in, theta, out, rows, static_cast<std::size_t>(in_),
+                     static_cast<std::size_t>(out_));
+      if (bias_)
+        z.rowwise() += row_vec_cmap{theta + out_ * in_, out_};
+      return;
+    }
     if (bias_) {
       z.rowwise() = row_vec_cmap{theta + out_ * in_, out_};
       z.noalias() += x * weights(theta).transpose();

@@ -15,13 +15,16 @@ struct window_geometry {
   std::size_t out_height, out_width;
 };
 
-// f(first, o): the window of output position o starts at input offset
-// `first` of the same plane.
+// f(ho, offset) for output row ho and each kernel offset (ki, kj), in
+// row-major order: input pixel offset + wo * stride is that offset of the
+// window of output (ho, wo). Policies loop over wo inside, so the work
+// vectorises across a row of windows.
 template <class F>
-void for_each_window(const window_geometry& g, F f) {
+void for_each_offset(const window_geometry& g, F f) {
   for (std::size_t ho = 0; ho < g.out_height; ++ho)
-    for (std::size_t wo = 0; wo < g.out_width; ++wo)
-      f(ho * g.stride * g.width + wo * g.stride, ho * g.out_width + wo);
+    for (std::size_t ki = 0; ki < g.kernel; ++ki)
+      for (std::size_t kj = 0; kj < g.kernel; ++kj)
+        f(ho, (ho * g.stride + ki) * g.width + kj);
 }
 
 // The maximum; backward routes the gradient to the first maximal input,
@@ -32,24 +35,66 @@ struct max_policy {
 
   static void forward(const window_geometry& g, const float* in, float* out,
                       float* argmax) {
-    for_each_window(g, [&](std::size_t first, std::size_t o) {
-      std::size_t best = first;
-      for (std::size_t ki = 0; ki < g.kernel; ++ki)
-        for (std::size_t kj = 0; kj < g.kernel; ++kj) {
-          const std::size_t at = first + ki * g.width + kj;
-          if (in[at] > in[best])
-            best = at;
-        }
-      out[o] = in[best];
-      argmax[o] = static_cast<float>(best);
-    });
+    if (g.kernel == 2 && g.stride == 2)
+      return forward_2x2(g, in, out, argmax);
+    for (std::size_t ho = 0; ho < g.out_height; ++ho)
+      for (std::size_t wo = 0; wo < g.out_width; ++wo) {
+        const std::size_t first = (ho * g.width + wo) * g.stride;
+        float best = in[first];
+        std::size_t at = first;
+        for (std::size_t ki = 0; ki < g.kernel; ++ki)
+          for (std::size_t kj = 0; kj < g.kernel; ++kj) {
+            // A strict > keeps the first maximum in row-major window order.
+            const std::size_t i = first + ki * g.width + kj;
+            const bool take = in[i] > best;
+            best = take ? in[i] : best;
+            at = take ? i : at;
+          }
+        out[ho * g.out_width + wo] = best;
+        argmax[ho * g.out_width + wo] = static_cast<float>(at);
+      }
+  }
+
+  // The common 2x2 window with stride 2, spelled out so that it vectorises
+  // across a row of windows.
+  static void forward_2x2(const window_geometry& g, const float* in, float* out,
+                          float* argmax) {
+    const std::size_t n = g.out_width, w = g.width;
+    for (std::size_t ho = 0; ho < g.out_height; ++ho) {
+      // Distinct buffers: no-alias promises let the compiler vectorise.
+      const float* __restrict__ top = in + 2 * ho * w;
+      const float* __restrict__ bottom = top + w;
+      float* __restrict__ best_row = out + ho * n;
+      float* __restrict__ at_row = argmax + ho * n;
+      const auto row = static_cast<float>(2 * ho * w);
+      const auto below = static_cast<float>(w);
+      // An int counter and one flag per comparison: the shape GCC turns into
+      // vector blends.
+      for (int wo = 0; wo < static_cast<int>(n); ++wo) {
+        const float a = top[2 * wo], b = top[2 * wo + 1];
+        const float c = bottom[2 * wo], d = bottom[2 * wo + 1];
+        // A strict > keeps the first maximum in row-major window order.
+        float best = a, at = 0;
+        bool take = b > best;
+        at = take ? 1.f : at;
+        best = take ? b : best;
+        take = c > best;
+        at = take ? below : at;
+        best = take ? c : best;
+        take = d > best;
+        at = take ? below + 1 : at;
+        best = take ? d : best;
+        best_row[wo] = best;
+        at_row[wo] = row + static_cast<float>(2 * wo) + at;
+      }
+    }
   }
 
   static void backward(const window_geometry& g, const float* dout, float* din,
                        const float* argmax) {
-    for_each_window(g, [&](std::size_t, std::size_t o) {
+    const std::size_t outputs = g.out_height * g.out_width;
+    for (std::size_t o = 0; o < outputs; ++o)
       din[static_cast<std::size_t>(argmax[o])] += dout[o];
-    });
   }
 };
 
@@ -59,24 +104,24 @@ struct average_policy {
 
   static void forward(const window_geometry& g, const float* in, float* out,
                       float*) {
-    const float scale = 1.f / static_cast<float>(g.kernel * g.kernel);
-    for_each_window(g, [&](std::size_t first, std::size_t o) {
-      float sum = 0;
-      for (std::size_t ki = 0; ki < g.kernel; ++ki)
-        for (std::size_t kj = 0; kj < g.kernel; ++kj)
-          sum += in[first + ki * g.width + kj];
-      out[o] = sum * scale;
+    const std::size_t s = g.stride, n = g.out_width;
+    std::fill(out, out + g.out_height * n, 0.f);
+    for_each_offset(g, [&](std::size_t ho, std::size_t offset) {
+      for (std::size_t wo = 0; wo < n; ++wo)
+        out[ho * n + wo] += in[offset + wo * s];
     });
+    const float scale = 1.f / static_cast<float>(g.kernel * g.kernel);
+    for (std::size_t o = 0; o < g.out_height * n; ++o)
+      out[o] *= scale;
   }
 
   static void backward(const window_geometry& g, const float* dout, float* din,
                        const float*) {
+    const std::size_t s = g.stride, n = g.out_width;
     const float scale = 1.f / static_cast<float>(g.kernel * g.kernel);
-    for_each_window(g, [&](std::size_t first, std::size_t o) {
-      const float share = dout[o] * scale;
-      for (std::size_t ki = 0; ki < g.kernel; ++ki)
-        for (std::size_t kj = 0; kj < g.kernel; ++kj)
-          din[first + ki * g.width + kj] += share;
+    for_each_offset(g, [&](std::size_t ho, std::size_t offset) {
+      for (std::size_t wo = 0; wo < n; ++wo)
+        din[offset + wo * s] += dout[ho * n + wo] * scale;
     });
   }
 };

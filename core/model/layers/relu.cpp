@@ -23,10 +23,10 @@ public:
                 float* din, float*, std::size_t rows, float*) const override {
     if (din == nullptr)
       return;
-    const auto n = static_cast<Eigen::Index>(rows * input().size());
-    vec_map{din, n}.array() =
-      const_vec_map{dout, n}.array() *
-      (const_vec_map{out, n}.array() > 0.f).cast<float>();
+    // dout times 1 or 0 (not a select), as the MLP always computed it.
+    const std::size_t n = rows * input().size();
+    for (std::size_t i = 0; i < n; ++i)
+      din[i] = dout[i] * (out[i] > 0.f ? 1.f : 0.f);
   }
 };
 

@@ -1,0 +1,250 @@
+// Patch matrices for convolutions. The work is all short copies, so it is
+// done plane by plane: for a "same" convolution (stride 1, 2 padding + 1 =
+// kernel, output as large as input) the patch row of one kernel offset is
+// the input plane shifted, one contiguous copy with the wrapped-around
+// columns zeroed afterwards; other convolutions go row by row.
+#include "core/model/layers/im2col.hpp"
+
+#include "core/base/types.hpp"
+
+#include <immintrin.h>
+
+#include <algorithm>
+#include <tuple>
+#include <type_traits>
+
+namespace murmur {
+
+namespace {
+
+using signed_size = std::ptrdiff_t;
+
+// Short runs (a row of a small feature map is 5 to 30 floats) copied and
+// added in fixed-size vector steps: a plain loop would become a call to
+// memmove, and a dynamic-size Eigen map spends more on its alignment logic
+// than on the copy.
+template <int Step, class Op>
+EIGEN_ALWAYS_INLINE void steps(std::size_t& i, std::size_t n, Op op) {
+  for (; i + Step <= n; i += Step)
+    op(i, std::integral_constant<int, Step>{});
+}
+
+template <class Op>
+EIGEN_ALWAYS_INLINE void short_run(std::size_t n, Op op) {
+  std::size_t i = 0;
+  steps<16>(i, n, op);
+  steps<8>(i, n, op);
+  steps<4>(i, n, op);
+  steps<1>(i, n, op);
+}
+
+template <int N>
+using fixed_map = Eigen::Map<Eigen::Matrix<float, N, 1>>;
+template <int N>
+using fixed_cmap = Eigen::Map<const Eigen::Matrix<float, N, 1>>;
+
+#ifdef __AVX512F__
+// The last n % 16 floats: one masked load and store.
+EIGEN_ALWAYS_INLINE __mmask16 tail_mask(std::size_t n) {
+  return static_cast<__mmask16>((1u << n) - 1);
+}
+#endif
+
+EIGEN_ALWAYS_INLINE void copy(const float* from, float* to, std::size_t n) {
+#ifdef __AVX512F__
+  std::size_t i = 0;
+  for (; i + 16 <= n; i += 16)
+    _mm512_storeu_ps(to + i, _mm512_loadu_ps(from + i));
+  const auto m = tail_mask(n - i);
+  _mm512_mask_storeu_ps(to + i, m, _mm512_maskz_loadu_ps(m, from + i));
+#else
+  short_run(n, [&](std::size_t i, auto step) {
+    constexpr int N = decltype(step)::value;
+    fixed_map<N>{to + i} = fixed_cmap<N>{from + i};
+  });
+#endif
+}
+
+// Adds stay in fixed-size steps: a masked store followed by an overlapping
+// load of the next kernel column measured twice as slow.
+EIGEN_ALWAYS_INLINE void add(const float* from, float* to, std::size_t n) {
+  short_run(n, [&](std::size_t i, auto step) {
+    constexpr int N = decltype(step)::value;
+    fixed_map<N>{to + i} += fixed_cmap<N>{from + i};
+  });
+}
+
+EIGEN_ALWAYS_INLINE void zero(float* to, std::size_t n) {
+#ifdef __AVX512F__
+  std::size_t i = 0;
+  for (; i + 16 <= n; i += 16)
+    _mm512_storeu_ps(to + i, _mm512_setzero_ps());
+  _mm512_mask_storeu_ps(to + i, tail_mask(n - i), _mm512_setzero_ps());
+#else
+  short_run(n, [&](std::size_t i, auto step) {
+    constexpr int N = decltype(step)::value;
+    fixed_map<N>{to + i}.setZero();
+  });
+#endif
+}
+
+bool is_same(const conv_geometry& g) {
+  return g.stride == 1 && 2 * g.padding + 1 == g.kernel;
+}
+
+// The output range [lo, hi) whose input index o * stride + k - padding lies
+// in [0, size).
+std::pair<std::size_t, std::size_t> inside(std::size_t size, std::size_t out,
+                                           std::size_t stride, std::size_t k,
+                                           std::size_t padding) {
+  const auto lead = static_cast<signed_size>(padding) -
+                    static_cast<signed_size>(k); // o * stride >= lead
+  const auto s = static_cast<signed_size>(stride);
+  const auto lo = std::clamp<signed_size>(lead <= 0 ? 0 : (lead + s - 1) / s, 0,
+                                          static_cast<signed_size>(out));
+  const auto end = static_cast<signed_size>(size) + lead; // o * stride < end
+  const auto hi = std::clamp<signed_size>(end <= 0 ? 0 : (end + s - 1) / s, lo,
+                                          static_cast<signed_size>(out));
+  return {static_cast<std::size_t>(lo), static_cast<std::size_t>(hi)};
+}
+
+// One kernel offset (ki, kj) of a "same" convolution on one plane: output
+// pixel o reads input pixel o + shift, inside the span [first, last) of
+// output pixels, except the wrapped columns between rows (gaps), which are
+// padding.
+struct same_span {
+  std::size_t first = 0, last = 0;
+  signed_size shift = 0;
+  std::size_t rows_lo = 0, rows_hi = 0, cols_lo = 0, cols_hi = 0;
+
+  same_span(const conv_geometry& g, std::size_t ki, std::size_t kj) {
+    std::tie(rows_lo, rows_hi) = inside(g.height, g.height, 1, ki, g.padding);
+    std::tie(cols_lo, cols_hi) = inside(g.width, g.width, 1, kj, g.padding);
+    if (rows_lo >= rows_hi || cols_lo >= cols_hi) {
+      rows_lo = rows_hi = 0; // nothing inside: all padding
+      return;
+    }
+    first = rows_lo * g.width + cols_lo;
+    last = (rows_hi - 1) * g.width + cols_hi;
+    shift =
+      (static_cast<signed_size>(ki) - static_cast<signed_size>(g.padding)) *
+        static_cast<signed_size>(g.width) +
+      static_cast<signed_size>(kj) - static_cast<signed_size>(g.padding);
+  }
+
+  // f(start, length) for the wrapped columns between consecutive rows.
+  template <class F>
+  void gaps(const conv_geometry& g, F f) const {
+    const std::size_t length = g.width - cols_hi + cols_lo;
+    if (length == 0)
+      return;
+    for (std::size_t r = rows_lo; r + 1 < rows_hi; ++r)
+      f(r * g.width + cols_hi, length);
+  }
+};
+
+void same_plane(const conv_geometry& g, const same_span& s, const float* in,
+                float* out) {
+  const std::size_t plane = g.plane();
+  zero(out, s.first);
+  copy(in + static_cast<signed_size>(s.first) + s.shift, out + s.first,
+       s.last - s.first);
+  zero(out + s.last, plane - std::max(s.first, s.last));
+  s.gaps(g, [&](std::size_t at, std::size_t n) { zero(out + at, n); });
+}
+
+void same_plane_adjoint(const conv_geometry& g, const same_span& s, float* dout,
+                        float* din) {
+  s.gaps(g, [&](std::size_t at, std::size_t n) { zero(dout + at, n); });
+  add(dout + s.first, din + static_cast<signed_size>(s.first) + s.shift,
+      s.last - s.first);
+}
+
+// Row by row, for any stride and padding.
+void general_plane(const conv_geometry& g, std::size_t ki, std::size_t kj,
+                   const float* in, float* out) {
+  auto [rows_lo, rows_hi] =
+    inside(g.height, g.out_height, g.stride, ki, g.padding);
+  auto [cols_lo, cols_hi] =
+    inside(g.width, g.out_width, g.stride, kj, g.padding);
+  for (std::size_t ho = 0; ho < g.out_height; ++ho) {
+    float* d = out + ho * g.out_width;
+    if (ho < rows_lo || ho >= rows_hi) {
+      zero(d, g.out_width);
+      continue;
+    }
+    // Input pixel wo * stride + kj - padding of row ho * stride + ki -
+    // padding; both are >= 0 inside.
+    const float* s = in + (ho * g.stride + ki - g.padding) * g.width;
+    zero(d, cols_lo);
+    if (g.stride == 1)
+      copy(s + cols_lo + kj - g.padding, d + cols_lo, cols_hi - cols_lo);
+    else
+      for (std::size_t wo = cols_lo; wo < cols_hi; ++wo)
+        d[wo] = s[wo * g.stride + kj - g.padding];
+    zero(d + cols_hi, g.out_width - cols_hi);
+  }
+}
+
+void general_plane_adjoint(const conv_geometry& g, std::size_t ki,
+                           std::size_t kj, const float* dout, float* din) {
+  auto [rows_lo, rows_hi] =
+    inside(g.height, g.out_height, g.stride, ki, g.padding);
+  auto [cols_lo, cols_hi] =
+    inside(g.width, g.out_width, g.stride, kj, g.padding);
+  for (std::size_t ho = rows_lo; ho < rows_hi; ++ho) {
+    const float* s = dout + ho * g.out_width;
+    float* d = din + (ho * g.stride + ki - g.padding) * g.width;
+    if (g.stride == 1)
+      add(s + cols_lo, d + cols_lo + kj - g.padding, cols_hi - cols_lo);
+    else
+      for (std::size_t wo = cols_lo; wo < cols_hi; ++wo)
+        d[wo * g.stride + kj - g.padding] += s[wo];
+  }
+}
+
+// f(ki, kj, image offset, patch offset) for every kernel offset of every
+// channel and sample of the tile.
+template <class F>
+void for_each_plane(const conv_geometry& g, std::size_t rows, std::size_t n0,
+                    std::size_t count, F f) {
+  const std::size_t k = g.kernel, row_len = count * g.out_plane();
+  for (std::size_t c = 0; c < g.channels; ++c)
+    for (std::size_t ki = 0; ki < k; ++ki)
+      for (std::size_t kj = 0; kj < k; ++kj)
+        for (std::size_t t = 0; t < count; ++t)
+          f(ki, kj, (c * rows + n0 + t) * g.plane(),
+            ((c * k + ki) * k + kj) * row_len + t * g.out_plane());
+}
+
+} // namespace
+
+void im2col(const conv_geometry& g, const float* in, std::size_t rows,
+            std::size_t n0, std::size_t count, float* cols) {
+  const bool same = is_same(g);
+  for_each_plane(
+    g, rows, n0, count,
+    [&](std::size_t ki, std::size_t kj, std::size_t image, std::size_t patch) {
+      if (same)
+        same_plane(g, same_span{g, ki, kj}, in + image, cols + patch);
+      else
+        general_plane(g, ki, kj, in + image, cols + patch);
+    });
+}
+
+void col2im(const conv_geometry& g, float* dcols, std::size_t rows,
+            std::size_t n0, std::size_t count, float* din) {
+  for (std::size_t c = 0; c < g.channels; ++c)
+    zero(din + (c * rows + n0) * g.plane(), count * g.plane());
+  const bool same = is_same(g);
+  for_each_plane(
+    g, rows, n0, count,
+    [&](std::size_t ki, std::size_t kj, std::size_t image, std::size_t patch) {
+      if (same)
+        same_plane_adjoint(g, same_span{g, ki, kj}, dcols + patch, din + image);
+      else
+        general_plane_adjoint(g, ki, kj, dcols + patch, din + image);
+    });
+}
+
+} // namespace murmur
