@@ -221,6 +221,8 @@ TEST_CASE("conv2d: direct convolution and finite differences, with stride, "
     {tensor_shape::spatial(4, 5, 5), conv(6, 1, 1, 0), 3},
     {tensor_shape::spatial(4, 5, 5), conv(6, 1, 2, 0, false), 2},
     {tensor_shape::spatial(2, 4, 4), conv(3, 3, 1, 3), 2}, // padding > k/2
+    // Stride 2 over rows of 21 outputs: a full 16-wide step and a tail.
+    {tensor_shape::spatial(2, 5, 41), conv(3, 3, 2, 1), 2},
   };
   for (std::size_t k = 0; k < settings.size(); ++k) {
     CAPTURE(k);

@@ -18,6 +18,12 @@ namespace {
 
 constexpr double eps = 1e-5;
 
+using plane_map = Eigen::Map<const Eigen::ArrayXf>;
+using plane_out = Eigen::Map<Eigen::ArrayXf>;
+
+// Work goes plane by plane (one channel of one sample, contiguous in the
+// [channels][rows][plane] layout): vectorised float sums per plane,
+// combined per group in double.
 class group_norm final : public layer {
 public:
   group_norm(tensor_shape in, int groups)
@@ -41,23 +47,30 @@ public:
     for (std::size_t n = 0; n < rows; ++n)
       for (std::size_t g = 0; g < groups_; ++g) {
         double sum = 0;
-        for_group(rows, n, g,
-                  [&](std::size_t, std::size_t at) { sum += in[at]; });
+        for_planes(rows, n, g, [&](std::size_t, std::size_t at) {
+          sum += plane(in, at).sum();
+        });
         const double mean = sum / count();
+        const auto m = static_cast<float>(mean);
         double squares = 0;
-        for_group(rows, n, g, [&](std::size_t, std::size_t at) {
-          squares += (in[at] - mean) * (in[at] - mean);
+        for_planes(rows, n, g, [&](std::size_t, std::size_t at) {
+          squares += (plane(in, at) - m).square().sum();
         });
         const double rstd = 1 / std::sqrt(squares / count() + eps);
-        stats[mean_at(n, g)] = static_cast<float>(mean);
+        stats[mean_at(n, g)] = m;
         stats[rstd_at(rows, n, g)] = static_cast<float>(rstd);
-        for_group(rows, n, g, [&](std::size_t c, std::size_t at) {
-          out[at] = static_cast<float>((in[at] - mean) * rstd * theta[c] +
-                                       theta[channels_ + c]);
+        for_planes(rows, n, g, [&](std::size_t c, std::size_t at) {
+          // y = x a + b with a = rstd gamma, b = beta - mean a.
+          const double a = rstd * theta[c];
+          plane_out{out + at, static_cast<Eigen::Index>(plane_)} =
+            plane(in, at) * static_cast<float>(a) +
+            static_cast<float>(theta[channels_ + c] - mean * a);
         });
       }
   }
 
+  // With xhat = (x - mean) rstd and dxhat = dout gamma:
+  // din = rstd (dxhat - mean(dxhat) - xhat mean(dxhat xhat)) over the group.
   void backward(const float* theta, const float* in, const float*,
                 const float* dout, float* din, float* grad, std::size_t rows,
                 float* stats) const override {
@@ -66,27 +79,28 @@ public:
       return;
     for (std::size_t n = 0; n < rows; ++n)
       for (std::size_t g = 0; g < groups_; ++g) {
-        const double mean = stats[mean_at(n, g)];
-        const double rstd = stats[rstd_at(rows, n, g)];
-        // With xhat the normalised input and dxhat = dout * gamma:
-        // din = rstd (dxhat - mean(dxhat) - xhat mean(dxhat xhat)).
-        double sum = 0, dot = 0;
-        for_group(rows, n, g, [&](std::size_t c, std::size_t at) {
-          const double dxhat = double{dout[at]} * theta[c];
-          sum += dxhat;
-          dot += dxhat * (in[at] - mean) * rstd;
+        const float m = stats[mean_at(n, g)];
+        const float rstd = stats[rstd_at(rows, n, g)];
+        double sum = 0, dot = 0; // of dxhat, of dxhat xhat
+        for_planes(rows, n, g, [&](std::size_t c, std::size_t at) {
+          sum += theta[c] * plane(dout, at).sum();
+          dot += theta[c] * (plane(dout, at) * (plane(in, at) - m)).sum();
         });
-        const double a = sum / count(), b = dot / count();
-        for_group(rows, n, g, [&](std::size_t c, std::size_t at) {
-          const double xhat = (in[at] - mean) * rstd;
-          din[at] = static_cast<float>(
-            rstd * (double{dout[at]} * theta[c] - a - xhat * b));
+        const auto a = static_cast<float>(sum / count());
+        const auto b = static_cast<float>(dot * rstd / count());
+        for_planes(rows, n, g, [&](std::size_t c, std::size_t at) {
+          plane_out{din + at, static_cast<Eigen::Index>(plane_)} =
+            rstd *
+            (plane(dout, at) * theta[c] - a - (plane(in, at) - m) * (rstd * b));
         });
       }
   }
 
 private:
   double count() const { return static_cast<double>(per_group_ * plane_); }
+  plane_map plane(const float* p, std::size_t at) const {
+    return {p + at, static_cast<Eigen::Index>(plane_)};
+  }
   // stats: the means of every (sample, group), then their 1/sqrt(var+eps).
   std::size_t mean_at(std::size_t n, std::size_t g) const {
     return n * groups_ + g;
@@ -95,17 +109,14 @@ private:
     return rows * groups_ + n * groups_ + g;
   }
 
-  // f(channel, offset) over group g of sample n in [channels][rows][plane].
+  // f(channel, offset of its plane) over group g of sample n.
   template <class F>
-  void for_group(std::size_t rows, std::size_t n, std::size_t g, F f) const {
-    for (std::size_t c = g * per_group_; c < (g + 1) * per_group_; ++c) {
-      const std::size_t first = (c * rows + n) * plane_;
-      for (std::size_t i = first; i < first + plane_; ++i)
-        f(c, i);
-    }
+  void for_planes(std::size_t rows, std::size_t n, std::size_t g, F f) const {
+    for (std::size_t c = g * per_group_; c < (g + 1) * per_group_; ++c)
+      f(c, (c * rows + n) * plane_);
   }
 
-  // d/dgamma_c = sum dout * xhat and d/dbeta_c = sum dout, over samples and
+  // d/dgamma_c = sum dout xhat and d/dbeta_c = sum dout, over samples and
   // pixels, each channel summed in sample order.
   void affine_gradient(const float* in, const float* dout, float* grad,
                        std::size_t rows, const float* stats) const {
@@ -113,13 +124,11 @@ private:
       const std::size_t g = c / per_group_;
       double dgamma = 0, dbeta = 0;
       for (std::size_t n = 0; n < rows; ++n) {
-        const double mean = stats[mean_at(n, g)];
+        const std::size_t at = (c * rows + n) * plane_;
+        const float m = stats[mean_at(n, g)];
         const double rstd = stats[rstd_at(rows, n, g)];
-        const std::size_t first = (c * rows + n) * plane_;
-        for (std::size_t i = first; i < first + plane_; ++i) {
-          dgamma += double{dout[i]} * (in[i] - mean) * rstd;
-          dbeta += dout[i];
-        }
+        dgamma += rstd * (plane(dout, at) * (plane(in, at) - m)).sum();
+        dbeta += plane(dout, at).sum();
       }
       grad[c] = static_cast<float>(dgamma);
       grad[channels_ + c] = static_cast<float>(dbeta);

@@ -50,19 +50,50 @@ EIGEN_ALWAYS_INLINE __mmask16 tail_mask(std::size_t n) {
 }
 #endif
 
+// Any length with full-width stores only: a run of n >= N floats is covered
+// by stores of N, the last one overlapping its neighbour (masked stores are
+// slow on some cores).
+template <int N, class Store>
+EIGEN_ALWAYS_INLINE void covering(std::size_t n, Store store) {
+  std::size_t i = 0;
+  for (; i + N <= n; i += N)
+    store(i, std::integral_constant<int, N>{});
+  if (i < n)
+    store(n - N, std::integral_constant<int, N>{});
+}
+
+template <class Store>
+EIGEN_ALWAYS_INLINE void cover(std::size_t n, Store store) {
+  if (n >= 16)
+    covering<16>(n, store);
+  else if (n >= 8)
+    covering<8>(n, store);
+  else if (n >= 4)
+    covering<4>(n, store);
+  else
+    for (std::size_t i = 0; i < n; ++i)
+      store(i, std::integral_constant<int, 1>{});
+}
+
+// Long runs (whole shifted planes) in 16-wide steps and one masked tail,
+// short ones (rows of small maps) covered by full-width stores: each
+// measured the faster for its lengths. Zeroing (mostly runs of 0 to 2 at
+// the padding) is fastest masked throughout.
 EIGEN_ALWAYS_INLINE void copy(const float* from, float* to, std::size_t n) {
 #ifdef __AVX512F__
-  std::size_t i = 0;
-  for (; i + 16 <= n; i += 16)
-    _mm512_storeu_ps(to + i, _mm512_loadu_ps(from + i));
-  const auto m = tail_mask(n - i);
-  _mm512_mask_storeu_ps(to + i, m, _mm512_maskz_loadu_ps(m, from + i));
-#else
-  short_run(n, [&](std::size_t i, auto step) {
+  if (n >= 16) {
+    std::size_t i = 0;
+    for (; i + 16 <= n; i += 16)
+      _mm512_storeu_ps(to + i, _mm512_loadu_ps(from + i));
+    const auto m = tail_mask(n - i);
+    _mm512_mask_storeu_ps(to + i, m, _mm512_maskz_loadu_ps(m, from + i));
+    return;
+  }
+#endif
+  cover(n, [&](std::size_t i, auto step) {
     constexpr int N = decltype(step)::value;
     fixed_map<N>{to + i} = fixed_cmap<N>{from + i};
   });
-#endif
 }
 
 // Adds stay in fixed-size steps: a masked store followed by an overlapping
@@ -76,15 +107,72 @@ EIGEN_ALWAYS_INLINE void add(const float* from, float* to, std::size_t n) {
 
 EIGEN_ALWAYS_INLINE void zero(float* to, std::size_t n) {
 #ifdef __AVX512F__
+  if (n == 0) // most rows of a convolution without padding
+    return;
   std::size_t i = 0;
   for (; i + 16 <= n; i += 16)
     _mm512_storeu_ps(to + i, _mm512_setzero_ps());
   _mm512_mask_storeu_ps(to + i, tail_mask(n - i), _mm512_setzero_ps());
 #else
-  short_run(n, [&](std::size_t i, auto step) {
+  cover(n, [&](std::size_t i, auto step) {
     constexpr int N = decltype(step)::value;
     fixed_map<N>{to + i}.setZero();
   });
+#endif
+}
+
+// Stride 2 (a ResNet's downsampling): to[i] = from[2 i], and the adjoint
+// to[2 i] += from[i], for i < n.
+EIGEN_ALWAYS_INLINE void copy_even(const float* from, float* to,
+                                   std::size_t n) {
+#ifdef __AVX512F__
+  const __m512i even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20,
+                                         22, 24, 26, 28, 30);
+  for (std::size_t i = 0; i < n; i += 16) {
+    const std::size_t m = std::min<std::size_t>(16, n - i);
+    const std::size_t span = 2 * m - 1; // floats read: from[2 i .. 2 i + span)
+    const __m512 a = _mm512_maskz_loadu_ps(
+      tail_mask(std::min<std::size_t>(span, 16)), from + 2 * i);
+    const __m512 b = _mm512_maskz_loadu_ps(tail_mask(span > 16 ? span - 16 : 0),
+                                           from + 2 * i + 16);
+    _mm512_mask_storeu_ps(to + i, tail_mask(m),
+                          _mm512_permutex2var_ps(a, even, b));
+  }
+#else
+  for (std::size_t i = 0; i < n; ++i)
+    to[i] = from[2 * i];
+#endif
+}
+
+EIGEN_ALWAYS_INLINE void add_to_even(const float* from, float* to,
+                                     std::size_t n) {
+#ifdef __AVX512F__
+  // Lanes 2j of the low (high) half take from[j] (from[8 + j]); odd lanes
+  // add zero.
+  const __m512i low =
+    _mm512_setr_epi32(0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7);
+  const __m512i high = _mm512_setr_epi32(8, 8, 9, 9, 10, 10, 11, 11, 12, 12, 13,
+                                         13, 14, 14, 15, 15);
+  constexpr __mmask16 even_lanes = 0x5555;
+  for (std::size_t i = 0; i < n; i += 16) {
+    const std::size_t m = std::min<std::size_t>(16, n - i);
+    const std::size_t span = 2 * m - 1; // floats written
+    const __m512 v = _mm512_maskz_loadu_ps(tail_mask(m), from + i);
+    float* d = to + 2 * i;
+    const __mmask16 ka = tail_mask(std::min<std::size_t>(span, 16));
+    const __mmask16 kb = tail_mask(span > 16 ? span - 16 : 0);
+    _mm512_mask_storeu_ps(
+      d, ka,
+      _mm512_add_ps(_mm512_maskz_loadu_ps(ka, d),
+                    _mm512_maskz_permutexvar_ps(even_lanes, low, v)));
+    _mm512_mask_storeu_ps(
+      d + 16, kb,
+      _mm512_add_ps(_mm512_maskz_loadu_ps(kb, d + 16),
+                    _mm512_maskz_permutexvar_ps(even_lanes, high, v)));
+  }
+#else
+  for (std::size_t i = 0; i < n; ++i)
+    to[2 * i] += from[i];
 #endif
 }
 
@@ -177,8 +265,11 @@ void general_plane(const conv_geometry& g, std::size_t ki, std::size_t kj,
     // padding; both are >= 0 inside.
     const float* s = in + (ho * g.stride + ki - g.padding) * g.width;
     zero(d, cols_lo);
+    const float* first = s + cols_lo * g.stride + kj - g.padding;
     if (g.stride == 1)
-      copy(s + cols_lo + kj - g.padding, d + cols_lo, cols_hi - cols_lo);
+      copy(first, d + cols_lo, cols_hi - cols_lo);
+    else if (g.stride == 2)
+      copy_even(first, d + cols_lo, cols_hi - cols_lo);
     else
       for (std::size_t wo = cols_lo; wo < cols_hi; ++wo)
         d[wo] = s[wo * g.stride + kj - g.padding];
@@ -195,8 +286,11 @@ void general_plane_adjoint(const conv_geometry& g, std::size_t ki,
   for (std::size_t ho = rows_lo; ho < rows_hi; ++ho) {
     const float* s = dout + ho * g.out_width;
     float* d = din + (ho * g.stride + ki - g.padding) * g.width;
+    float* first = d + cols_lo * g.stride + kj - g.padding;
     if (g.stride == 1)
-      add(s + cols_lo, d + cols_lo + kj - g.padding, cols_hi - cols_lo);
+      add(s + cols_lo, first, cols_hi - cols_lo);
+    else if (g.stride == 2)
+      add_to_even(s + cols_lo, first, cols_hi - cols_lo);
     else
       for (std::size_t wo = cols_lo; wo < cols_hi; ++wo)
         d[wo * g.stride + kj - g.padding] += s[wo];
