@@ -1,14 +1,10 @@
 // The murmur binary as a user meets it: bad input gets one line naming the
 // field, a non-zero exit, and no results folder that looks complete.
+#include "tests/command.hpp"
 #include "tests/scratch.hpp"
 
 #include <doctest/doctest.h>
 
-#include <sys/wait.h>
-#include <unistd.h>
-
-#include <array>
-#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <string>
@@ -18,29 +14,12 @@ using namespace murmur;
 
 namespace {
 
-struct outcome {
-  int exit_code = -1;
-  std::string output;
-};
-
-outcome run(const std::string& args) {
-  std::string cmd = std::string{MURMUR_BINARY} + " " + args + " 2>&1";
-  outcome result;
-  auto pipe = popen(cmd.c_str(), "r");
-  REQUIRE(pipe != nullptr);
-  std::array<char, 4096> buf;
-  while (auto n = fread(buf.data(), 1, buf.size(), pipe))
-    result.output.append(buf.data(), n);
-  auto status = pclose(pipe);
-  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return result;
+testing::command_result run(const std::string& args) {
+  return testing::murmur(args);
 }
 
 std::size_t lines(const std::string& s) {
-  std::size_t n = 0;
-  for (char c : s)
-    n += c == '\n';
-  return n;
+  return testing::count_lines(s);
 }
 
 bool has_results(const fs::path& dir) {
@@ -91,4 +70,58 @@ TEST_CASE("topology command prints the ring's closed-form spectral gap") {
   // 1 - (1/3 + 2/3 cos(2 pi / 16)) = 0.0507...
   CHECK(r.output.find("spectral gap 0.0507") != std::string::npos);
   CHECK(r.output.find("diameter 8") != std::string::npos);
+}
+
+TEST_CASE("sweep refuses a tuning seed it also reports: exit 2, one line, "
+          "nothing written") {
+  testing::scratch_dir s{"cli-sweep"};
+  auto file =
+    s.write("s.sweep.toml", "tuning_seed = 3\nseeds = [1, 2, 3]\n[[method]]\n"
+                            "name = \"dpsgd\"\n");
+  auto out = s.path() / "out";
+  auto r = run("sweep " + file.string() + " --output " + out.string());
+  CAPTURE(r.output);
+  CHECK(r.exit_code == 2);
+  CHECK(lines(r.output) == 1);
+  CHECK(r.output.find("tuning_seed: 3 is also a reported seed") !=
+        std::string::npos);
+  CHECK_FALSE(fs::exists(out));
+}
+
+TEST_CASE("report and plot refuse an incomplete run folder: exit 2, one "
+          "line") {
+  testing::scratch_dir s{"cli-incomplete"};
+  auto folder = s.path() / "r.incomplete";
+  fs::create_directories(folder);
+  std::ofstream{folder / "metrics.csv"}
+    << "round,time_seconds,test_accuracy,min_agent_accuracy\n0,0,0.1,0.1\n";
+  std::ofstream{folder / "config.toml"} << "seed = 1\n";
+  for (std::string command :
+       {"report " + folder.string(),
+        "plot " + folder.string() + " -o " + (s.path() / "p.png").string()}) {
+    auto r = run(command);
+    CAPTURE(r.output);
+    CHECK(r.exit_code == 2);
+    CHECK(lines(r.output) == 1);
+    CHECK(r.output.find("r.incomplete is an incomplete run") !=
+          std::string::npos);
+    CHECK(r.output.find("--allow-incomplete") != std::string::npos);
+  }
+  auto r = run("report --allow-incomplete " + folder.string());
+  CHECK(r.exit_code == 0);
+  CHECK(r.output.find("| 1* |") != std::string::npos);
+  CHECK_FALSE(fs::exists(s.path() / "p.png"));
+}
+
+TEST_CASE("experiments/config-reference.md is what murmur keys --markdown "
+          "prints") {
+  auto r = testing::murmur("keys --markdown 2>/dev/null");
+  REQUIRE(r.exit_code == 0);
+  auto file =
+    testing::slurp(MURMUR_SOURCE_DIR "/experiments/config-reference.md");
+  // On a mismatch: build/murmur keys --markdown >
+  // experiments/config-reference.md
+  CHECK(r.output == file);
+  CHECK(testing::contains(file, "| `optimizer.lr` |"));
+  CHECK(testing::contains(file, "### algorithm.name = \"relaysgd\""));
 }

@@ -226,6 +226,11 @@ std::string closest_key(const std::string& key,
   std::string best;
   auto best_distance = std::max<std::size_t>(3, key.size() / 3) + 1;
   for (auto& candidate : known) {
+    // The length difference bounds the distance from below: a long typo is
+    // not compared with every key at quadratic cost.
+    auto longer = std::max(key.size(), candidate.size());
+    if (longer - std::min(key.size(), candidate.size()) >= best_distance)
+      continue;
     auto d = edit_distance(key, candidate);
     if (d < best_distance) {
       best_distance = d;

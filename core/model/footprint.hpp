@@ -4,7 +4,6 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <string>
 
 namespace murmur {
 
@@ -20,14 +19,5 @@ inline constexpr std::size_t model_buffers = 2;
 std::uint64_t bytes_per_agent(std::size_t num_params,
                               const optimizer_spec& optimizer,
                               std::size_t algorithm_vectors = 0);
-
-/// This machine's physical memory in bytes.
-std::uint64_t physical_memory();
-
-/// Throws input_error naming run.agents when `agents` agents of `per_agent`
-/// bytes each need more than `available` bytes; `model` names the model
-/// ("model.kind = \"lenet5\", 61706 parameters") in the message.
-void check_fits(std::uint64_t agents, std::uint64_t per_agent,
-                std::uint64_t available, const std::string& model);
 
 } // namespace murmur

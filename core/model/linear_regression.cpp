@@ -1,5 +1,5 @@
 // Least-squares linear regression: the strongly convex problem GOCO's
-// analysis assumes (ALGORITHMS.md 5.4). Targets travel as the last columns
+// analysis assumes (as GOCO's analysis does). Targets travel as the last columns
 // of each feature row (dataset::targets), so shards, shuffles and minibatches
 // move them with their inputs at no extra cost.
 #include "core/model/model.hpp"

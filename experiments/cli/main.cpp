@@ -1,15 +1,17 @@
 // The murmur command line: run experiments, inspect topologies, benchmark.
 #include "actors/control_channels.hpp"
-#include "core/algorithms/algorithm.hpp"
+#include "core/algorithms/kinds.hpp"
 #include "core/base/error.hpp"
 #include "core/config/config.hpp"
 #include "core/time/injections.hpp"
 #include "experiments/cli/bench_command.hpp"
 #include "experiments/cli/bench_wire.hpp"
+#include "experiments/cli/keys_command.hpp"
 #include "experiments/cli/node_command.hpp"
 #include "experiments/cli/plot_command.hpp"
 #include "experiments/cli/report_command.hpp"
 #include "experiments/cli/run_command.hpp"
+#include "experiments/cli/sweep_command.hpp"
 #include "experiments/cli/topology_command.hpp"
 
 #include <CLI/CLI.hpp>
@@ -19,51 +21,68 @@
 #include <filesystem>
 #include <iostream>
 #include <map>
+#include <optional>
 #include <regex>
 
 namespace {
 
 using namespace murmur;
 
-void print_keys(std::ostream& out) {
-  run_config defaults;
-  for (auto& f : config_schema().fields())
-    out << f.key << " = " << f.show(defaults) << "\n    " << f.help << "\n";
-  out << "\nalgorithms (algorithm.name): " << algorithm_registry::joined_names()
-      << "\ntopologies (topology.kind): "
-      << registry<topology_factory>::joined_names()
-      << "\npartitions (partition.kind): "
-      << registry<partitioner>::joined_names() << "\n";
-  for (auto& name : algorithm_registry::names()) {
-    auto& entry = algorithm_registry::get(name, "algorithm.name");
-    out << "\n[algorithm] name = \"" << name << "\": " << entry.help << "\n";
-    std::map<std::string, std::string> help;
-    if (entry.make.describe)
-      for (auto& [key, text] : entry.make.describe())
-        help[key] = text;
-    for (auto& [key, value] : entry.make.resolve({})) {
-      out << "  algorithm." << key.str() << " = " << show_node(value) << "\n";
-      if (help.count(std::string{key.str()}))
-        out << "      " << help[std::string{key.str()}] << "\n";
-    }
-  }
-}
+/// A run that ended abnormally (diverged, a lost host) keeps its complete
+/// results but exits with this code.
+constexpr int stopped_early = 3;
 
 int run_main(const std::string& path, const std::vector<std::string>& sets) {
   auto cfg = load_config(path, sets);
   if (cfg.run.name.empty())
     cfg.run.name = std::filesystem::path{path}.stem().string();
-  auto outcome = run_experiment(cfg, true);
-  std::cout << "results: " << outcome.folder.string() << "\n";
-  if (!outcome.rows.empty())
+  auto result = run_experiment(cfg, true);
+  std::cout << "results: " << result.folder.string() << "\n";
+  if (!result.rows.empty())
     std::printf("final: round %llu, test accuracy %.2f%% (average model), "
                 "min agent %.2f%%, %.1f s on the %s clock\n",
-                static_cast<unsigned long long>(outcome.rows.back().round),
-                100 * outcome.rows.back().test_accuracy,
-                100 * outcome.rows.back().min_agent_accuracy,
-                outcome.rows.back().time_seconds,
+                static_cast<unsigned long long>(result.rows.back().round),
+                100 * result.rows.back().test_accuracy,
+                100 * result.rows.back().min_agent_accuracy,
+                result.rows.back().time_seconds,
                 to_string(cfg.clock.kind).c_str());
-  return 0;
+  if (result.outcome.expected())
+    return 0;
+  std::cerr << "murmur: error: run stopped early ("
+            << to_string(result.outcome.why) << "): " << result.outcome.detail
+            << "\n";
+  return stopped_early;
+}
+
+/// Parses the command line; an exit code when the program should stop now:
+/// 0 after --help, 2 with one line for a bad command line (an unknown
+/// command, a missing or malformed argument), as for every input error.
+std::optional<int> parse_command_line(CLI::App& app, int argc, char** argv) {
+  if (argc > 1 && argv[1][0] != '-') {
+    std::string known;
+    bool found = false;
+    for (auto* sub : app.get_subcommands({})) {
+      found = found || sub->get_name() == argv[1];
+      known += (known.empty() ? "" : ", ") + sub->get_name();
+    }
+    if (!found) {
+      std::cerr << "murmur: error: unknown command '" << argv[1]
+                << "'; use one of: " << known << "\n";
+      return 2;
+    }
+  }
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::Success& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    std::cerr << "murmur: error: " << e.what() << "; see murmur "
+              << (argc > 1 && argv[1][0] != '-' ? std::string{argv[1]} + " "
+                                                : std::string{})
+              << "--help\n";
+    return 2;
+  }
+  return std::nullopt;
 }
 
 } // namespace
@@ -113,8 +132,10 @@ int main(int argc, char** argv) {
   std::vector<std::string> topo_sets;
   auto topo = app.add_subcommand("topology", "describe a topology");
   topo->add_option("name", topo_name, "topology kind")->required();
-  topo->add_option("--agents,-n", topo_agents, "number of agents");
-  topo->add_option("--seed", topo_seed, "seed for random graphs");
+  topo->add_option("--agents,-n", topo_agents, "number of agents")
+    ->check(CLI::PositiveNumber);
+  topo->add_option("--seed", topo_seed, "seed for random graphs")
+    ->check(CLI::NonNegativeNumber);
   topo->add_option("--set", topo_sets, "topology.* parameters")->take_all();
 
   std::string bench_what;
@@ -125,13 +146,17 @@ int main(int argc, char** argv) {
   bench_cmd->add_option("what", bench_what, "dpsgd | clock | wire")
     ->required()
     ->check(CLI::IsMember({"dpsgd", "clock", "wire"}));
-  bench_cmd->add_option("--agents,-n", bench.agents, "number of agents");
-  bench_cmd->add_option("--threads,-t", bench.threads, "threads");
-  bench_cmd->add_option("--rounds", bench.rounds, "rounds (default: auto)");
+  bench_cmd->add_option("--agents,-n", bench.agents, "number of agents")
+    ->check(CLI::PositiveNumber);
+  bench_cmd->add_option("--threads,-t", bench.threads, "threads")
+    ->check(CLI::PositiveNumber);
+  bench_cmd->add_option("--rounds", bench.rounds, "rounds (default: auto)")
+    ->check(CLI::NonNegativeNumber);
   bench_cmd
     ->add_option("--repeat", bench.repeat,
                  "clock: alternating runs per side, the fastest counts")
-    ->capture_default_str();
+    ->capture_default_str()
+    ->check(CLI::PositiveNumber);
   bench_cmd->add_option("--config", bench_config, "base config (TOML)");
   bench_cmd->add_option("--set", bench_sets, "override a key")->take_all();
   hosts_section wire_net;
@@ -161,6 +186,8 @@ int main(int argc, char** argv) {
   plot->add_option("--y", plot_opts.y, "metrics.csv column")
     ->capture_default_str();
   plot->add_option("--title", plot_opts.title, "title above the plot");
+  plot->add_flag("--allow-incomplete", plot_opts.allow_incomplete,
+                 "accept <name>.incomplete run folders (marked)");
 
   std::vector<std::string> report_runs;
   report_options report_opts;
@@ -177,17 +204,29 @@ int main(int argc, char** argv) {
   report->add_option("--also", report_opts.also,
                      "more metrics.csv columns by their final value, e.g. "
                      "--also test_loss --also messages_delivered");
+  report->add_flag("--allow-incomplete", report_opts.allow_incomplete,
+                   "accept <name>.incomplete run folders (marked)");
 
-  app.add_subcommand("keys", "list every config key with default and help");
+  sweep_options sweep_opts;
+  auto sweep = add_sweep_command(app, sweep_opts);
+
+  bool keys_markdown = false;
+  auto keys = app.add_subcommand(
+    "keys", "list every config key with its default and help");
+  keys->add_flag("--markdown", keys_markdown,
+                 "as the config reference (experiments/config-reference.md)");
 
   int ctl_port = 0;
   std::vector<std::string> ctl_words;
   auto ctl = app.add_subcommand(
     "ctl", "send a live command to a running real-clock run");
-  ctl->add_option("--port,-p", ctl_port, "the run's control.port")->required();
+  ctl->add_option("--port,-p", ctl_port, "the run's control.port")
+    ->required()
+    ->check(CLI::Range(1, 65535));
   ctl->add_option("command", ctl_words, command_help())->required();
 
-  CLI11_PARSE(app, argc, argv);
+  if (auto exit = parse_command_line(app, argc, argv))
+    return *exit;
   try {
     if (*run) {
       if (!run_hosts.empty())
@@ -214,6 +253,8 @@ int main(int argc, char** argv) {
       report_command(report_runs, report_opts, std::cout);
       return 0;
     }
+    if (*sweep)
+      return sweep_command(sweep_opts, std::cout, std::cerr);
     if (*ctl) {
       std::string line;
       for (auto& w : ctl_words)
@@ -227,8 +268,6 @@ int main(int argc, char** argv) {
         bench_wire(wire_net, wire_seconds, std::cout);
         return 0;
       }
-      if (bench.agents < 1 || bench.threads < 1)
-        throw input_error("bench: --agents and --threads must be >= 1");
       auto cfg = load_config(bench_config, bench_sets);
       if (bench_what == "clock")
         bench_clock(cfg, bench, std::cout);
@@ -236,7 +275,7 @@ int main(int argc, char** argv) {
         bench_dpsgd(cfg, bench, std::cout);
       return 0;
     }
-    print_keys(std::cout);
+    keys_command(std::cout, keys_markdown);
     return 0;
   } catch (const input_error& e) {
     std::cerr << "murmur: error: " << e.what() << "\n";
