@@ -5,6 +5,7 @@ get_filename_component(murmur_root "${CMAKE_CURRENT_LIST_DIR}/.." ABSOLUTE)
 
 file(GLOB murmur_core_sources CONFIGURE_DEPENDS
      "${murmur_root}/core/*.cpp" "${murmur_root}/core/*/*.cpp"
+     "${murmur_root}/core/*/*/*.cpp"
      "${murmur_root}/topologies/*.cpp")
 
 # Eigen's GEMM packs blocks on the stack up to this size and mallocs beyond it;

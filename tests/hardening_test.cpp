@@ -170,3 +170,17 @@ TEST_CASE("command-line mistakes exit 2 with one line") {
   check_refused(testing::murmur("node --insecure --threads -3", 10),
                 "--threads: must be in [0, ");
 }
+
+TEST_CASE("a launcher pointed at a closed port says so without blaming the "
+          "wait") {
+  testing::scratch_dir s{"closedport"};
+  auto r = testing::murmur(
+    tiny(s.path() / "out",
+         "--hosts 127.0.0.1:1 --set hosts.insecure=true --set hosts.wait=30"),
+    25);
+  CAPTURE(r.output);
+  CHECK(r.exit_code != 0);
+  CHECK(contains(r.output, "no node at 127.0.0.1:1 ("));
+  CHECK_FALSE(contains(r.output, "within"));
+  CHECK_FALSE(any_complete(s.path() / "out"));
+}

@@ -597,18 +597,6 @@ TEST_CASE("nodes and launchers check their certificate, key and CA at "
                    "n0.key");
 }
 
-TEST_CASE("a launcher says how long an unreachable node took to fail") {
-  scratch_dir s{"hostdead"};
-  auto out = command_output(
-    {"run", "/dev/null", "--hosts", "127.0.0.1:" + std::to_string(free_port()),
-     "--set", "data.name=synthetic", "hosts.insecure=true", "hosts.wait=60"},
-    s.path());
-  INFO(out);
-  CHECK(contains(out, "no node at 127.0.0.1:"));
-  CHECK(contains(out, " after "));
-  CHECK_FALSE(contains(out, "60 s"));
-}
-
 /// Training samples that keep a node building its experiment for seconds
 /// (about 3 s here), so a signal sent when it starts lands mid-set-up.
 constexpr const char* setup_samples = "200000";

@@ -5,8 +5,6 @@
 #include <caf/io/all.hpp>
 #include <caf/openssl/all.hpp>
 
-#include <chrono>
-#include <cmath>
 #include <sstream>
 #include <stdexcept>
 
@@ -61,7 +59,6 @@ bool retry_connect(const caf::error& err) {
 caf::actor connect_to(caf::actor_system& sys, const endpoint& to, bool insecure,
                       double wait) {
   auto where = to.host + ":" + std::to_string(to.port);
-  auto started = std::chrono::steady_clock::now();
   caf::actor result;
   caf::error failure;
   caf::scoped_actor self{sys};
@@ -78,23 +75,20 @@ caf::actor connect_to(caf::actor_system& sys, const endpoint& to, bool insecure,
     if (failure && !retry_connect(failure))
       break;
   }
-  if (result)
-    return result;
-  // Said as it happened: a refused connection fails at once, not after
-  // hosts.wait.
-  double took =
-    std::chrono::duration<double>(std::chrono::steady_clock::now() - started)
-      .count();
-  auto waited = failure == caf::sec::request_timeout
-                  ? "within " + seconds_text(wait) + " s (hosts.wait)"
-                  : "after " + seconds_text(std::round(took * 10) / 10) + " s";
-  throw std::runtime_error(
-    "hosts.list: no node at " + where + " " + waited + " (" +
-    (failure ? sys.render(failure) : std::string{"nothing published there"}) +
-    (insecure ? std::string{}
-              : "; a TLS handshake failure means the certificates are not "
-                "signed by the same CA, or the node runs --insecure") +
-    ")");
+  // "within" only when the wait ran out: a refused connection fails at once.
+  auto timed_out = !failure || failure == caf::sec::connection_timeout ||
+                   failure == caf::sec::request_timeout;
+  if (!result)
+    throw std::runtime_error(
+      "hosts.list: no node at " + where +
+      (timed_out ? " within " + seconds_text(wait) + " s" : std::string{}) +
+      " (" +
+      (failure ? sys.render(failure) : std::string{"nothing published there"}) +
+      (insecure ? std::string{}
+                : "; a TLS handshake failure means the certificates are not "
+                  "signed by the same CA, or the node runs --insecure") +
+      ")");
+  return result;
 }
 
 } // namespace murmur

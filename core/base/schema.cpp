@@ -202,6 +202,10 @@ void write_value(toml::table& root, const std::string& dotted,
   put(root, dotted, std::move(arr));
 }
 
+void write_value(toml::table& root, const std::string& dotted, toml::array v) {
+  put(root, dotted, std::move(v));
+}
+
 std::vector<std::pair<std::string, const toml::node*>>
 leaves(const toml::table& root, const std::string& prefix) {
   std::vector<std::pair<std::string, const toml::node*>> result;

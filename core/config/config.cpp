@@ -267,6 +267,9 @@ void validate(run_config& cfg) {
                       to_string(cfg.data.name) +
                       "\"; use model.kind = \"linear\" exactly with "
                       "data.name = \"synthetic-regression\"");
+  // Built only to check that its layers chain on the data's samples.
+  auto g = geometry_of(cfg.data);
+  make_model(cfg.model, g.shape, g.classes, g.targets);
   validate(cfg.cost);
   validate(cfg.stragglers, cfg.run.agents);
   validate(cfg.churn);

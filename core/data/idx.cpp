@@ -138,7 +138,7 @@ std::size_t read_count(gz_reader& in, const char* what) {
 
 } // namespace
 
-row_matrix read_idx_images(const std::string& path) {
+idx_image_set read_idx_images(const std::string& path) {
   gz_reader in{path};
   check_magic(in, image_magic, "image");
   auto count = read_count(in, "images");
@@ -154,7 +154,8 @@ row_matrix read_idx_images(const std::string& path) {
   Eigen::Map<const byte_matrix> raw{bytes.data(),
                                     static_cast<Eigen::Index>(count),
                                     static_cast<Eigen::Index>(dim)};
-  return raw.cast<float>() / 255.0f;
+  return {raw.cast<float>() / 255.0f,
+          {1, static_cast<int>(rows), static_cast<int>(cols)}};
 }
 
 std::vector<std::int32_t> read_idx_labels(const std::string& path) {
