@@ -197,7 +197,7 @@ TEST_CASE("murmur ctl slows an asynchronous (DRACO) agent's steps only") {
   CHECK(sent[3] > sent[4] / 2);
 }
 
-TEST_CASE("a killed agent leaves; its neighbours go on with what arrives") {
+TEST_CASE("a killed agent leaves, its neighbours go on with what arrives") {
   scratch s{"kill"};
   auto r = run_experiment(
     virtual_config(s.dir, {"run.agents=8", "stragglers.events=[\"at "

@@ -287,7 +287,7 @@ TEST_CASE("draco runs on the real clock and stops at its time budget") {
   CHECK(r.rows.back().test_accuracy > r.rows.front().test_accuracy + 0.2);
 }
 
-TEST_CASE("a killed draco agent leaves; the others go on") {
+TEST_CASE("a killed draco agent leaves, the others go on") {
   std::size_t n = 6;
   auto c = run_quadratic(n, 20, {"stragglers.events=[\"at 2.5s kill 3\"]"});
   REQUIRE(c.rows.size() == 21); // every tick evaluated, without agent 3

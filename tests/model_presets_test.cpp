@@ -146,7 +146,7 @@ TEST_CASE("LeNet-5 and ResNet-8-GN gradients match finite differences") {
   }
 }
 
-TEST_CASE("same seed, same parameters; same gradients at 1 and 2 threads") {
+TEST_CASE("same seed, same parameters, same gradients at 1 and 2 threads") {
   // 300 rows: two chunks, computed in parallel and summed in chunk order.
   const sample_shape small{1, 8, 8};
   auto b = random_images(300, image, 10, 5);

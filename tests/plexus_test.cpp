@@ -434,7 +434,7 @@ TEST_CASE("plexus on actors: online agents follow the availability trace") {
   CHECK(out.rows.back().test_accuracy > out.rows.front().test_accuracy + 0.3);
 }
 
-TEST_CASE("plexus on actors: same seed, same metrics; FL baseline runs") {
+TEST_CASE("plexus on actors: same seed, same metrics, FL baseline runs") {
   testing::scratch_dir dir{"plexus-seed"};
   std::vector<std::string> churn{
     "churn.kind=exponential", "churn.mean_online=60", "churn.mean_offline=30"};

@@ -154,7 +154,7 @@ TEST_CASE("report: K beyond the rows, a target only some runs reach") {
   CHECK_THROWS_AS(aggregate_runs(runs, opts), input_error);
 }
 
-TEST_CASE("report: groups by config minus seed; rows labelled by what varies") {
+TEST_CASE("report: groups by config minus seed, rows labelled by what varies") {
   scratch s;
   auto runs = group_a(s);
   runs.push_back(read_run(

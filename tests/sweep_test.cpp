@@ -409,7 +409,7 @@ TEST_CASE("experiments/relaysgd_dirichlet.sweep.toml: smoke size") {
     CHECK(fs::exists(out / "plots" / "min_agent_accuracy-vs-bytes_sent.png"));
 }
 
-TEST_CASE("sweep curves: mean ± std over seeds row by row; a budget drawn "
+TEST_CASE("sweep curves: mean ± std over seeds row by row, a budget drawn "
           "only when it is not the rounds view scaled") {
   testing::scratch_dir dir{"sweep-curves"};
   auto run = [&](const std::string& name, const std::vector<double>& acc) {
