@@ -162,6 +162,7 @@ mat tracking_updates(const setting& s, const mat& w, const optimizer_setting& o,
 
 struct detag_setting {
   int R = 3;
+  int B = 3; ///< minibatches per phase
   double eta = 0.3;
   bool gossiped_tracker = true;
   bool first_gradient = false;
@@ -169,8 +170,8 @@ struct detag_setting {
 
 /// DeTAG in update units (u = -lr g for plain SGD): per phase, R rounds of
 /// z <- (1 + eta) W z - eta z_prev over z = [x | y] started with
-/// z_prev = z, and one minibatch per round at the frozen x^k accumulated
-/// into g (/ R); then x <- AG(X) + AG(Y) (or + y), y <- AG(Y) + g - g_prev.
+/// z_prev = z, and B minibatches at the frozen x^k accumulated into g (/ B);
+/// then x <- AG(X) + AG(Y) (or + y), y <- AG(Y) + g - g_prev.
 mat detag(const setting& s, const mat& w, const optimizer_setting& o,
           const detag_setting& d, round_t k) {
   auto opt = o.fresh();
@@ -178,15 +179,16 @@ mat detag(const setting& s, const mat& w, const optimizer_setting& o,
   mat y = mat::Zero(x.rows(), x.cols());
   mat g_prev = y;
   if (d.first_gradient) {
-    for (int r = 0; r < d.R; ++r)
-      y += opt.update(gradients(s, x), o.lr) / d.R;
+    for (int b = 0; b < d.B; ++b)
+      y += opt.update(gradients(s, x), o.lr) / d.B;
     g_prev = y;
   }
   for (round_t phase = 0; phase < k / static_cast<round_t>(d.R); ++phase) {
     mat zx = x, zy = y, px = x, py = y;
     mat g = mat::Zero(x.rows(), x.cols());
+    for (int b = 0; b < d.B; ++b)
+      g += opt.update(gradients(s, x), o.lr) / d.B;
     for (int r = 0; r < d.R; ++r) {
-      g += opt.update(gradients(s, x), o.lr) / d.R;
       mat nx = (1 + d.eta) * (w * zx) - d.eta * px;
       mat ny = (1 + d.eta) * (w * zy) - d.eta * py;
       px = zx, py = zy, zx = nx, zy = ny;
@@ -420,17 +422,20 @@ TEST_CASE("oracle: DeTAG follows Algorithm 2 with accelerated gossip") {
   double auto_eta = (1 - root) / (1 + root);
   MESSAGE("irregular graph: lambda " << lambda << ", R " << auto_R << ", eta "
                                      << auto_eta);
+  // Minibatches per phase: the default (B = R), fewer and more than R.
   for (auto& o : optimizers())
     for (bool gossiped : {true, false})
       for (bool first : {false, true})
-        for (bool automatic : {false, true}) {
-          detag_setting d{3, 0.3, gossiped, first};
+        for (int budget : {0, 1, 5, -1}) { // -1: R and eta automatic
+          bool automatic = budget < 0;
+          detag_setting d{3, budget > 0 ? budget : 3, 0.3, gossiped, first};
           if (automatic)
-            d = {auto_R, auto_eta, gossiped, first};
+            d = {auto_R, auto_R, auto_eta, gossiped, first};
           CAPTURE(o.mu);
           CAPTURE(gossiped);
           CAPTURE(first);
           CAPTURE(d.R);
+          CAPTURE(d.B);
           auto sets = with(base, o.sets());
           sets.push_back("algorithm.ordering=" +
                          std::string{gossiped ? "gossiped" : "local"} +
@@ -440,6 +445,7 @@ TEST_CASE("oracle: DeTAG follows Algorithm 2 with accelerated gossip") {
           if (!automatic) {
             sets.push_back("algorithm.R=3");
             sets.push_back("algorithm.eta=0.3");
+            sets.push_back("algorithm.B=" + std::to_string(budget));
           }
           // Whole phases only: later rounds gossip without moving x.
           auto k = rounds - rounds % static_cast<round_t>(d.R);

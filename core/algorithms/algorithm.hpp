@@ -77,8 +77,8 @@ public:
   enum class phase { before_send, while_waiting };
   virtual phase compute_phase() const { return phase::before_send; }
 
-  /// Minibatch gradients per round, each charged cost.step_seconds.
-  virtual unsigned gradients_per_round() const { return 1; }
+  /// Minibatch gradients in round k, each charged cost.step_seconds.
+  virtual unsigned gradients_in_round(round_t) const { return 1; }
 
   /// Seconds a round's compute may take (0 = no limit): an agent whose
   /// modelled compute would outlast it is a straggler that round (GOCO). It
