@@ -112,3 +112,16 @@ TEST_CASE("report and plot refuse an incomplete run folder: exit 2, one "
   CHECK(r.output.find("| 1* |") != std::string::npos);
   CHECK_FALSE(fs::exists(s.path() / "p.png"));
 }
+
+TEST_CASE("experiments/config-reference.md is what murmur keys --markdown "
+          "prints") {
+  auto r = testing::murmur("keys --markdown 2>/dev/null");
+  REQUIRE(r.exit_code == 0);
+  auto file =
+    testing::slurp(MURMUR_SOURCE_DIR "/experiments/config-reference.md");
+  // On a mismatch: build/murmur keys --markdown >
+  // experiments/config-reference.md
+  CHECK(r.output == file);
+  CHECK(testing::contains(file, "| `optimizer.lr` |"));
+  CHECK(testing::contains(file, "### algorithm.name = \"relaysgd\""));
+}

@@ -99,6 +99,12 @@ public:
     return result;
   }
 
+  // The residuals' product, then the weight gradient's.
+  double gradient_flops(std::size_t rows) const override {
+    return 4.0 * static_cast<double>(rows) *
+           static_cast<double>(inputs_ * outputs_);
+  }
+
 private:
   Eigen::Map<row_matrix> weights(float* theta) const {
     return {theta, outputs_, inputs_};
