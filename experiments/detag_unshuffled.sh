@@ -11,10 +11,8 @@
 #    steps (DeTAG's wider: it moves once per phase of R rounds, with the
 #    mean of R minibatch updates); the pick reaches the target first (ties:
 #    higher final accuracy).
-# 2. Runs seeds 2 and 3 at the picked lr (seed 1 is the tuning run). In this
-#    setting they reproduce seed 1 exactly: the split is the sorted order
-#    with nothing shuffled, agents walk it in order, and softmax starts from
-#    zeros, so no random stream is left for the seed to change.
+# 2. Runs seeds 2 and 3 at the picked lr (seed 1 is the tuning run); the
+#    seed changes each agent's sampling of its shard.
 # 3. Plots seed 1 of every method (average-model accuracy against rounds and
 #    time) and prints the tuning grid and the final table (markdown, also in
 #    OUTPUT_DIR/report.md).

@@ -113,12 +113,16 @@ mat start() {
 
 // -- the recursions -----------------------------------------------------------
 
+/// `steps` local optimizer steps, then mixing.
 mat dpsgd_step_then_mix(const setting& s, const mat& w,
-                        const optimizer_setting& o, round_t k) {
+                        const optimizer_setting& o, round_t k, int steps = 1) {
   auto opt = o.fresh();
   mat x = start();
-  for (round_t t = 0; t < k; ++t)
-    x = w * (x + opt.update(gradients(s, x), o.lr));
+  for (round_t t = 0; t < k; ++t) {
+    for (int j = 0; j < steps; ++j)
+      x += opt.update(gradients(s, x), o.lr);
+    x = w * x;
+  }
   return x;
 }
 
@@ -371,6 +375,19 @@ TEST_CASE("oracle: D-PSGD in both orders follows its recursion") {
       check_oracle(sets, recursion(s, metropolis(s), o, rounds),
                    recursion(s, identity, o, rounds));
     }
+}
+
+TEST_CASE("oracle: D-PSGD with local steps takes them all before mixing") {
+  for (auto& o : optimizers()) {
+    CAPTURE(o.mu);
+    CAPTURE(o.nesterov);
+    auto sets = with(with(irregular_graph(), o.sets()),
+                     {"algorithm.name=dpsgd", "algorithm.local_steps=3"});
+    auto s = make_setting(comm_graph(sets));
+    mat identity = mat::Identity(agents, agents);
+    check_oracle(sets, dpsgd_step_then_mix(s, metropolis(s), o, rounds, 3),
+                 dpsgd_step_then_mix(s, identity, o, rounds, 3));
+  }
 }
 
 TEST_CASE("oracle: All-Reduce averages the stepped models exactly") {
