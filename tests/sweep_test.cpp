@@ -409,6 +409,30 @@ TEST_CASE("experiments/relaysgd_dirichlet.sweep.toml: smoke size") {
     CHECK(fs::exists(out / "plots" / "min_agent_accuracy-vs-bytes_sent.png"));
 }
 
+TEST_CASE("experiments/detag.sweep.toml: smoke size") {
+  testing::scratch_dir dir{"sweep-detag-smoke"};
+  auto out = dir.path() / "out";
+  auto result =
+    sweep(MURMUR_SOURCE_DIR "/experiments/detag.sweep.toml", out,
+          {"data.name=synthetic", "run.agents=8", "run.rounds=12",
+           "run.eval_every=4", "run.threads=1", "eval.test_samples=200",
+           "partition.shuffled_fraction=0.5"});
+  INFO(result.out << result.log);
+  REQUIRE(result.code == 0);
+  // 7 + 6 + 7 tuning runs on seed 0, then 3 seeds per method.
+  CHECK(contains(result.out, "29 runs launched"));
+  for (std::string method : {"dpsgd", "gradient-tracking", "detag"}) {
+    CAPTURE(method);
+    auto pick = chosen(out, method);
+    REQUIRE(pick.rfind("optimizer.lr,", 0) == 0);
+    auto lr = pick.substr(std::string{"optimizer.lr,"}.size());
+    for (int seed : {1, 2, 3})
+      CHECK(fs::exists(out / "runs" /
+                       (method + "-lr" + lr + "-s" + std::to_string(seed)) /
+                       "summary.json"));
+  }
+}
+
 TEST_CASE("sweep curves: mean ± std over seeds row by row; a budget drawn "
           "only when it is not the rounds view scaled") {
   testing::scratch_dir dir{"sweep-curves"};
