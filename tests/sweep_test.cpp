@@ -433,6 +433,30 @@ TEST_CASE("experiments/detag.sweep.toml: smoke size") {
   }
 }
 
+TEST_CASE("experiments/stragglers_async.sweep.toml: smoke size, Dirichlet") {
+  testing::scratch_dir dir{"sweep-draco-smoke"};
+  auto out = dir.path() / "out";
+  auto result =
+    sweep(MURMUR_SOURCE_DIR "/experiments/stragglers_async.sweep.toml", out,
+          {"data.name=synthetic", "run.agents=12", "run.rounds=20",
+           "run.time_budget=4", "run.eval_every=5", "run.eval_seconds=1",
+           "run.threads=1", "eval.test_samples=200", "partition.kind=dirichlet",
+           "partition.alpha=0.1"});
+  INFO(result.out << result.log);
+  REQUIRE(result.code == 0);
+  // 6 methods x 4 learning rates on seed 0, then 3 seeds per method.
+  CHECK(contains(result.out, "42 runs launched"));
+  for (std::string method : {"dpsgd", "deadline", "draco", "draco-psi1",
+                             "draco-psi2", "draco-psi4"}) {
+    CAPTURE(method);
+    auto pick = chosen(out, method);
+    REQUIRE(pick.rfind("optimizer.lr,", 0) == 0);
+    auto lr = pick.substr(std::string{"optimizer.lr,"}.size());
+    CHECK(fs::exists(out / "runs" / (method + "-lr" + lr + "-s3") /
+                     "summary.json"));
+  }
+}
+
 TEST_CASE("sweep curves: mean ± std over seeds row by row; a budget drawn "
           "only when it is not the rounds view scaled") {
   testing::scratch_dir dir{"sweep-curves"};
