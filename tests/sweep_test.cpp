@@ -457,6 +457,29 @@ TEST_CASE("experiments/stragglers_async.sweep.toml: smoke size, Dirichlet") {
   }
 }
 
+TEST_CASE("experiments/goco_stragglers.sweep.toml: smoke size") {
+  testing::scratch_dir dir{"sweep-goco-smoke"};
+  auto out = dir.path() / "out";
+  auto result =
+    sweep(MURMUR_SOURCE_DIR "/experiments/goco_stragglers.sweep.toml", out,
+          {"data.name=synthetic", "run.agents=8", "run.time_budget=3",
+           "run.eval_every=5", "run.threads=1", "eval.test_samples=200",
+           "stragglers.outage_probability=0.3", "algorithm.p=0.3"});
+  INFO(result.out << result.log);
+  REQUIRE(result.code == 0);
+  // 6 methods x 6 learning rates on seed 0, then 3 seeds per method.
+  CHECK(contains(result.out, "54 runs launched"));
+  for (std::string method :
+       {"waits", "skip", "uncoded-d2", "goco-d1", "goco-d2", "goco-d3"}) {
+    CAPTURE(method);
+    auto pick = chosen(out, method);
+    REQUIRE(pick.rfind("optimizer.lr,", 0) == 0);
+    auto lr = pick.substr(std::string{"optimizer.lr,"}.size());
+    CHECK(fs::exists(out / "runs" / (method + "-lr" + lr + "-s3") /
+                     "summary.json"));
+  }
+}
+
 TEST_CASE("sweep curves: mean ± std over seeds row by row; a budget drawn "
           "only when it is not the rounds view scaled") {
   testing::scratch_dir dir{"sweep-curves"};
