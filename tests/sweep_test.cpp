@@ -480,6 +480,28 @@ TEST_CASE("experiments/goco_stragglers.sweep.toml: smoke size") {
   }
 }
 
+TEST_CASE("experiments/plexus.sweep.toml: smoke size") {
+  testing::scratch_dir dir{"sweep-plexus-smoke"};
+  auto out = dir.path() / "out";
+  auto result = sweep(MURMUR_SOURCE_DIR "/experiments/plexus.sweep.toml", out,
+                      {"data.name=synthetic", "run.agents=20",
+                       "run.time_budget=30", "run.rounds=10", "run.threads=1",
+                       "eval.test_samples=200", "topology.degree=4"});
+  INFO(result.out << result.log);
+  REQUIRE(result.code == 0);
+  // 6 methods x 4 learning rates on seed 0, then 3 seeds per method.
+  CHECK(contains(result.out, "42 runs launched"));
+  for (std::string method : {"plexus", "plexus-nochurn", "fl", "dpsgd",
+                             "dpsgd-periodic", "gossip"}) {
+    CAPTURE(method);
+    auto pick = chosen(out, method);
+    REQUIRE(pick.rfind("optimizer.lr,", 0) == 0);
+    auto lr = pick.substr(std::string{"optimizer.lr,"}.size());
+    CHECK(fs::exists(out / "runs" / (method + "-lr" + lr + "-s3") /
+                     "summary.json"));
+  }
+}
+
 TEST_CASE("sweep curves: mean ± std over seeds row by row; a budget drawn "
           "only when it is not the rounds view scaled") {
   testing::scratch_dir dir{"sweep-curves"};
