@@ -38,6 +38,16 @@ void broadcast(self_ptr self) {
   auto k = s.broadcasts++;
   auto out = *exp.hood(s.id, k).out;
   auto fanout = schedule_of(self).fanout;
+  // Picking peers (Gossip Learning): among those online now, as the
+  // reference simulator draws from its online nodes (sacs-epfl/plexus
+  // dlsim/gl); a message to an offline peer would only be lost.
+  if (fanout > 0 && exp.online) {
+    auto now = now_seconds(self);
+    out.erase(
+      std::remove_if(out.begin(), out.end(),
+                     [&](agent_id j) { return !exp.online->online(j, now); }),
+      out.end());
+  }
   if (fanout > 0 && fanout < out.size()) {
     std::shuffle(out.begin(), out.end(), s.channel_gen);
     out.resize(fanout);
