@@ -301,6 +301,21 @@ TEST_CASE("draco runs on the real clock and stops at its time budget") {
   CHECK(r.rows.back().test_accuracy > r.rows.front().test_accuracy + 0.2);
 }
 
+TEST_CASE("draco's local steps lengthen its compute cycle") {
+  // compute_rate counts local steps: 4 per cycle make cycles 4x longer, so
+  // about 10 steps per second either way (not 40 for free).
+  auto one = run_quadratic(4, 60, {});
+  auto four = run_quadratic(4, 60, {"algorithm.local_steps=4"});
+  for (std::size_t i = 0; i < 4; ++i) {
+    CAPTURE(i);
+    CHECK(four.agents[i].steps % 4 == 0);
+    CHECK(four.agents[i].steps > 450);
+    CHECK(four.agents[i].steps < 750);
+    CHECK(one.agents[i].steps > 450);
+    CHECK(one.agents[i].steps < 750);
+  }
+}
+
 TEST_CASE("a killed draco agent leaves; the others go on") {
   std::size_t n = 6;
   auto c = run_quadratic(n, 20, {"stragglers.events=[\"at 2.5s kill 3\"]"});
@@ -317,7 +332,10 @@ TEST_CASE("draco's learning-rate schedule spans the steps of its budget") {
   auto exp = testing::quadratic_experiment(
     4, 5,
     draco_sets(5, {"algorithm.compute_rate=20", "algorithm.local_steps=2"}));
-  CHECK(schedule_horizon(*exp) == 200); // 20 cycles/s x 5 s x 2 steps
+  CHECK(schedule_horizon(*exp) == 100); // 20 steps/s x 5 s, in cycles of 2
+  auto rounds = testing::quadratic_experiment(
+    4, 5, testing::round_gossip_sets("gossip-learning", "complete"));
+  CHECK(schedule_horizon(*rounds) == 400); // 200 rounds of 1 s x 2 steps
   auto sync = testing::quadratic_experiment(4, 7, {"optimizer.lr=0.1"});
   CHECK(schedule_horizon(*sync) == 7);
 }
