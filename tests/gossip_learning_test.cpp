@@ -75,15 +75,6 @@ TEST_CASE("gossip learning under churn: offline agents neither send nor "
   for (auto& row : c.rows)
     CHECK(row.online_agents == exp->online->online_count(row.time_seconds));
   CHECK(c.rows[5].online_agents == 6); // t = 50: devices 1 off
-  // Peers are drawn among the online agents: about a tenth of the messages
-  // would otherwise reach an offline agent and be lost.
-  std::uint64_t sent = 0, mixed = 0;
-  for (auto& a : c.agents) {
-    sent += a.messages_sent;
-    mixed += a.messages_delivered;
-  }
-  CAPTURE(sent);
-  CHECK(mixed > 0.97 * static_cast<double>(sent));
   // Agents 1 and 5 were away 50 s of 200: they sent about a quarter less.
   CHECK(c.agents[1].messages_sent < c.agents[0].messages_sent);
   CHECK(c.agents[1].busy_seconds < 0.85 * c.agents[0].busy_seconds);

@@ -369,11 +369,12 @@ TEST_CASE("oracle: D-PSGD in both orders follows its recursion") {
       auto sets = with(with(irregular_graph(), o.sets()),
                        {"algorithm.name=dpsgd", "algorithm.order=" + order});
       auto s = make_setting(comm_graph(sets));
-      auto recursion =
-        order == "step-then-mix" ? dpsgd_step_then_mix : dpsgd_mix_then_step;
+      auto recursion = [&](const mat& w) {
+        return order == "step-then-mix" ? dpsgd_step_then_mix(s, w, o, rounds)
+                                        : dpsgd_mix_then_step(s, w, o, rounds);
+      };
       mat identity = mat::Identity(agents, agents);
-      check_oracle(sets, recursion(s, metropolis(s), o, rounds),
-                   recursion(s, identity, o, rounds));
+      check_oracle(sets, recursion(metropolis(s)), recursion(identity));
     }
 }
 

@@ -441,7 +441,7 @@ TEST_CASE("experiments/stragglers_async.sweep.toml: smoke size, Dirichlet") {
           {"data.name=synthetic", "run.agents=12", "run.rounds=20",
            "run.time_budget=4", "run.eval_every=5", "run.eval_seconds=1",
            "run.threads=1", "eval.test_samples=200", "partition.kind=dirichlet",
-           "partition.alpha=0.1"});
+           "partition.alpha=1"});
   INFO(result.out << result.log);
   REQUIRE(result.code == 0);
   // 6 methods x 4 learning rates on seed 0, then 3 seeds per method.
