@@ -38,6 +38,16 @@ void broadcast(self_ptr self) {
   auto k = s.broadcasts++;
   auto out = *exp.hood(s.id, k).out;
   auto fanout = schedule_of(self).fanout;
+  // Picking peers (Gossip Learning): among those online now, as the
+  // reference simulator draws from its online nodes (sacs-epfl/plexus
+  // dlsim/gl); a message to an offline peer would only be lost.
+  if (fanout > 0 && exp.online) {
+    auto now = now_seconds(self);
+    out.erase(
+      std::remove_if(out.begin(), out.end(),
+                     [&](agent_id j) { return !exp.online->online(j, now); }),
+      out.end());
+  }
   if (fanout > 0 && fanout < out.size()) {
     std::shuffle(out.begin(), out.end(), s.channel_gen);
     out.resize(fanout);
@@ -91,12 +101,16 @@ async_mailer(caf::stateful_actor<async_mailer_state>* self, const run_env* env,
       auto& s = self->state;
       if (!s.online)
         return; // lost, as on a real network
-      auto v = s.buffer->offer(e.from, e.sent_at, now_seconds(self), e.msg);
-      if (v == arrival_buffer::verdict::accepted ||
-          v == arrival_buffer::verdict::replaced)
-        ++s.stats.messages_delivered;
+      s.buffer->offer(e.from, e.sent_at, now_seconds(self), e.msg);
     },
-    [=](drain_atom) { return self->state.buffer->drain(now_seconds(self)); },
+    // Counted here, not on arrival: a buffered model that a newer one from
+    // the same sender replaces, or that goes stale, is never mixed.
+    [=](drain_atom) {
+      auto& s = self->state;
+      auto in = s.buffer->drain(now_seconds(self));
+      s.stats.messages_delivered += in.size();
+      return in;
+    },
     [=](stats_atom) { return self->state.stats; },
     // Churn: offline, whatever was buffered is lost with the connection.
     [=](churn_atom, bool up) {

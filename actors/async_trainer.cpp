@@ -47,7 +47,8 @@ void publish(self_ptr self) {
   self->send(s.mailer, snapshot_atom::value, box.items.front());
 }
 
-/// Seconds of one compute cycle: Exp(compute_rate) at speed 1, times the
+/// Seconds of one compute cycle: one Exp(compute_rate) draw per local step
+/// at speed 1 (more local steps take longer, not free), times the
 /// agent's cost-model speed ratio, charged through agent_core::charge (real
 /// clock: at least what the work took; pace: slow, delay, outages). With a
 /// schedule period the cycle is that fixed round and only its local steps
@@ -63,7 +64,9 @@ double cycle_seconds(self_ptr self) {
     return std::max(sched.period, s.charged_last);
   }
   std::exponential_distribution<double> draw{sched.compute_rate};
-  double base = draw(s.clock_gen);
+  double base = 0;
+  for (std::uint64_t j = 0; j < sched.local_steps; ++j)
+    base += draw(s.clock_gen);
   if (exp.cfg.cost.step_seconds > 0)
     base *= exp.cost->step_seconds(id) / exp.cfg.cost.step_seconds;
   s.charged_last = s.charge(base);

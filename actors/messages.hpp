@@ -50,7 +50,7 @@ struct exchange {
 /// What an asynchronous agent's mailer counted so far.
 struct comm_stats {
   std::uint64_t messages_sent = 0;      ///< deliveries attempted (per receiver)
-  std::uint64_t messages_delivered = 0; ///< arrivals kept in the buffer
+  std::uint64_t messages_delivered = 0; ///< models handed over for mixing
   std::uint64_t bytes_sent = 0;         ///< messages_sent at wire size
 };
 

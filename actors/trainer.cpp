@@ -115,7 +115,7 @@ void begin_round(self_ptr self, std::optional<inbox> unmixed) {
   // Drawn before the work starts: a step that misses the algorithm's
   // deadline is skipped, not computed and thrown away.
   double modelled =
-    algo->gradients_per_round() * exp.cost->step_seconds(ctx.id());
+    algo->gradients_in_round(k) * exp.cost->step_seconds(ctx.id());
   double planned = plan_round_compute(*algo, *s.pace, modelled, k);
   auto* c = &ctx;
   auto* a = algo.get();

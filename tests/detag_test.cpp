@@ -1,8 +1,8 @@
-// DeTAG (Lu & De Sa, ICML 2021): accelerated gossip on its own, and DeTAG on the
-// quadratic reference problem.
+// DeTAG (Lu & De Sa, ICML 2021): accelerated gossip on its own, and DeTAG on
+// the quadratic reference problem.
 #include "core/algorithms/accelerated_gossip.hpp"
-#include "core/run/lockstep.hpp"
 #include "core/algorithms/mixing_ops.hpp"
+#include "core/run/lockstep.hpp"
 #include "tests/problems.hpp"
 
 #include <doctest/doctest.h>
@@ -157,15 +157,63 @@ TEST_CASE("DeTAG on the quadratic reaches the optimum") {
       }
 }
 
-TEST_CASE("DeTAG and gradient tracking mix over the messages that arrived") {
-  mixing_row w{1.0 / 3, {1.0 / 3, 1.0 / 3}};
-  vec self = vec::Constant(2, 1);
-  inbox in{{1, payload{std::make_shared<vec>(vec::Constant(2, 2))}},
-           {2, payload{std::make_shared<vec>(vec::Constant(2, 4))}}};
-  vec out(2);
-  mix_into(out, self, w, in);
-  CHECK(out[0] == doctest::Approx(7.0 / 3));
-  in[0].msg.data = nullptr; // lost: renormalise over self and agent 2
-  mix_into(out, self, w, in);
-  CHECK(out[1] == doctest::Approx(2.5));
+TEST_CASE("DeTAG's tracker keeps the mean of the last phase's updates") {
+  // AG preserves means (W doubly stochastic, scratch reset every phase), so
+  // mean(y^{k+1}) = mean(g^k) (ALGORITHMS of Lu & De Sa, Algorithm 2). With
+  // the gossiped tracker mean(x^{k+1}) = mean(x^k) + mean(y^k), and on the
+  // quadratic with exact gradients and plain SGD g^k_i = -lr (x^k_i - c_i):
+  //   mean(x^{k+1}) - mean(x^k) = -lr (mean(x^{k-1}) - mean(c)),  k >= 1,
+  // whatever the agents' disagreement.
+  const std::size_t n = 8;
+  const int R = 3;
+  const double lr = 0.2;
+  auto exp = testing::quadratic_experiment(
+    n, 60,
+    {"algorithm.name=detag", "algorithm.R=3", "algorithm.B=2",
+     "topology.kind=erdos-renyi", "topology.probability=0.4",
+     "optimizer.lr=0.2"});
+  lockstep loop{*exp};
+  auto mean = [&] {
+    Eigen::VectorXd m = Eigen::VectorXd::Zero(testing::quadratic_dim);
+    for (agent_id i = 0; i < n; ++i)
+      m += loop.agent(i).x().cast<double>();
+    return Eigen::VectorXd{m / static_cast<double>(n)};
+  };
+  Eigen::VectorXd centre = testing::quadratic_optimum(n).cast<double>();
+  std::vector<Eigen::VectorXd> means{mean()};
+  double disagreement = 0;
+  while (loop.rounds_done() < 60) {
+    for (int r = 0; r < R; ++r)
+      loop.run_round();
+    means.push_back(mean());
+    disagreement = std::max(
+      disagreement, (loop.agent(0).x().cast<double>() - means.back()).norm());
+  }
+  CHECK(disagreement > 0.03);
+  CHECK((means[1] - means[0]).norm() == 0); // y^0 = 0: phase 0 keeps x
+  for (std::size_t k = 1; k + 1 < means.size(); ++k) {
+    CAPTURE(k);
+    Eigen::VectorXd step = means[k + 1] - means[k];
+    Eigen::VectorXd tracked = -lr * (means[k - 1] - centre);
+    CHECK((step - tracked).norm() < 1e-5 * (1 + tracked.norm()));
+  }
+}
+
+TEST_CASE("DeTAG spreads B minibatches over a phase's R rounds") {
+  for (auto [B, expected] : std::vector<std::pair<int, std::vector<unsigned>>>{
+         {0, {1, 1, 1}}, {1, {0, 0, 1}}, {5, {1, 2, 2}}, {7, {2, 2, 3}}}) {
+    CAPTURE(B);
+    auto exp = testing::quadratic_experiment(
+      4, 12,
+      {"algorithm.name=detag", "algorithm.R=3",
+       "algorithm.B=" + std::to_string(B), "topology.kind=ring"});
+    auto agent = make_agent(*exp, 0);
+    for (round_t k = 0; k < 6; ++k)
+      CHECK(agent.algo->gradients_in_round(k) == expected[k % 3]);
+    lockstep loop{*exp};
+    while (loop.rounds_done() < 12)
+      loop.run_round();
+    unsigned per_phase = B == 0 ? 3 : static_cast<unsigned>(B);
+    CHECK(loop.agent(0).steps() == 4 * per_phase); // 4 phases
+  }
 }

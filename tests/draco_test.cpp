@@ -145,6 +145,20 @@ TEST_CASE("draco reaches consensus near the quadratic's optimum") {
         50 * c.rows.back().consensus_distance);
 }
 
+TEST_CASE("draco counts the models it mixed, not the buffer's admissions") {
+  // Ten broadcasts per compute cycle: the buffer replaces each neighbour's
+  // model about ten times between two mixing steps, and only the newest is
+  // mixed. A mixing step uses at most one model per neighbour (2 on a ring).
+  auto c = run_quadratic(8, 20, {"algorithm.comm_rate=100"});
+  for (auto& a : c.agents) {
+    CAPTURE(a.steps);
+    CAPTURE(a.messages_delivered);
+    CHECK(a.messages_delivered <= 2 * a.steps);
+    CHECK(a.messages_delivered > a.steps); // mostly both neighbours
+    CHECK(a.messages_sent > 5 * a.messages_delivered);
+  }
+}
+
 TEST_CASE("a virtual draco run is byte-identical with 1 and 2 threads") {
   testing::scratch_dir tmp{"draco-threads"};
   auto config = [&](int threads) {
@@ -242,13 +256,21 @@ TEST_CASE("deliveries are lost at the channel's rate") {
     }
     return kept / sent;
   };
-  // No latency, no psi, no tau_max: every delivery that is not lost is kept.
-  CHECK(delivered_fraction(run_quadratic(8, 20, {})) == 1.0);
-  CHECK(delivered_fraction(run_quadratic(8, 20, {"algorithm.erasure=0.3"})) ==
+  // No latency, no psi, no tau_max, and mixing 100x as often as anyone
+  // broadcasts, so no model waits long enough to be replaced by a newer
+  // one: every delivery that is not lost is mixed (but the last few).
+  std::vector<std::string> rare{"algorithm.compute_rate=500",
+                                "algorithm.comm_rate=5"};
+  CHECK(delivered_fraction(run_quadratic(8, 20, rare)) ==
+        doctest::Approx(1).epsilon(0.02));
+  auto lossy = rare;
+  lossy.push_back("algorithm.erasure=0.3");
+  CHECK(delivered_fraction(run_quadratic(8, 20, lossy)) ==
         doctest::Approx(0.7).epsilon(0.05));
   std::vector<std::string> fading{
     "topology.kind=random-geometric", "topology.radius=0.6",
-    "algorithm.channel=rayleigh", "algorithm.mean_snr=0.05"};
+    "algorithm.channel=rayleigh",     "algorithm.mean_snr=0.05",
+    "algorithm.compute_rate=500",     "algorithm.comm_rate=5"};
   auto exp = testing::quadratic_experiment(8, 20, draco_sets(20, fading));
   double loss = 0;
   std::size_t links = 0;
@@ -287,6 +309,21 @@ TEST_CASE("draco runs on the real clock and stops at its time budget") {
   CHECK(r.rows.back().test_accuracy > r.rows.front().test_accuracy + 0.2);
 }
 
+TEST_CASE("draco's local steps lengthen its compute cycle") {
+  // compute_rate counts local steps: 4 per cycle make cycles 4x longer, so
+  // about 10 steps per second either way (not 40 for free).
+  auto one = run_quadratic(4, 60, {});
+  auto four = run_quadratic(4, 60, {"algorithm.local_steps=4"});
+  for (std::size_t i = 0; i < 4; ++i) {
+    CAPTURE(i);
+    CHECK(four.agents[i].steps % 4 == 0);
+    CHECK(four.agents[i].steps > 450);
+    CHECK(four.agents[i].steps < 750);
+    CHECK(one.agents[i].steps > 450);
+    CHECK(one.agents[i].steps < 750);
+  }
+}
+
 TEST_CASE("a killed draco agent leaves, the others go on") {
   std::size_t n = 6;
   auto c = run_quadratic(n, 20, {"stragglers.events=[\"at 2.5s kill 3\"]"});
@@ -303,7 +340,10 @@ TEST_CASE("draco's learning-rate schedule spans the steps of its budget") {
   auto exp = testing::quadratic_experiment(
     4, 5,
     draco_sets(5, {"algorithm.compute_rate=20", "algorithm.local_steps=2"}));
-  CHECK(schedule_horizon(*exp) == 200); // 20 cycles/s x 5 s x 2 steps
+  CHECK(schedule_horizon(*exp) == 100); // 20 steps/s x 5 s, in cycles of 2
+  auto rounds = testing::quadratic_experiment(
+    4, 5, testing::round_gossip_sets("gossip-learning", "complete"));
+  CHECK(schedule_horizon(*rounds) == 400); // 200 rounds of 1 s x 2 steps
   auto sync = testing::quadratic_experiment(4, 7, {"optimizer.lr=0.1"});
   CHECK(schedule_horizon(*sync) == 7);
 }

@@ -13,6 +13,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <iomanip>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -192,6 +194,50 @@ TEST_CASE("GOCO with p = 0 and d = 1 is D-PSGD, bit for bit") {
     CAPTURE(i);
     CHECK((goco[i].array() == dpsgd[i].array()).all());
     CHECK(goco[i].norm() > 0); // the models moved
+  }
+}
+
+TEST_CASE("GOCO with d = 1 and a known p is skipping at lr / (1 - p)") {
+  // With one partition per agent the coded step x + u / (1 - p) is the
+  // plain skipping baseline (scaling = none) run at lr / (1 - p): the same
+  // coins, the same gradients, an update linear in lr (momentum included).
+  // Comparing the two at one shared lr therefore compares two step sizes.
+  auto run = [](double p, double lr, const std::string& scaling) {
+    std::ostringstream exact; // all digits: to_string keeps only six
+    exact << std::setprecision(17) << lr;
+    auto cfg = load_config(
+      "",
+      {"data.name=synthetic", "run.agents=6", "data.synthetic.train_size=300",
+       "run.batch_size=8", "optimizer.lr=" + exact.str(),
+       "optimizer.momentum=0.9", "partition.kind=dirichlet",
+       "partition.alpha=0.5", "algorithm.name=goco",
+       "algorithm.p=" + std::to_string(p), "algorithm.scaling=" + scaling});
+    auto exp = build_experiment(cfg);
+    lockstep loop{*exp};
+    while (loop.rounds_done() < 30)
+      loop.run_round();
+    std::vector<vec> models;
+    for (agent_id i = 0; i < 6; ++i)
+      models.push_back(loop.agent(i).x());
+    return models;
+  };
+  SUBCASE("p = 0.5: a factor of 2 is exact in floating point, bit for bit") {
+    auto coded = run(0.5, 0.05, "sgc");
+    auto skipping = run(0.5, 0.1, "none");
+    auto same_lr = run(0.5, 0.05, "none");
+    for (agent_id i = 0; i < 6; ++i) {
+      CAPTURE(i);
+      CHECK((coded[i].array() == skipping[i].array()).all());
+      CHECK((coded[i] - same_lr[i]).norm() > 1e-3 * coded[i].norm());
+    }
+  }
+  SUBCASE("p = 0.3: equal up to float rounding") {
+    auto coded = run(0.3, 0.05, "sgc");
+    auto skipping = run(0.3, 0.05 / 0.7, "none");
+    for (agent_id i = 0; i < 6; ++i) {
+      CAPTURE(i);
+      CHECK((coded[i] - skipping[i]).norm() < 1e-4 * coded[i].norm());
+    }
   }
 }
 

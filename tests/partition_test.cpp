@@ -1,6 +1,6 @@
 #include "core/base/error.hpp"
-#include "core/data/partition.hpp"
 #include "core/base/registry.hpp"
+#include "core/data/partition.hpp"
 
 #include "tests/scratch.hpp"
 
@@ -206,12 +206,26 @@ TEST_CASE("shards give each agent at most classes_per_agent classes") {
     CHECK(classes_of(shard, sorted_labels).size() <= 6);
 }
 
+TEST_CASE("partition.walk = in-order walks any kind's shards as stored") {
+  auto labels = cyclic_labels(1000, 10);
+  for (auto kind : {"iid", "dirichlet", "shards", "unshuffled"}) {
+    CAPTURE(kind);
+    auto spec = spec_of(kind);
+    CHECK_FALSE(make_partition(labels, 10, 7, spec, 2).sequential);
+    spec.walk = sample_walk::in_order;
+    auto p = make_partition(labels, 10, 7, spec, 2);
+    CHECK(p.sequential);
+    spec.walk = sample_walk::shuffled;
+    CHECK(p.shards == make_partition(labels, 10, 7, spec, 2).shards);
+  }
+}
+
 TEST_CASE("unshuffled with fraction 0 is label-sorted across agents") {
   auto labels = cyclic_labels(1000, 10);
   auto spec = spec_of("unshuffled");
   spec.shuffled_fraction = 0;
   auto p = make_partition(labels, 10, 7, spec, 2);
-  CHECK(p.sequential);
+  CHECK_FALSE(p.sequential); // sampled like any shard (the DeTAG paper's)
   std::int32_t last = 0;
   for (auto& shard : p.shards)
     for (auto i : shard) {

@@ -25,9 +25,11 @@ protocol::population population(std::vector<double> bandwidth,
 }
 
 /// A network of plexus::node over a discrete-event queue: every message
-/// takes `latency` seconds, a training `train_seconds` and adds 1 to every
-/// parameter, so the model aggregated for round k holds exactly k when only
-/// models trained in round k-1 were averaged.
+/// takes `latency` seconds, a training `train_seconds`. Models have 1 +
+/// agents parameters; training adds 1 to the first (so the model aggregated
+/// for round k holds exactly k - 1 there when only models trained in round
+/// k - 1 were averaged) and 1 to the trainer's own marker 1 + id (so the
+/// markers show whose work an aggregated model averages).
 class network {
 public:
   network(std::size_t agents, const options& o, double train = 1)
@@ -42,7 +44,7 @@ public:
   void start() {
     for (auto& n : nodes) {
       effects fx;
-      n.start(std::make_shared<vec>(vec::Zero(1)), fx);
+      n.start(std::make_shared<vec>(vec::Zero(dim())), fx);
       apply(n.id(), fx);
     }
   }
@@ -69,11 +71,16 @@ public:
   std::vector<node> nodes;
   std::vector<std::pair<round_t, agent_id>> completions; ///< who, in order
   std::vector<std::pair<round_t, float>> values;         ///< aggregated
+  std::vector<blob> aggregated; ///< the aggregated models, in order
   std::vector<double> train_seconds;
   double latency = 0.05;
   double now = 0;
 
 private:
+  Eigen::Index dim() const {
+    return 1 + static_cast<Eigen::Index>(nodes.size());
+  }
+
   struct event {
     double t;
     std::uint64_t seq;
@@ -109,7 +116,9 @@ private:
         if (tokens_[who] != token)
           return;
         effects out;
-        auto next = std::make_shared<vec>(*model + vec::Ones(1));
+        auto next = std::make_shared<vec>(*model);
+        (*next)(0) += 1;
+        (*next)(1 + static_cast<Eigen::Index>(who)) += 1;
         nodes[who].trained(k, next, out);
         apply(who, out);
       });
@@ -117,6 +126,7 @@ private:
     for (auto& [k, model] : fx.aggregated) {
       completions.emplace_back(k, who);
       values.emplace_back(k, (*model)(0));
+      aggregated.push_back(model);
     }
   }
 
@@ -236,6 +246,29 @@ TEST_CASE("plexus: rounds complete in a pipeline of samples") {
   for (std::size_t i = 0; i < net.completions.size(); ++i)
     CHECK(net.completions[i].first == i + 2); // one aggregation per round
   CHECK(lineage_is_clean(net));
+}
+
+TEST_CASE("plexus: an aggregated model averages the work of several "
+          "agents") {
+  network net{30, small(5, 0.8)}; // aggregates at 4 trained models
+  net.start();
+  net.run(60);
+  REQUIRE(net.aggregated.size() > 5);
+  // The first aggregation averages models trained from x^0 = 0: each of its
+  // m contributors' markers holds exactly 1/m, the others 0.
+  auto& first = *net.aggregated.front();
+  std::vector<float> markers(first.data() + 1, first.data() + first.size());
+  auto m = std::count_if(markers.begin(), markers.end(),
+                         [](float v) { return v > 0; });
+  CHECK(m >= 4);
+  for (float v : markers)
+    if (v > 0)
+      CHECK(v == doctest::Approx(1.0 / static_cast<double>(m)));
+  // Later models carry the work of every sample so far: markers sum to the
+  // rounds trained, spread over more agents than one sample holds.
+  auto& last = *net.aggregated.back();
+  CHECK(last.tail(last.size() - 1).sum() == doctest::Approx(last(0)));
+  CHECK((last.tail(last.size() - 1).array() > 0).count() > 5);
 }
 
 TEST_CASE("plexus: an aggregator that leaves mid-round fails over") {

@@ -409,6 +409,99 @@ TEST_CASE("experiments/relaysgd_dirichlet.sweep.toml: smoke size") {
     CHECK(fs::exists(out / "plots" / "min_agent_accuracy-vs-bytes_sent.png"));
 }
 
+TEST_CASE("experiments/detag.sweep.toml: smoke size") {
+  testing::scratch_dir dir{"sweep-detag-smoke"};
+  auto out = dir.path() / "out";
+  auto result =
+    sweep(MURMUR_SOURCE_DIR "/experiments/detag.sweep.toml", out,
+          {"data.name=synthetic", "run.agents=8", "run.rounds=12",
+           "run.eval_every=4", "run.threads=1", "eval.test_samples=200",
+           "partition.shuffled_fraction=0.5"});
+  INFO(result.out << result.log);
+  REQUIRE(result.code == 0);
+  // 7 + 6 + 7 tuning runs on seed 0, then 3 seeds per method.
+  CHECK(contains(result.out, "29 runs launched"));
+  for (std::string method : {"dpsgd", "gradient-tracking", "detag"}) {
+    CAPTURE(method);
+    auto pick = chosen(out, method);
+    REQUIRE(pick.rfind("optimizer.lr,", 0) == 0);
+    auto lr = pick.substr(std::string{"optimizer.lr,"}.size());
+    for (int seed : {1, 2, 3})
+      CHECK(fs::exists(out / "runs" /
+                       (method + "-lr" + lr + "-s" + std::to_string(seed)) /
+                       "summary.json"));
+  }
+}
+
+TEST_CASE("experiments/stragglers_async.sweep.toml: smoke size, Dirichlet") {
+  testing::scratch_dir dir{"sweep-draco-smoke"};
+  auto out = dir.path() / "out";
+  auto result =
+    sweep(MURMUR_SOURCE_DIR "/experiments/stragglers_async.sweep.toml", out,
+          {"data.name=synthetic", "run.agents=12", "run.rounds=20",
+           "run.time_budget=4", "run.eval_every=5", "run.eval_seconds=1",
+           "run.threads=1", "eval.test_samples=200", "partition.kind=dirichlet",
+           "partition.alpha=1"});
+  INFO(result.out << result.log);
+  REQUIRE(result.code == 0);
+  // 6 methods x 4 learning rates on seed 0, then 3 seeds per method.
+  CHECK(contains(result.out, "42 runs launched"));
+  for (std::string method : {"dpsgd", "deadline", "draco", "draco-psi1",
+                             "draco-psi2", "draco-psi4"}) {
+    CAPTURE(method);
+    auto pick = chosen(out, method);
+    REQUIRE(pick.rfind("optimizer.lr,", 0) == 0);
+    auto lr = pick.substr(std::string{"optimizer.lr,"}.size());
+    CHECK(fs::exists(out / "runs" / (method + "-lr" + lr + "-s3") /
+                     "summary.json"));
+  }
+}
+
+TEST_CASE("experiments/goco_stragglers.sweep.toml: smoke size") {
+  testing::scratch_dir dir{"sweep-goco-smoke"};
+  auto out = dir.path() / "out";
+  auto result =
+    sweep(MURMUR_SOURCE_DIR "/experiments/goco_stragglers.sweep.toml", out,
+          {"data.name=synthetic", "run.agents=8", "run.time_budget=3",
+           "run.eval_every=5", "run.threads=1", "eval.test_samples=200",
+           "stragglers.outage_probability=0.3", "algorithm.p=0.3"});
+  INFO(result.out << result.log);
+  REQUIRE(result.code == 0);
+  // 6 methods x 6 learning rates on seed 0, then 3 seeds per method.
+  CHECK(contains(result.out, "54 runs launched"));
+  for (std::string method :
+       {"waits", "skip", "uncoded-d2", "goco-d1", "goco-d2", "goco-d3"}) {
+    CAPTURE(method);
+    auto pick = chosen(out, method);
+    REQUIRE(pick.rfind("optimizer.lr,", 0) == 0);
+    auto lr = pick.substr(std::string{"optimizer.lr,"}.size());
+    CHECK(fs::exists(out / "runs" / (method + "-lr" + lr + "-s3") /
+                     "summary.json"));
+  }
+}
+
+TEST_CASE("experiments/plexus.sweep.toml: smoke size") {
+  testing::scratch_dir dir{"sweep-plexus-smoke"};
+  auto out = dir.path() / "out";
+  auto result = sweep(MURMUR_SOURCE_DIR "/experiments/plexus.sweep.toml", out,
+                      {"data.name=synthetic", "run.agents=20",
+                       "run.time_budget=30", "run.rounds=10", "run.threads=1",
+                       "eval.test_samples=200", "topology.degree=4"});
+  INFO(result.out << result.log);
+  REQUIRE(result.code == 0);
+  // 6 methods x 4 learning rates on seed 0, then 3 seeds per method.
+  CHECK(contains(result.out, "42 runs launched"));
+  for (std::string method : {"plexus", "plexus-nochurn", "fl", "dpsgd",
+                             "dpsgd-periodic", "gossip"}) {
+    CAPTURE(method);
+    auto pick = chosen(out, method);
+    REQUIRE(pick.rfind("optimizer.lr,", 0) == 0);
+    auto lr = pick.substr(std::string{"optimizer.lr,"}.size());
+    CHECK(fs::exists(out / "runs" / (method + "-lr" + lr + "-s3") /
+                     "summary.json"));
+  }
+}
+
 TEST_CASE("sweep curves: mean ± std over seeds row by row, a budget drawn "
           "only when it is not the rounds view scaled") {
   testing::scratch_dir dir{"sweep-curves"};

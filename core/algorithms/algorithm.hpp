@@ -77,8 +77,8 @@ public:
   enum class phase { before_send, while_waiting };
   virtual phase compute_phase() const { return phase::before_send; }
 
-  /// Minibatch gradients per round, each charged cost.step_seconds.
-  virtual unsigned gradients_per_round() const { return 1; }
+  /// Minibatch gradients in round k, each charged cost.step_seconds.
+  virtual unsigned gradients_in_round(round_t) const { return 1; }
 
   /// Seconds a round's compute may take (0 = no limit): an agent whose
   /// modelled compute would outlast it is a straggler that round (GOCO). It
@@ -101,9 +101,10 @@ inline const enum_names<channel_model>& names_of(channel_model) {
 /// trainer's computation clock and the mailer's communication clock are
 /// independent Poisson processes with their own random streams.
 struct async_schedule {
-  /// Compute cycles per second at speed 1: a cycle lasts Exp(compute_rate)
-  /// seconds, scaled by the agent's relative speed from the cost model
-  /// (cost.step_seconds(i) / cost.step_seconds) and then by its pace.
+  /// Local steps per second at speed 1: a cycle of local_steps steps lasts
+  /// the sum of that many Exp(compute_rate) draws, scaled by the agent's
+  /// relative speed from the cost model (cost.step_seconds(i) /
+  /// cost.step_seconds) and then by its pace.
   double compute_rate = 10;
   double comm_rate = 10; ///< broadcasts per second (Poisson)
   std::uint64_t psi = 0; ///< buffer capacity (senders), 0 = unlimited

@@ -1,7 +1,7 @@
 #pragma once
 
-// Asynchronous algorithms (DRACO: Jeong & Kountouris, arXiv 2406.13533): the arrival
-// buffer a receiver keeps between its mixing steps, and row-stochastic
+// Asynchronous algorithms (DRACO: Jeong & Kountouris, arXiv 2406.13533): the
+// arrival buffer a receiver keeps between its mixing steps, and row-stochastic
 // weights over whatever arrived. Plain C++, no actors: the actors in
 // actors/async_*.cpp only drive these.
 
@@ -92,7 +92,7 @@ public:
     return {{payload{ctx.shared_model()}}, false};
   }
 
-  unsigned gradients_per_round() const override { return local_steps_; }
+  unsigned gradients_in_round(round_t) const override { return local_steps_; }
 
 protected:
   unsigned local_steps_;

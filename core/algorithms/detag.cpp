@@ -5,7 +5,9 @@
 //
 // Phase k = communication rounds kR .. kR+R-1 of agent i:
 //   start      z = z_prev = [x^k | y^k]     (AG scratch reset every phase)
-//   round r    send z; meanwhile u_r = update at x^k, g += u_r / R;
+//   round r    send z; meanwhile b_r minibatch updates u at x^k, g += u / B
+//              (b_r spreads the phase's budget of B minibatches evenly
+//              over its R rounds; B = R by default, one per round);
 //              z, z_prev <- (1+eta) W z - eta z_prev, z
 //   end        gossiped-tracker (default):  x^{k+1} = AG(X)_i + AG(Y)_i
 //              local-tracker:               x^{k+1} = AG(X)_i + y^k_i
@@ -17,8 +19,13 @@
 // mean of the last phase's accumulated updates.
 //
 // init = zero: y^0 = g_prev = 0 (the model does not move in phase 0).
-// init = first-gradient: y^0 = g_prev = the average of R extra minibatch
-// updates at x^0, taken before the first phase (R more gradient steps).
+// init = first-gradient: y^0 = g_prev = the average of B extra minibatch
+// updates at x^0, taken before the first phase (B more gradient steps).
+//
+// The minibatch budget B (the reference's oracle_budget, OscarYau525/docom
+// pcode/optim/detag.py) is separate from the gossip rounds R: with B < R a
+// phase gossips more rounds than it computes minibatches (rounds without
+// one charge no compute), with B > R some rounds compute several.
 //
 // R = 0 and eta < 0 mean auto: from the spectral gap of the communication
 // graph's Metropolis-Hastings weights (lambda = 1 - gap, worst phase),
@@ -57,6 +64,7 @@ const enum_names<tracker_init>& names_of(tracker_init) {
 
 struct detag_options {
   int R = 0;       ///< AG rounds per phase; 0 = auto
+  int B = 0;       ///< minibatches per phase; 0 = R
   double eta = -1; ///< AG momentum; < 0 = auto
   tracker_ordering ordering = tracker_ordering::gossiped;
   tracker_init init = tracker_init::zero;
@@ -68,6 +76,11 @@ const schema<detag_options>& detag_schema() {
     s.add<int>(
       "algorithm.R", [](detag_options& o) -> int& { return o.R; },
       "accelerated-gossip rounds per phase (0 = auto from the spectral gap)",
+      at_least(0));
+    s.add<int>(
+      "algorithm.B", [](detag_options& o) -> int& { return o.B; },
+      "minibatches per phase, all at the phase's frozen model and spread "
+      "evenly over its R rounds (0 = R, one per round)",
       at_least(0));
     s.add<double>(
       "algorithm.eta", [](detag_options& o) -> double& { return o.eta; },
@@ -95,7 +108,7 @@ const schema<detag_options>& detag_schema() {
 
 class detag : public algorithm {
 public:
-  /// `opts` with R and eta already resolved (see plan below).
+  /// `opts` with R, eta and B already resolved (see plan below).
   detag(detag_options opts, std::size_t num_params)
     : opts_(std::move(opts)), d_(static_cast<Eigen::Index>(num_params)),
       y_(vec::Zero(d_)), g_(vec::Zero(d_)), g_prev_(vec::Zero(d_)), u_(d_),
@@ -113,10 +126,20 @@ public:
     return {{payload{z_}}, false};
   }
 
-  void while_waiting(agent_context& ctx, round_t,
+  void while_waiting(agent_context& ctx, round_t k,
                      const neighbourhood&) override {
-    ctx.propose_step({u_.data(), u_.size()});
-    g_ += u_ / static_cast<float>(rounds());
+    for (unsigned b = gradients_in_round(k); b > 0; --b) {
+      ctx.propose_step({u_.data(), u_.size()});
+      g_ += u_ / static_cast<float>(opts_.B);
+    }
+  }
+
+  /// b_r = floor((r + 1) B / R) - floor(r B / R): B in all over a phase.
+  unsigned gradients_in_round(round_t k) const override {
+    auto r = k % rounds();
+    auto budget = static_cast<round_t>(opts_.B);
+    return static_cast<unsigned>((r + 1) * budget / rounds() -
+                                 r * budget / rounds());
   }
 
   void combine(agent_context& ctx, round_t k, const neighbourhood& hood,
@@ -140,9 +163,9 @@ private:
 
   void start(agent_context& ctx) {
     if (opts_.init == tracker_init::first_gradient) {
-      for (int r = 0; r < opts_.R; ++r) {
+      for (int b = 0; b < opts_.B; ++b) {
         ctx.propose_step({u_.data(), u_.size()});
-        y_ += u_ / static_cast<float>(opts_.R);
+        y_ += u_ / static_cast<float>(opts_.B);
       }
       g_prev_ = y_;
     }
@@ -173,22 +196,25 @@ private:
   detag_options opts_;
   Eigen::Index d_;
   vec y_;      ///< tracker of the average (phase-averaged) update
-  vec g_;      ///< this phase's updates at x^k, averaged over R
+  vec g_;      ///< this phase's updates at x^k, averaged over B
   vec g_prev_; ///< last phase's
   vec u_;
   buffer_pool pool_; ///< [x_comm | y_comm] iterates
   std::shared_ptr<vec> z_, z_prev_;
 };
 
-/// Resolves automatic R and eta from the spectral gap of the graph, once.
+/// Resolves automatic R and eta from the spectral gap of the graph, once,
+/// and B = 0 to R.
 detag_options resolve_auto(detag_options o, const topology& comm) {
-  if (o.R != 0 && o.eta >= 0)
-    return o;
-  auto lambda = mixing_lambda(comm, name);
-  if (o.R == 0)
-    o.R = ag_rounds(comm.size(), lambda);
-  if (o.eta < 0)
-    o.eta = ag_momentum(lambda);
+  if (o.R == 0 || o.eta < 0) {
+    auto lambda = mixing_lambda(comm, name);
+    if (o.R == 0)
+      o.R = ag_rounds(comm.size(), lambda);
+    if (o.eta < 0)
+      o.eta = ag_momentum(lambda);
+  }
+  if (o.B == 0)
+    o.B = o.R;
   return o;
 }
 

@@ -2,7 +2,11 @@
 //   mix-then-step (original): x <- sum_j W_ij x_j + u(x_i), the gradient at
 //                             x_i computed while the models travel;
 //   step-then-mix (adapt-then-combine, the RelaySGD/Plexus baseline):
-//                             x <- sum_j W_ij (x_j + u_j).
+//                             x <- sum_j W_ij (x_j + u_j),
+//                             u_j the sum of local_steps optimizer steps (the
+//                             Plexus code's D-PSGD baseline trains several
+//                             minibatches per round, sacs-epfl/plexus
+//                             dlsim/dl).
 #include "core/algorithms/kinds.hpp"
 #include "core/algorithms/mixing_ops.hpp"
 
@@ -21,6 +25,7 @@ const enum_names<order>& names_of(order) {
 
 struct dpsgd_options {
   order sequence = order::step_then_mix;
+  std::uint64_t local_steps = 1;
 };
 
 const schema<dpsgd_options>& dpsgd_schema() {
@@ -30,6 +35,11 @@ const schema<dpsgd_options>& dpsgd_schema() {
       "algorithm.order", [](dpsgd_options& o) -> order& { return o.sequence; },
       "step-then-mix (adapt-then-combine) or mix-then-step (the original: "
       "the gradient overlaps the exchange)");
+    s.add<std::uint64_t>(
+      "algorithm.local_steps",
+      [](dpsgd_options& o) -> std::uint64_t& { return o.local_steps; },
+      "optimizer steps per round before mixing (step-then-mix only)",
+      at_least<std::uint64_t>(1));
     return s;
   }();
   return s;
@@ -37,14 +47,16 @@ const schema<dpsgd_options>& dpsgd_schema() {
 
 class dpsgd : public algorithm {
 public:
-  dpsgd(bool step_first, std::size_t num_params) : step_first_(step_first) {
+  dpsgd(bool step_first, unsigned local_steps, std::size_t num_params)
+    : step_first_(step_first), local_steps_(local_steps) {
     if (!step_first_)
       update_.resize(static_cast<Eigen::Index>(num_params));
   }
 
   void before_send(agent_context& ctx, round_t, const neighbourhood&) override {
     if (step_first_)
-      ctx.local_step();
+      for (unsigned s = 0; s < local_steps_; ++s)
+        ctx.local_step();
   }
 
   outbox publish(agent_context& ctx, round_t, const neighbourhood&) override {
@@ -70,21 +82,31 @@ public:
     return step_first_ ? phase::before_send : phase::while_waiting;
   }
 
+  unsigned gradients_in_round(round_t) const override { return local_steps_; }
+
 private:
   bool step_first_;
+  unsigned local_steps_;
   vec update_; ///< mix-then-step: u(x^k), applied after mixing
 };
 
 synchronous_factory make_factory() {
   synchronous_factory f;
-  f.options = declared_options(dpsgd_schema(), "dpsgd");
+  f.options = declared_options<dpsgd_options>(
+    dpsgd_schema(), "dpsgd", [](const dpsgd_options& o) {
+      if (o.local_steps > 1 && o.sequence != order::step_then_mix)
+        throw input_error("algorithm.local_steps: more than 1 needs order = "
+                          "\"step-then-mix\"");
+    });
   f.plan = [](const toml::table& resolved, const run_shape& run) {
-    bool step_first =
-      parse_options(dpsgd_schema(), resolved).sequence == order::step_then_mix;
+    auto o = parse_options(dpsgd_schema(), resolved);
+    bool step_first = o.sequence == order::step_then_mix;
+    auto steps = static_cast<unsigned>(o.local_steps);
     auto params = run.num_params;
-    return synchronous_plan{
-      connected(run, "dpsgd"),
-      [=](agent_id) { return std::make_unique<dpsgd>(step_first, params); }};
+    return synchronous_plan{connected(run, "dpsgd"), [=](agent_id) {
+                              return std::make_unique<dpsgd>(step_first, steps,
+                                                             params);
+                            }};
   };
   return f;
 }

@@ -25,8 +25,9 @@ const schema<async_schedule>& draco_schema() {
     schema<o> s;
     s.add<double>(
       "algorithm.compute_rate", [](o& x) -> double& { return x.compute_rate; },
-      "compute cycles per second at speed 1 (a cycle lasts Exp(rate) s, "
-      "times the agent's cost-model speed ratio and its pace)",
+      "local steps per second at speed 1 (a cycle of local_steps steps "
+      "lasts as many Exp(rate) draws, times the agent's cost-model speed "
+      "ratio and its pace)",
       positive());
     s.add<double>(
       "algorithm.comm_rate", [](o& x) -> double& { return x.comm_rate; },

@@ -1,12 +1,12 @@
 // Gossip Learning (Ormandi, Hegedus, Jelasity; the baseline of the Plexus
-// code, sacs-epfl/plexus dlsim/gl): every round of `period` seconds an agent merges
-// the models that reached it, each weighted by its age (the number of
+// code, sacs-epfl/plexus dlsim/gl): every round of `period` seconds an agent
+// merges the models that reached it, each weighted by its age (the number of
 // updates behind it),
 //   x <- (a x + a_j x_j) / (a + a_j),   a <- max(a, a_j)
 // then trains local_steps minibatches (a += local_steps) and sends its model
-// with its age to one random neighbour. Driven by the asynchronous trainer
-// and mailer (actors/async_*): fixed rounds on the compute clock, a Poisson
-// send clock at one message per period, fan-out 1.
+// with its age to one random online neighbour. Driven by the asynchronous
+// trainer and mailer (actors/async_*): fixed rounds on the compute clock, a
+// Poisson send clock at one message per period, fan-out 1.
 #include "core/algorithms/async.hpp"
 
 namespace murmur {

@@ -46,6 +46,7 @@ partition make_partition(const std::vector<std::int32_t>& labels,
   validate(labels, num_classes, agents, spec);
   auto base = entry.make(labels, num_classes, agents, spec,
                          derive_seed(seed, stream::partition));
+  base.sequential = spec.walk == sample_walk::in_order;
   return replicate(base, static_cast<std::size_t>(spec.replication),
                    spec.assignment, derive_seed(seed, stream::partition, 1));
 }
@@ -75,6 +76,10 @@ const schema<partition_spec>& partition_schema() {
       "run.agents): agent i's shard is the union of d of the kind's "
       "partitions",
       at_least(1));
+    s.add<sample_walk>(
+      "partition.walk", [](C& c) -> sample_walk& { return c.walk; },
+      "how each agent walks its shard: shuffled (a seeded permutation every "
+      "epoch) or in-order (as stored, never reshuffled)");
     s.add<replica_assignment>(
       "partition.assignment",
       [](C& c) -> replica_assignment& { return c.assignment; },

@@ -20,6 +20,17 @@ inline const enum_names<replica_assignment>& names_of(replica_assignment) {
   return n;
 }
 
+/// How an agent walks its shard: a fresh seeded permutation every epoch, or
+/// in stored order, never reshuffled (a skew in time on top of the skew
+/// across agents; with it, seeds no longer change the samples).
+enum class sample_walk { shuffled, in_order };
+
+inline const enum_names<sample_walk>& names_of(sample_walk) {
+  static const enum_names<sample_walk> n{{"shuffled", sample_walk::shuffled},
+                                         {"in-order", sample_walk::in_order}};
+  return n;
+}
+
 struct partition_spec {
   std::string kind = "iid";     ///< a name in the partitioner registry
   double alpha = 1.0;           ///< dirichlet concentration (> 0)
@@ -28,6 +39,7 @@ struct partition_spec {
                                 ///< shuffled before splitting (DeTAG)
   int replication = 1; ///< agents holding each base partition (GOCO's d)
   replica_assignment assignment = replica_assignment::cyclic;
+  sample_walk walk = sample_walk::shuffled;
 };
 
 /// The partition.* keys.
@@ -55,9 +67,9 @@ partition make_partition(const std::vector<std::int32_t>& labels,
                          int num_classes, std::size_t agents,
                          const partition_spec& spec, std::uint64_t seed);
 
-/// Gradient coding's assignment (GOCO, arXiv 2402.04193): for each of `n` agents,
-/// the d base partitions it holds, its own partition i first. Balanced: every
-/// agent holds d partitions and every partition sits on d agents.
+/// Gradient coding's assignment (GOCO, arXiv 2402.04193): for each of `n`
+/// agents, the d base partitions it holds, its own partition i first. Balanced:
+/// every agent holds d partitions and every partition sits on d agents.
 ///   cyclic: i, i+1, ..., i+d-1 (mod n).
 ///   random: a circulant design relabelled at random, drawn from `seed`:
 ///           shifts S = {0} plus d-1 distinct values of 1..n-1, a permutation

@@ -10,8 +10,10 @@ namespace murmur {
 
 namespace {
 
-// DeTAG's heterogeneity knob: the label-sorted set with only a prefix
-// shuffled, so fraction 0 is fully sorted and fraction 1 is IID.
+// DeTAG's heterogeneity knob (Lu & De Sa, ICML 2021): the label-sorted set
+// with only a prefix shuffled, split contiguously, so fraction 0 is fully
+// sorted and fraction 1 is IID. Agents sample their shard like any other
+// (partition.walk = "in-order" walks it as stored instead).
 partition partition_unshuffled(const std::vector<std::int32_t>& labels, int,
                                std::size_t agents, const partition_spec& spec,
                                std::uint64_t seed) {
@@ -23,15 +25,13 @@ partition partition_unshuffled(const std::vector<std::int32_t>& labels, int,
     std::floor(fraction * static_cast<double>(order.size())));
   rng gen{seed};
   std::shuffle(order.begin(), order.begin() + prefix, gen);
-  // Agents walk the sorted order as stored; reshuffling would undo the skew
-  // in time that DeTAG measures.
-  return {split_evenly(order, agents), true};
+  return {split_evenly(order, agents), false};
 }
 
 const bool registered = registry<partitioner>::add(
   "unshuffled", &partition_unshuffled,
-  "DeTAG: label-sorted, first shuffled_fraction shuffled, contiguous split, "
-  "walked in order");
+  "DeTAG: label-sorted, first shuffled_fraction shuffled, contiguous "
+  "split");
 
 } // namespace
 

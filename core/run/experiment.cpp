@@ -169,9 +169,13 @@ std::uint64_t schedule_horizon(const experiment& exp) {
   if (!a)
     return exp.cfg.run.rounds;
   auto& s = a->schedule;
+  if (s.period > 0) // fixed rounds of local_steps steps
+    return static_cast<std::uint64_t>(
+             std::ceil(exp.cfg.run.time_budget / s.period)) *
+           s.local_steps;
+  // compute_rate local steps per second, however they group into cycles
   return static_cast<std::uint64_t>(
-    std::ceil(s.compute_rate * exp.cfg.run.time_budget *
-              static_cast<double>(s.local_steps)));
+    std::ceil(s.compute_rate * exp.cfg.run.time_budget));
 }
 
 std::uint64_t wire_bytes(const payload& p) {

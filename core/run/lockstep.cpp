@@ -49,7 +49,7 @@ void lockstep::run_round() {
     if (!paces_.empty())
       plan_round_compute(
         *algo, paces_[i],
-        algo->gradients_per_round() * exp_.cost->step_seconds(i), k);
+        algo->gradients_in_round(k) * exp_.cost->step_seconds(i), k);
     algo->before_send(ctx, k, hood);
     out_[i] = algo->publish(ctx, k, hood);
     for (std::size_t j = 0; j < hood.out->size(); ++j)
