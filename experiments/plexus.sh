@@ -60,8 +60,8 @@ for seed in $seeds; do
     # shellcheck disable=SC2086 # sets[] holds several key=value words
     "$murmur" run "$here/plexus.toml" --set run.output="$out/runs" run.name="$name" \
       seed="$seed" run.agents="$agents" \
-      cost.latency_trace="\"$traces/latencies-227.csv\"" \
-      cost.bandwidth_trace="\"$traces/flash-bandwidth-kbps.json\"" ${sets[$m]} \
+      network.latency_trace="\"$traces/latencies-227.csv\"" network.capacity=trace \
+      network.capacity_trace="\"$traces/flash-bandwidth-kbps.json\"" ${sets[$m]} \
       2>/dev/null | tail -n 1
     echo "   $((SECONDS - t0)) s wall"
   done

@@ -137,8 +137,8 @@ run_config plexus_config(const std::filesystem::path& output,
                                 "algorithm.success_fraction=0.75",
                                 "clock.kind=virtual",
                                 "cost.step_seconds=0.5",
-                                "cost.latency=0.02",
-                                "cost.bandwidth=1e6",
+                                "network.latency=0.02",
+                                "network.uplink=1e6",
                                 "run.agents=24",
                                 "run.time_budget=200",
                                 "run.eval_seconds=10",
@@ -437,8 +437,10 @@ TEST_CASE("experiments/plexus.toml: smoke size, every method of plexus.sh") {
                                   "run.output=\"" + dir.path().string() + "\""};
   // The real traces when they are there; the config runs without them.
   if (std::filesystem::exists(traces + "latencies-227.csv")) {
-    common.push_back("cost.latency_trace=\"" + traces + "latencies-227.csv\"");
-    common.push_back("cost.bandwidth_trace=\"" + traces +
+    common.push_back("network.latency_trace=\"" + traces +
+                     "latencies-227.csv\"");
+    common.push_back("network.capacity=trace");
+    common.push_back("network.capacity_trace=\"" + traces +
                      "flash-bandwidth-kbps.json\"");
   }
   std::vector<std::vector<std::string>> methods{

@@ -128,8 +128,8 @@ quadratic_experiment(std::size_t agents, round_t rounds,
   exp->initial = vec::Zero(quadratic_dim);
   exp->lr =
     std::make_unique<lr_schedule>(exp->cfg.optimizer, schedule_horizon(*exp));
-  exp->cost =
-    std::make_unique<cost_model>(exp->cfg.cost, agents, exp->cfg.seed);
+  exp->cost = std::make_unique<cost_model>(exp->cfg.cost, exp->cfg.network,
+                                           agents, exp->cfg.seed);
   exp->online = std::make_unique<availability>(agents);
   return exp;
 }

@@ -68,10 +68,10 @@ TEST_CASE("latency matrices are square and report the bad field") {
 
 TEST_CASE("links take latency + bytes / bandwidth, sites round-robin") {
   auto m = write_trace("lat.csv", "0,100\n40,0\n");
-  cost_config cfg;
-  cfg.latency_trace = m.string();
-  cfg.bandwidth = 1e6;
-  cost_model cost{cfg, 5, 1};
+  network_config net;
+  net.latency_trace = m.string();
+  net.uplink = 1e6;
+  cost_model cost{cost_config{}, net, 5, 1};
   CHECK(cost.message_seconds(0, 1, 0) == doctest::Approx(0.1));
   CHECK(cost.message_seconds(1, 0, 2'000'000) == doctest::Approx(2.04));
   // Agent 2 sits at site 0, agent 3 at site 1.
@@ -85,7 +85,7 @@ TEST_CASE("the real 227-site latency trace loads") {
     MESSAGE("skipped: " << trace << " is absent");
     return;
   }
-  auto m = read_square_matrix(trace.string(), "cost.latency_trace");
+  auto m = read_square_matrix(trace.string(), "network.latency_trace");
   CHECK(m.rows() == 227);
   CHECK(m(0, 0) < 1.0); // site 0 to itself: about 0 ms
   CHECK(m.maxCoeff() > 100);
@@ -96,8 +96,8 @@ TEST_CASE("lognormal speeds are deterministic with median 1") {
   cfg.step_seconds = 1;
   cfg.speed = speed_kind::lognormal;
   cfg.speed_sigma = 1;
-  cost_model a{cfg, 2001, 7};
-  cost_model b{cfg, 2001, 7};
+  cost_model a{cfg, network_config{}, 2001, 7};
+  cost_model b{cfg, network_config{}, 2001, 7};
   std::vector<double> steps;
   for (agent_id i = 0; i < 2001; ++i) {
     CHECK(a.step_seconds(i) == b.step_seconds(i));
@@ -169,14 +169,16 @@ TEST_CASE("device bandwidth JSON: real FLASH statistics and bad input") {
   fs::path flash =
     MURMUR_SOURCE_DIR "/../shared/traces/flash-bandwidth-kbps.json";
   if (fs::exists(flash)) {
-    auto devices = read_bandwidth_json(flash.string(), "cost.bandwidth_trace");
+    auto devices =
+      read_bandwidth_json(flash.string(), "network.capacity_trace");
     CHECK(devices.size() == 19);
     for (auto& d : devices)
-      CHECK(d.mean > 0);
-    cost_config c;
-    c.bandwidth_trace = flash.string();
-    cost_model a{c, 40, 3};
-    cost_model b{c, 40, 3};
+      CHECK(d.up.mean > 0);
+    network_config c;
+    c.capacity = capacity_kind::trace;
+    c.capacity_trace = flash.string();
+    cost_model a{cost_config{}, c, 40, 3};
+    cost_model b{cost_config{}, c, 40, 3};
     for (agent_id i = 0; i < 40; ++i) {
       CHECK(a.bandwidth(i) == b.bandwidth(i));
       CHECK(a.bandwidth(i) > 0);

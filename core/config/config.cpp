@@ -101,6 +101,8 @@ schema<run_config> make_schema() {
             [](C& c) -> topology_spec& { return c.topology; });
   add_run_keys(s);
   s.include(cost_schema(), [](C& c) -> cost_config& { return c.cost; });
+  s.include(network_schema(),
+            [](C& c) -> network_config& { return c.network; });
   s.include(stragglers_schema(),
             [](C& c) -> straggler_config& { return c.stragglers; });
   s.include(churn_schema(), [](C& c) -> churn_config& { return c.churn; });
@@ -198,6 +200,7 @@ void validate(run_config& cfg) {
                       "\"; use model.kind = \"linear\" exactly with "
                       "data.name = \"synthetic-regression\"");
   validate(cfg.cost);
+  validate(cfg.network, cfg.run.agents);
   validate(cfg.stragglers, cfg.run.agents);
   validate(cfg.churn);
   if (cfg.churn.kind != churn_kind::none && !entry.make.protocol &&

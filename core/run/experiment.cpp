@@ -66,12 +66,13 @@ std::unique_ptr<experiment> build_experiment(const run_config& cfg) {
   exp->net->init({exp->initial.data(), exp->initial.size()}, gen);
   exp->lr =
     std::make_unique<lr_schedule>(cfg.optimizer, schedule_horizon(*exp));
-  exp->cost = std::make_unique<cost_model>(cfg.cost, cfg.run.agents, cfg.seed);
+  exp->cost = std::make_unique<cost_model>(cfg.cost, cfg.network,
+                                           cfg.run.agents, cfg.seed);
   exp->online = std::make_unique<availability>(make_availability(
     cfg.churn, cfg.run.agents, cfg.run.time_budget, cfg.seed));
   if (exp->protocol && exp->protocol->fixed_aggregator) {
     // FL's server is infrastructure: central and always online.
-    auto server = plexus::central_agent(*exp->cost, cfg.run.agents);
+    auto server = plexus::central_agent(exp->cost->links(), cfg.run.agents);
     exp->protocol->fixed_id = server;
     exp->online->keep_online(server);
   }
