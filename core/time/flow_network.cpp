@@ -90,17 +90,17 @@ double flow_network::next_event() {
   recompute();
   if (!done_.empty())
     return time_;
-  return events_.empty() ? unlimited : events_.top_time();
+  return events_.empty() ? unlimited : events_.top_key();
 }
 
 const std::vector<flow_done>& flow_network::advance(double now) {
   if (!(now >= time_))
     throw std::logic_error("flow_network: advance() went back in time");
   recompute();
-  while (!events_.empty() && events_.top_time() <= now) {
-    double t = events_.top_time();
+  while (!events_.empty() && events_.top_key() <= now) {
+    double t = events_.top_key();
     time_ = t;
-    while (!events_.empty() && events_.top_time() <= t) {
+    while (!events_.empty() && events_.top_key() <= t) {
       auto slot = events_.top();
       events_.pop();
       if (flows_[slot].state == phase::latency)
@@ -190,7 +190,7 @@ void flow_network::enter(double now) {
   if (now == time_)
     return;
   recompute();
-  if (!events_.empty() && events_.top_time() < now)
+  if (!events_.empty() && events_.top_key() < now)
     throw std::logic_error("flow_network: events before this time are "
                            "pending; call advance() first");
   time_ = now;
@@ -340,6 +340,7 @@ bool flow_network::settle(double t) {
       f.remaining =
         f.rate == unlimited ? 0.0 : f.remaining - f.rate * (t - f.settled_at);
     f.settled_at = t;
+    f.settled_rate = f.rate;
     if (f.remaining <= done_fraction * static_cast<double>(f.bytes)) {
       finish(slot, t);
       finished = true;
@@ -351,9 +352,8 @@ bool flow_network::settle(double t) {
 /// Progressive filling: every unfrozen flow's rate rises together until a
 /// link runs out; that link's flows freeze at its fair share, which is given
 /// out of their other links. The next link to run out is the one with the
-/// smallest spare / unfrozen, kept in a heap; a link's share can only grow as
-/// flows elsewhere freeze below it, so an outdated entry (old version) is
-/// simply skipped.
+/// smallest spare / unfrozen, kept in an indexed heap (a link's share only
+/// grows as flows elsewhere freeze below it).
 void flow_network::share_max_min() {
   for (auto l : component_links_) {
     links_[l].spare = links_[l].capacity;
@@ -371,40 +371,31 @@ void flow_network::share_max_min() {
     ++links_[up(f)].unfrozen;
     ++links_[down(f)].unfrozen;
   }
-  auto later = [](const share_entry& a, const share_entry& b) {
-    return a.share > b.share || (a.share == b.share && a.link > b.link);
-  };
-  shares_.clear();
-  auto offer = [&](std::uint32_t l) {
+  auto offer = [this](std::uint32_t l) {
     auto& k = links_[l];
-    ++k.version;
     if (k.unfrozen == 0 || std::isinf(k.capacity))
-      return;
-    shares_.push_back({k.spare / k.unfrozen, l, k.version});
-    std::push_heap(shares_.begin(), shares_.end(), later);
+      bottlenecks_.erase(l);
+    else
+      bottlenecks_.set(l, k.spare / k.unfrozen, l);
   };
   for (auto l : component_links_)
     offer(l);
-  while (!shares_.empty()) {
-    std::pop_heap(shares_.begin(), shares_.end(), later);
-    auto best = shares_.back();
-    shares_.pop_back();
-    auto& bottleneck = links_[best.link];
-    if (best.version != bottleneck.version)
-      continue;
-    for (auto slot : bottleneck.flows) {
+  while (!bottlenecks_.empty()) {
+    auto l = bottlenecks_.top();
+    double share = bottlenecks_.top_key();
+    bottlenecks_.pop();
+    for (auto slot : links_[l].flows) {
       auto& f = flows_[slot];
       if (f.frozen)
         continue;
-      f.rate = best.share;
+      f.rate = share;
       f.frozen = true;
-      auto other = best.link == up(f) ? down(f) : up(f);
-      links_[other].spare -= best.share;
+      auto other = l == up(f) ? down(f) : up(f);
+      links_[other].spare -= share;
       --links_[other].unfrozen;
       offer(other);
     }
-    bottleneck.unfrozen = 0;
-    ++bottleneck.version;
+    links_[l].unfrozen = 0;
   }
   // Flows left have two unlimited ends.
   for (auto slot : component_flows_) {
@@ -434,11 +425,13 @@ void flow_network::update_loads_and_events(double t) {
     auto& f = flows_[slot];
     if (f.state != phase::sending)
       continue;
-    if (f.rate > 0)
+    if (f.rate == 0)
+      events_.erase(slot);
+    else if (f.rate != f.settled_rate || !events_.contains(slot))
+      // An unchanged rate keeps its completion time (up to rounding): most
+      // flows of a large component keep theirs and stay put in the heap.
       events_.set(slot, f.rate == unlimited ? t : t + f.remaining / f.rate,
                   f.id);
-    else
-      events_.erase(slot);
   }
 }
 

@@ -2,7 +2,7 @@
 
 #include "core/base/schema.hpp"
 #include "core/base/types.hpp"
-#include "core/time/event_heap.hpp"
+#include "core/time/indexed_heap.hpp"
 
 #include <cstdint>
 #include <vector>
@@ -141,6 +141,7 @@ private:
     double remaining = 0;  ///< bytes left at settled_at
     double settled_at = 0; ///< remaining and rate hold from then on
     double rate = 0;
+    double settled_rate = 0; ///< the rate before this recompute
     phase state = phase::free;
     bool frozen = false; ///< max-min: rate fixed in this recompute
     std::uint64_t seen = 0;
@@ -154,7 +155,6 @@ private:
     double settled_at = 0;            ///< load holds from then on
     double spare = 0; ///< max-min scratch: capacity not yet given out
     std::uint32_t unfrozen = 0;
-    std::uint32_t version = 0; ///< max-min scratch: invalidates old shares
     std::uint64_t seen = 0;
     bool touched = false;
   };
@@ -163,14 +163,6 @@ private:
     std::uint32_t in_flight = 0;
     double busy_since = 0;
     double network_seconds = 0;
-  };
-
-  /// A candidate bottleneck: link `link` would give `share` to each of its
-  /// unfrozen flows.
-  struct share_entry {
-    double share;
-    std::uint32_t link;
-    std::uint32_t version;
   };
 
   std::uint32_t up(const flow& f) const { return f.from; }
@@ -202,7 +194,7 @@ private:
   std::vector<agent_state> agents_;
   std::vector<flow> flows_; ///< by slot
   std::vector<std::uint32_t> free_slots_;
-  event_heap events_; ///< latency ends and flow completions, by slot
+  indexed_heap events_; ///< latency ends and flow completions, by slot
   double time_ = 0;
   std::uint64_t next_seq_ = 1;
   std::size_t live_ = 0;
@@ -211,7 +203,8 @@ private:
   std::vector<std::uint32_t> touched_; ///< links changed since the recompute
   std::vector<std::uint32_t> component_links_;
   std::vector<std::uint32_t> component_flows_;
-  std::vector<share_entry> shares_;
+  /// Max-min scratch: links by the share they would give each unfrozen flow.
+  indexed_heap bottlenecks_;
   std::vector<flow_done> done_;     ///< completed, not yet reported
   std::vector<flow_done> reported_; ///< handed out by the last advance()
 };

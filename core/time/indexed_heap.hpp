@@ -7,11 +7,11 @@
 
 namespace murmur {
 
-/// A binary min-heap of slots (small integers naming pending events) keyed by
-/// (time, id). Each slot's position is kept, so a key can move or a slot leave
-/// in O(log n) without stale entries. Ties on time go to the lower id, so the
-/// order never depends on the order of insertion.
-class event_heap {
+/// A binary min-heap of slots (small integers naming, e.g., pending events or
+/// links) keyed by (key, id). Each slot's position is kept, so a key can move
+/// or a slot leave in O(log n) without stale entries. Ties on key go to the
+/// lower id, so the order never depends on the order of insertion.
+class indexed_heap {
 public:
   bool empty() const { return heap_.empty(); }
   std::size_t size() const { return heap_.size(); }
@@ -20,15 +20,15 @@ public:
     return slot < pos_.size() && pos_[slot] != absent;
   }
 
-  /// The earliest slot and its time (the heap must not be empty).
+  /// The smallest slot and its key (the heap must not be empty).
   std::uint32_t top() const { return heap_.front().slot; }
-  double top_time() const { return heap_.front().time; }
+  double top_key() const { return heap_.front().key; }
 
   /// Inserts `slot` or moves it to the new key.
-  void set(std::uint32_t slot, double time, std::uint64_t id) {
+  void set(std::uint32_t slot, double key, std::uint64_t id) {
     if (slot >= pos_.size())
       pos_.resize(slot + 1, absent);
-    entry e{time, id, slot};
+    entry e{key, id, slot};
     if (pos_[slot] == absent) {
       heap_.push_back(e);
       sift_up(heap_.size() - 1, e);
@@ -62,13 +62,13 @@ private:
   static constexpr std::size_t absent = std::numeric_limits<std::size_t>::max();
 
   struct entry {
-    double time;
+    double key;
     std::uint64_t id;
     std::uint32_t slot;
   };
 
   static bool before(const entry& a, const entry& b) {
-    return a.time < b.time || (a.time == b.time && a.id < b.id);
+    return a.key < b.key || (a.key == b.key && a.id < b.id);
   }
 
   void place(std::size_t i, const entry& e) {
