@@ -78,9 +78,11 @@ struct agent_core {
   double busy = 0;     ///< modelled seconds charged so far
   compute_task task;   ///< last: destroyed (and waited for) first
 
-  void init(const run_env* e, agent_id id, caf::actor m, caf::actor o) {
+  /// `agent`: its state, and its round policy unless it runs a protocol.
+  void init(const run_env* e, agent_slot agent, caf::actor m, caf::actor o) {
     env = e;
-    slot.emplace(make_agent(*e->exp, id));
+    auto id = agent.ctx.id();
+    slot.emplace(std::move(agent));
     pace.emplace(e->exp->cfg.stragglers, id, e->exp->cfg.seed);
     mailer = std::move(m);
     observer = std::move(o);

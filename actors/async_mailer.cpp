@@ -14,7 +14,7 @@ double now_seconds(self_ptr self) {
 }
 
 const async_schedule& schedule_of(self_ptr self) {
-  return *self->state.env->exp->schedule;
+  return self->state.env->exp->asynchronous()->schedule;
 }
 
 void schedule_broadcast(self_ptr self) {
@@ -71,7 +71,7 @@ async_mailer(caf::stateful_actor<async_mailer_state>* self, const run_env* env,
   s.env = env;
   s.id = id;
   s.directory = std::move(directory);
-  auto& sched = *env->exp->schedule;
+  auto& sched = env->exp->asynchronous()->schedule;
   s.buffer.emplace(sched.psi, sched.tau_max);
   s.clock_gen.seed(derive_seed(env->exp->cfg.seed, stream::comm_clock, id));
   s.channel_gen.seed(derive_seed(env->exp->cfg.seed, stream::channel, id));

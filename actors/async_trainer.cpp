@@ -55,13 +55,14 @@ void publish(self_ptr self) {
 double cycle_seconds(self_ptr self) {
   auto& s = self->state;
   auto& exp = *s.env->exp;
+  auto& sched = *s.schedule;
   auto id = s.slot->ctx.id();
-  if (exp.schedule->period > 0) {
-    s.charged_last =
-      s.charge(exp.schedule->local_steps * exp.cost->step_seconds(id));
-    return std::max(exp.schedule->period, s.charged_last);
+  if (sched.period > 0) {
+    s.charged_last = s.charge(static_cast<double>(sched.local_steps) *
+                              exp.cost->step_seconds(id));
+    return std::max(sched.period, s.charged_last);
   }
-  std::exponential_distribution<double> draw{exp.schedule->compute_rate};
+  std::exponential_distribution<double> draw{sched.compute_rate};
   double base = draw(s.clock_gen);
   if (exp.cfg.cost.step_seconds > 0)
     base *= exp.cost->step_seconds(id) / exp.cfg.cost.step_seconds;
@@ -93,7 +94,7 @@ bool adopt(self_ptr self, inbox& in) {
                             [](const received& r) { return r.msg.data; });
   if (first == in.end()) {
     s.running = false;
-    auto gap = 1 / s.env->exp->schedule->comm_rate;
+    auto gap = 1 / s.schedule->comm_rate;
     self->delayed_send(self, to_timespan(gap), fetch_atom::value);
     return false;
   }
@@ -171,7 +172,9 @@ caf::behavior async_trainer(caf::stateful_actor<async_trainer_state>* self,
                             const run_env* env, agent_id id, caf::actor mailer,
                             caf::actor observer) {
   auto& s = self->state;
-  s.init(env, id, std::move(mailer), std::move(observer));
+  s.init(env, make_agent(*env->exp, id), std::move(mailer),
+         std::move(observer));
+  s.schedule = &env->exp->asynchronous()->schedule;
   s.clock_gen.seed(derive_seed(env->exp->cfg.seed, stream::compute_clock, id));
   auto every = to_timespan(env->exp->cfg.run.eval_seconds);
   return {

@@ -2,9 +2,9 @@
 
 #include "actors/run_env.hpp"
 #include "actors/trainer.hpp"
+#include "core/base/rng.hpp"
 #include "core/run/experiment.hpp"
 #include "core/time/pace.hpp"
-#include "core/base/rng.hpp"
 
 #include <caf/all.hpp>
 
@@ -48,6 +48,7 @@ struct async_trainer_state : agent_core {
   bool offline = false;    ///< churn: neither computing nor communicating
   bool rejoining = false;  ///< back online: adopt an arriving model first
   rng clock_gen;
+  const async_schedule* schedule = nullptr; ///< the run's
 };
 
 caf::behavior async_trainer(caf::stateful_actor<async_trainer_state>* self,

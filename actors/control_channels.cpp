@@ -76,36 +76,48 @@ void write_all(int fd, const std::string& text) {
 
 } // namespace
 
-control_channels::control_channels(caf::actor_system& sys,
-                                   caf::actor controller,
-                                   const control_section& cfg)
-  : sys_(sys), controller_(std::move(controller)) {
+control_channels::control_channels(const control_section& cfg)
+  : console_(cfg.console) {
   if (cfg.port > 0) {
-    int listener = listen_on(cfg.port);
+    listener_ = listen_on(cfg.port);
     std::cerr << "control: murmur ctl --port " << cfg.port << " COMMAND\n";
-    threads_.emplace_back([this, listener] { serve_socket(listener); });
   }
-  if (cfg.console) {
+}
+
+control_channels::~control_channels() {
+  close();
+}
+
+void control_channels::serve(caf::actor_system& sys, caf::actor controller) {
+  sys_ = &sys;
+  controller_ = std::move(controller);
+  if (listener_ >= 0)
+    threads_.emplace_back([this] { serve_socket(); });
+  if (console_) {
     std::cerr << "console: " << command_help() << "\n";
     threads_.emplace_back([this] { serve_console(); });
   }
 }
 
-control_channels::~control_channels() {
+void control_channels::close() {
   stopping_ = true;
   for (auto& t : threads_)
     t.join();
+  threads_.clear();
+  if (listener_ >= 0)
+    ::close(listener_);
+  listener_ = -1;
 }
 
 std::string control_channels::ask(const std::string& line,
                                   const std::string& source) {
-  caf::scoped_actor self{sys_};
+  caf::scoped_actor self{*sys_};
   std::string reply;
   self
     ->request(controller_, std::chrono::seconds(10), command_atom::value, line,
               source)
     .receive([&](std::string& r) { reply = std::move(r); },
-             [&](caf::error& e) { reply = "error: " + sys_.render(e); });
+             [&](caf::error& e) { reply = "error: " + sys_->render(e); });
   return reply;
 }
 
@@ -121,11 +133,11 @@ void control_channels::serve_console() {
   }
 }
 
-void control_channels::serve_socket(int listener) {
+void control_channels::serve_socket() {
   while (!stopping_) {
-    if (!readable(listener, poll_ms))
+    if (!readable(listener_, poll_ms))
       continue;
-    int client = ::accept4(listener, nullptr, nullptr, SOCK_CLOEXEC);
+    int client = ::accept4(listener_, nullptr, nullptr, SOCK_CLOEXEC);
     if (client < 0)
       continue;
     auto line = read_line(client);
@@ -134,15 +146,13 @@ void control_channels::serve_socket(int listener) {
                 "\n");
     ::close(client);
   }
-  ::close(listener);
 }
 
 std::unique_ptr<control_channels>
-open_control_channels(caf::actor_system& sys, caf::actor controller,
-                      const control_section& cfg) {
+open_control_channels(const control_section& cfg) {
   if (cfg.port == 0 && !cfg.console)
     return nullptr;
-  return std::make_unique<control_channels>(sys, std::move(controller), cfg);
+  return std::make_unique<control_channels>(cfg);
 }
 
 std::string send_control_command(int port, const std::string& line) {

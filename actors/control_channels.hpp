@@ -13,32 +13,41 @@ namespace murmur {
 
 /// Live command channels of a real-clock run: lines from stdin and/or from
 /// `murmur ctl` over TCP on 127.0.0.1, each forwarded to the controller and
-/// answered with its one-line reply. Closing (destruction) stops the threads.
+/// answered with its one-line reply. The port is bound when the channels
+/// are opened, before the run creates anything, so a taken port fails first;
+/// serving starts once the run's controller exists. Closing (or
+/// destruction) stops the threads.
 class control_channels {
 public:
-  control_channels(caf::actor_system& sys, caf::actor controller,
-                   const control_section& cfg);
+  /// Binds control.port; throws input_error naming it when it cannot.
+  explicit control_channels(const control_section& cfg);
   ~control_channels();
 
   control_channels(const control_channels&) = delete;
   control_channels& operator=(const control_channels&) = delete;
 
+  /// Starts answering commands with `controller`'s replies.
+  void serve(caf::actor_system& sys, caf::actor controller);
+
+  /// Stops serving (idempotent); the port is released.
+  void close();
+
 private:
   void serve_console();
-  void serve_socket(int listener);
+  void serve_socket();
   std::string ask(const std::string& line, const std::string& source);
 
-  caf::actor_system& sys_;
+  bool console_;
+  int listener_ = -1;
+  caf::actor_system* sys_ = nullptr;
   caf::actor controller_;
   std::atomic<bool> stopping_{false};
   std::vector<std::thread> threads_;
 };
 
-/// Opens what `cfg` asks for (nothing, when neither is set). Throws
-/// input_error naming control.port when the port cannot be bound.
+/// Opens what `cfg` asks for (null, when neither is set).
 std::unique_ptr<control_channels>
-open_control_channels(caf::actor_system& sys, caf::actor controller,
-                      const control_section& cfg);
+open_control_channels(const control_section& cfg);
 
 /// The client side of `murmur ctl`: sends one command line to a run on
 /// 127.0.0.1:port and returns its reply. Throws std::runtime_error when no

@@ -5,8 +5,9 @@
 // a process boundary), and register_messages() for actor_system_config.
 
 #include "core/algorithms/algorithm.hpp"
-#include "core/time/injections.hpp"
+#include "core/algorithms/protocol.hpp"
 #include "core/run/metrics.hpp"
+#include "core/time/injections.hpp"
 
 #include <caf/all.hpp>
 
@@ -33,7 +34,7 @@ using drain_atom = caf::atom_constant<caf::atom("drain")>;
 using broadcast_atom = caf::atom_constant<caf::atom("broadcast")>;
 using eval_atom = caf::atom_constant<caf::atom("eval")>;
 using stats_atom = caf::atom_constant<caf::atom("stats")>;
-// Event-driven protocols (actors/plexus_agent, actors/plexus_observer).
+// Event-driven protocols (actors/protocol_agent, actors/lineage_observer).
 using churn_atom = caf::atom_constant<caf::atom("churn")>;
 using lineage_atom = caf::atom_constant<caf::atom("lineage")>;
 using fetch_atom = caf::atom_constant<caf::atom("fetch")>;
@@ -202,24 +203,24 @@ void register_messages(caf::actor_system_config& cfg);
 } // namespace murmur
 
 // Found by argument-dependent lookup, so beside the protocol's types.
-namespace murmur::plexus {
+namespace murmur::protocol {
 
 template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, view_entry& x) {
-  return f(caf::meta::type_name("view_entry"), x.last_active, x.index,
+typename Inspector::result_type inspect(Inspector& f, membership& x) {
+  return f(caf::meta::type_name("membership"), x.last_active, x.index,
            x.joined);
 }
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, message& x) {
-  return inspect_with_blob(f, x.model, caf::meta::type_name("plexus_message"),
+  return inspect_with_blob(f, x.model, caf::meta::type_name("protocol_message"),
                            x.what, x.from, x.round, x.ref, x.flag, x.peers);
 }
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, timer& x) {
-  return f(caf::meta::type_name("plexus_timer"), x.what, x.ref, x.peer,
+  return f(caf::meta::type_name("protocol_timer"), x.what, x.ref, x.peer,
            x.delay);
 }
 
-} // namespace murmur::plexus
+} // namespace murmur::protocol

@@ -18,11 +18,11 @@ std::size_t expected(self_ptr self, round_t r) {
   return s.env->exp->agents() - gone;
 }
 
-void finish(self_ptr self, round_t r) {
+void finish(self_ptr self, const run_outcome& end) {
   auto& s = self->state;
   s.finished = true;
   s.env->sink->on_agents(s.latest);
-  s.env->on_done(r);
+  s.env->on_done(end);
 }
 
 /// Evaluates every complete round, oldest first (rounds complete in order).
@@ -37,11 +37,9 @@ void evaluate_ready(self_ptr self) {
     s.rounds.erase(it);
     row.time_seconds = s.env->seconds(self->clock().now());
     s.evaluated = r;
-    bool go_on = s.env->sink->on_row(row);
-    // Asynchronous runs end by time only (run.time_budget, via the sink).
-    bool last = !s.env->exp->schedule && r >= s.env->exp->cfg.run.rounds;
-    if (!go_on || last)
-      finish(self, r);
+    s.env->sink->on_row(row);
+    if (auto end = stop_after(*s.env->exp, row))
+      finish(self, *end);
   }
 }
 
@@ -73,9 +71,10 @@ caf::behavior observer(caf::stateful_actor<observer_state>* self,
     },
     // The run is stopped from outside (a lost host under hosts.on_loss =
     // stop): end it with what was evaluated so far.
-    [=](done_atom) {
-      if (!self->state.finished)
-        finish(self, self->state.evaluated);
+    [=](done_atom, const std::string& why) {
+      auto& s = self->state;
+      if (!s.finished)
+        finish(self, {stop_reason::lost_host, s.evaluated, why});
     },
     // An agent lost with its host (actors/remote): it completed what it
     // reported, and nothing after.

@@ -2,6 +2,7 @@
 
 #include "core/run/experiment.hpp"
 #include "core/run/metrics.hpp"
+#include "core/run/outcome.hpp"
 
 #include <caf/all.hpp>
 #include <tbb/task_arena.h>
@@ -18,9 +19,8 @@ struct run_env {
   metrics_sink* sink = nullptr;
   bool virtual_time = false;
   caf::actor_clock::time_point start;
-  /// Called once by the observer when the run is over (last round, or the
-  /// sink asked to stop).
-  std::function<void(round_t)> on_done;
+  /// Called once by the observer when the run is over (core/run/outcome).
+  std::function<void(const run_outcome&)> on_done;
   /// Virtual clock: where agents' compute runs (actors/agent_core.hpp).
   tbb::task_arena* compute = nullptr;
 

@@ -149,7 +149,8 @@ caf::behavior trainer(caf::stateful_actor<trainer_state>* self,
                       const run_env* env, agent_id id, caf::actor mailer,
                       caf::actor observer) {
   auto& s = self->state;
-  s.init(env, id, std::move(mailer), std::move(observer));
+  s.init(env, make_agent(*env->exp, id), std::move(mailer),
+         std::move(observer));
   return {
     [=](start_atom) {
       send_report(self);

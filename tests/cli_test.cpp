@@ -1,14 +1,10 @@
 // The murmur binary as a user meets it: bad input gets one line naming the
 // field, a non-zero exit, and no results folder that looks complete.
+#include "tests/command.hpp"
 #include "tests/scratch.hpp"
 
 #include <doctest/doctest.h>
 
-#include <sys/wait.h>
-#include <unistd.h>
-
-#include <array>
-#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <string>
@@ -19,29 +15,12 @@ using namespace murmur;
 
 namespace {
 
-struct outcome {
-  int exit_code = -1;
-  std::string output;
-};
-
-outcome run(const std::string& args) {
-  std::string cmd = std::string{MURMUR_BINARY} + " " + args + " 2>&1";
-  outcome result;
-  auto pipe = popen(cmd.c_str(), "r");
-  REQUIRE(pipe != nullptr);
-  std::array<char, 4096> buf;
-  while (auto n = fread(buf.data(), 1, buf.size(), pipe))
-    result.output.append(buf.data(), n);
-  auto status = pclose(pipe);
-  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return result;
+testing::command_result run(const std::string& args) {
+  return testing::murmur(args);
 }
 
 std::size_t lines(const std::string& s) {
-  std::size_t n = 0;
-  for (char c : s)
-    n += c == '\n';
-  return n;
+  return testing::count_lines(s);
 }
 
 bool has_results(const fs::path& dir) {

@@ -46,7 +46,7 @@ run_config virtual_config(const fs::path& out,
 }
 
 /// Seconds per round between two evaluated rounds of a run.
-double round_seconds(const run_outcome& r, std::size_t from, std::size_t to) {
+double round_seconds(const run_result& r, std::size_t from, std::size_t to) {
   auto& a = r.rows.at(from);
   auto& b = r.rows.at(to);
   return (b.time_seconds - a.time_seconds) /

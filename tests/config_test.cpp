@@ -1,4 +1,5 @@
 #include "core/algorithms/algorithm.hpp"
+#include "core/algorithms/kinds.hpp"
 #include "core/config/config.hpp"
 #include "tests/scratch.hpp"
 

@@ -41,7 +41,7 @@ TEST_CASE("dpsgd-periodic mixes the neighbours heard from, renormalised") {
 TEST_CASE("dpsgd-periodic runs fixed rounds, learns, and goes on under "
           "churn") {
   std::size_t n = 8;
-  testing::budget_recorder full{200};
+  testing::row_recorder full;
   run_actors(*testing::quadratic_experiment(n, 10, periodic_sets()), full, 2);
   REQUIRE(full.agents.size() == n);
   for (auto& a : full.agents) {
@@ -63,7 +63,7 @@ TEST_CASE("dpsgd-periodic runs fixed rounds, learns, and goes on under "
   auto exp = testing::quadratic_experiment(n, 10, sets);
   exp->online = std::make_unique<availability>(
     make_availability(exp->cfg.churn, n, 200, exp->cfg.seed));
-  testing::budget_recorder churned{200};
+  testing::row_recorder churned;
   run_actors(*exp, churned, 2);
   for (auto& row : churned.rows)
     CHECK(row.online_agents == exp->online->online_count(row.time_seconds));

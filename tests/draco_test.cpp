@@ -26,19 +26,7 @@ double row_sum(const mixing_row& w) {
   return std::accumulate(w.weights.begin(), w.weights.end(), w.self);
 }
 
-/// Keeps every row and the agents' final reports.
-class capture : public metrics_sink {
-public:
-  explicit capture(double budget) : budget(budget) {}
-  bool on_row(const metrics_row& row) override {
-    rows.push_back(row);
-    return row.time_seconds < budget;
-  }
-  double budget;
-  void on_agents(const std::vector<agent_report>& r) override { agents = r; }
-  std::vector<metrics_row> rows;
-  std::vector<agent_report> agents;
-};
+using capture = testing::row_recorder;
 
 /// DRACO on the virtual clock for `seconds`, evaluated every second.
 std::vector<std::string> draco_sets(round_t seconds,
@@ -55,7 +43,7 @@ capture run_quadratic(std::size_t agents, round_t ticks,
                       std::vector<std::string> extra) {
   auto exp =
     testing::quadratic_experiment(agents, ticks, draco_sets(ticks, extra));
-  capture c{static_cast<double>(ticks)};
+  capture c;
   run_actors(*exp, c, 2);
   return c;
 }
@@ -238,7 +226,7 @@ TEST_CASE("rayleigh outage follows the formula and grows with distance") {
   async_schedule s;
   s.erasure = 0.25;
   CHECK(delivery_loss(s, t, 0, 1) == 0.25);
-  s.rayleigh = true;
+  s.channel = channel_model::rayleigh;
   s.mean_snr = 0.5;
   CHECK(delivery_loss(s, t, 0, 1) ==
         doctest::Approx(1 - std::exp(-std::pow(0.5, 3) / 0.5)));
@@ -267,12 +255,12 @@ TEST_CASE("deliveries are lost at the channel's rate") {
   auto& g = exp->comm.phases[0];
   for (agent_id i = 0; i < 8; ++i)
     for (auto j : g.out[i]) {
-      loss += delivery_loss(*exp->schedule, exp->comm, i, j);
+      loss += delivery_loss(exp->asynchronous()->schedule, exp->comm, i, j);
       ++links;
     }
   loss /= static_cast<double>(links);
   CHECK(loss > 0.2); // the channel matters at this SNR
-  capture c{20};
+  capture c;
   run_actors(*exp, c, 1);
   CHECK(delivered_fraction(c) == doctest::Approx(1 - loss).epsilon(0.08));
   // Rayleigh needs positions.

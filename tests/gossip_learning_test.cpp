@@ -39,7 +39,7 @@ TEST_CASE("gossip learning merges models weighted by their age") {
 TEST_CASE("gossip learning sends to one peer per round and learns") {
   std::size_t n = 8;
   auto exp = testing::quadratic_experiment(n, 10, gossip_sets());
-  testing::budget_recorder c{200};
+  testing::row_recorder c;
   run_actors(*exp, c, 2);
   REQUIRE(c.agents.size() == n);
   for (auto& a : c.agents) {
@@ -69,7 +69,7 @@ TEST_CASE("gossip learning under churn: offline agents neither send nor "
   auto exp = testing::quadratic_experiment(n, 10, sets);
   exp->online = std::make_unique<availability>(
     make_availability(exp->cfg.churn, n, 200, exp->cfg.seed));
-  testing::budget_recorder c{200};
+  testing::row_recorder c;
   run_actors(*exp, c, 2);
   REQUIRE(c.rows.size() == 21);
   for (auto& row : c.rows)

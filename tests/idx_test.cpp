@@ -1,7 +1,8 @@
-#include "core/data/dataset.hpp"
 #include "core/base/error.hpp"
+#include "core/data/dataset.hpp"
 
 #include "tests/scratch.hpp"
+#include "tests/skip.hpp"
 
 #include <Eigen/QR>
 #include <doctest/doctest.h>
@@ -260,10 +261,9 @@ TEST_CASE("load_fashion_mnist validates counts and label range") {
 }
 
 TEST_CASE("the real Fashion-MNIST loads") {
-  if (!fs::exists(default_fashion_mnist_dir)) {
-    MESSAGE("skipped: " << default_fashion_mnist_dir << " is absent");
-    return;
-  }
+  if (!fs::exists(default_fashion_mnist_dir))
+    return testing::skip(std::string{default_fashion_mnist_dir} +
+                         " is absent (Debian package dataset-fashion-mnist)");
   auto data = load_fashion_mnist(default_fashion_mnist_dir);
   CHECK(data.train.size() == 60000);
   CHECK(data.test.size() == 10000);

@@ -18,6 +18,12 @@ using namespace murmur::plexus;
 
 namespace {
 
+protocol::population population(std::vector<double> bandwidth,
+                                std::vector<bool> up, std::uint64_t seed) {
+  return {std::make_shared<std::vector<double>>(std::move(bandwidth)),
+          std::move(up), seed};
+}
+
 /// A network of plexus::node over a discrete-event queue: every message
 /// takes `latency` seconds, a training `train_seconds` and adds 1 to every
 /// parameter, so the model aggregated for round k holds exactly k when only
@@ -25,10 +31,11 @@ namespace {
 class network {
 public:
   network(std::size_t agents, const options& o, double train = 1)
-    : train_seconds(agents, train), bandwidth_(agents, 0) {
-    std::vector<bool> up(agents, true);
+    : train_seconds(agents, train) {
+    auto who = population(std::vector<double>(agents, 0),
+                          std::vector<bool>(agents, true), 7);
     for (agent_id i = 0; i < agents; ++i)
-      nodes.emplace_back(i, o, &bandwidth_, up, 7);
+      nodes.emplace_back(i, o, who);
     tokens_.resize(agents);
   }
 
@@ -113,7 +120,6 @@ private:
     }
   }
 
-  std::vector<double> bandwidth_;
   std::vector<std::uint64_t> tokens_;
   std::priority_queue<event, std::vector<event>, std::greater<event>> queue_;
   std::uint64_t seq_ = 0;
@@ -168,18 +174,18 @@ TEST_CASE("plexus: same view, same sample and aggregators") {
   for (std::size_t i = 0; i < bw.size(); ++i)
     bw[i] = static_cast<double>((i * 7) % 5);
   options o;
-  node a{2, o, &bw, up, 1};
-  node b{31, o, &bw, up, 1};
+  node a{2, o, population(bw, up, 1)};
+  node b{31, o, population(bw, up, 1)};
   // Different histories that end in the same view.
   view extra(40);
   extra[5].last_active = 9;
   effects ignore;
-  a.receive({kind::aggregated, 9, 4, 0, false,
+  a.receive({code(kind::aggregated), 9, 4, 0, false,
              std::make_shared<vec>(vec::Zero(1)), extra},
             ignore);
-  b.receive(
-    {kind::trained, 5, 9, 0, false, std::make_shared<vec>(vec::Zero(1)), extra},
-    ignore);
+  b.receive({code(kind::trained), 5, 9, 0, false,
+             std::make_shared<vec>(vec::Zero(1)), extra},
+            ignore);
   REQUIRE(a.peers().size() == b.peers().size());
   for (round_t k : {1, 2, 10, 77}) {
     auto pa = active_peers(a.peers(), k, o.inactivity);
@@ -280,13 +286,13 @@ TEST_CASE("plexus: a newer model cancels training in progress") {
   std::vector<bool> up(4, true);
   std::vector<double> bw(4, 0);
   options o = small(4, 1);
-  node n{1, o, &bw, up, 3};
+  node n{1, o, population(bw, up, 3)};
   effects fx;
   n.start(std::make_shared<vec>(vec::Zero(1)), fx);
   REQUIRE(fx.train); // all four agents are round 1's sample
   CHECK(n.training() == round_t{1});
   effects newer;
-  n.receive({kind::aggregated, 2, 5, 0, false,
+  n.receive({code(kind::aggregated), 2, 5, 0, false,
              std::make_shared<vec>(vec::Constant(1, 4)), view(4)},
             newer);
   CHECK(newer.cancel);
@@ -298,7 +304,7 @@ TEST_CASE("plexus: a newer model cancels training in progress") {
   CHECK(late.sends.empty()); // the stale result is never sent
   CHECK(n.training() == round_t{5});
   effects again;
-  n.receive({kind::aggregated, 3, 5, 0, false,
+  n.receive({code(kind::aggregated), 3, 5, 0, false,
              std::make_shared<vec>(vec::Constant(1, 4)), view(4)},
             again);
   CHECK_FALSE(again.train); // already training round 5
@@ -308,19 +314,20 @@ TEST_CASE("plexus: a joiner is held back until the next model send") {
   std::vector<bool> up(4, true);
   up[3] = false;
   std::vector<double> bw(4, 0);
-  node n{0, small(2, 1), &bw, up, 3};
+  node n{0, small(2, 1), population(bw, up, 3)};
   effects fx;
-  n.receive({kind::membership, 3, 0, 1, true, nullptr, {}}, fx);
+  n.receive({code(kind::membership), 3, 0, 1, true, nullptr, {}}, fx);
   CHECK_FALSE(n.peers()[3].joined);
-  n.receive({kind::aggregated, 1, 1, 0, false,
+  n.receive({code(kind::aggregated), 1, 1, 0, false,
              std::make_shared<vec>(vec::Zero(1)), view(4)},
             fx);
   n.trained(1, std::make_shared<vec>(vec::Zero(1)), fx);
   CHECK_FALSE(n.peers()[3].joined); // still pinging for aggregators
   effects pong;
   for (auto& s : fx.sends)
-    if (s.msg.what == kind::ping)
-      n.receive({kind::pong, s.to, 1, s.msg.ref, false, nullptr, {}}, pong);
+    if (s.msg.what == code(kind::ping))
+      n.receive({code(kind::pong), s.to, 1, s.msg.ref, false, nullptr, {}},
+                pong);
   CHECK(n.peers()[3].joined); // merged when the model left
 }
 

@@ -46,30 +46,12 @@ private:
 /// Keeps every metrics row a run produces, and the agents' last reports.
 class row_recorder : public metrics_sink {
 public:
-  bool on_row(const metrics_row& row) override {
-    rows.push_back(row);
-    return true;
-  }
+  void on_row(const metrics_row& row) override { rows.push_back(row); }
   void on_agents(const std::vector<agent_report>& last) override {
     agents = last;
   }
   std::vector<metrics_row> rows;
   std::vector<agent_report> agents;
-};
-
-/// A row_recorder that ends the run at `budget` seconds on its clock, as
-/// the results writer does for run.time_budget (asynchronous runs end by
-/// time, through the sink).
-class budget_recorder : public row_recorder {
-public:
-  explicit budget_recorder(double budget) : budget_(budget) {}
-  bool on_row(const metrics_row& row) override {
-    row_recorder::on_row(row);
-    return row.time_seconds < budget_;
-  }
-
-private:
-  double budget_;
 };
 
 /// An asynchronous round-based gossip algorithm on the quadratic: 1 s
@@ -121,16 +103,7 @@ quadratic_experiment(std::size_t agents, round_t rounds,
   exp->test.labels.assign(agents, 0);
   exp->test.num_classes = 1;
   exp->net = std::make_unique<quadratic_model>(quadratic_dim);
-  exp->algo =
-    &algorithm_registry::get(exp->cfg.algorithm.name, "algorithm.name").make;
-  exp->configured = make_topology(agents, exp->cfg.seed, exp->cfg.topology);
-  plan_communication(*exp);
-  exp->initial = vec::Zero(quadratic_dim);
-  exp->lr =
-    std::make_unique<lr_schedule>(exp->cfg.optimizer, schedule_horizon(*exp));
-  exp->cost = std::make_unique<cost_model>(exp->cfg.cost, exp->cfg.network,
-                                           agents, exp->cfg.seed);
-  exp->online = std::make_unique<availability>(agents);
+  plan_experiment(*exp); // x^0 = 0: the model's init
   return exp;
 }
 

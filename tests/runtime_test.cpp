@@ -1,8 +1,8 @@
 // The runtime end to end: mixing, D-PSGD on a quadratic with a known optimum,
 // the actor runtime against the actor-free lock-step loop, determinism.
 #include "actors/runtime.hpp"
-#include "core/run/lockstep.hpp"
 #include "core/algorithms/mixing_ops.hpp"
+#include "core/run/lockstep.hpp"
 #include "experiments/cli/run_command.hpp"
 #include "tests/problems.hpp"
 #include "tests/scratch.hpp"
@@ -29,8 +29,6 @@ std::unique_ptr<experiment> quadratic_experiment(const std::string& order,
   return quadratic_experiment(4, rounds,
                               {"optimizer.lr=0.1", "algorithm.order=" + order});
 }
-
-using last_row = testing::row_recorder;
 
 using testing::slurp;
 
@@ -122,29 +120,6 @@ TEST_CASE("D-PSGD on a 4-agent quadratic reaches the known optimum") {
     CHECK((mean - optimum).norm() < 1e-3);
     // Heterogeneous optima keep a consensus gap of order lr, not zero.
     CHECK((loop.agent(0).x() - optimum).norm() < 2.0);
-  }
-}
-
-TEST_CASE("actor runtime and lock-step loop compute the same trajectory") {
-  for (std::string order : {"step-then-mix", "mix-then-step"}) {
-    CAPTURE(order);
-    auto a = quadratic_experiment(order, 60);
-    last_row actor_rows;
-    run_actors(*a, actor_rows, 2);
-    auto b = quadratic_experiment(order, 60);
-    lockstep loop{*b};
-    while (loop.rounds_done() < 60)
-      loop.run_round();
-    auto ref = evaluate_round(*b, 60, loop.reports());
-    REQUIRE(actor_rows.rows.size() == 2); // round 0 and round 60
-    auto& got = actor_rows.rows.back();
-    CHECK(got.round == 60);
-    CHECK(got.test_loss == ref.test_loss);
-    CHECK(got.consensus_distance == ref.consensus_distance);
-    CHECK(got.train_loss == ref.train_loss);
-    CHECK(got.bytes_sent == ref.bytes_sent);
-    CHECK(got.bytes_sent ==
-          4 * 2 * 60 * wire_bytes(payload{std::make_shared<vec>(dim)}));
   }
 }
 

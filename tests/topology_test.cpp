@@ -99,9 +99,17 @@ bool is_power_of_two(std::size_t n) {
 }
 
 /// Combinations that must be refused with an input_error instead.
+bool is_prime(std::size_t n) {
+  for (std::size_t d = 2; d * d <= n; ++d)
+    if (n % d == 0)
+      return false;
+  return n > 1;
+}
+
 bool invalid_combination(const std::string& kind, std::size_t n) {
   return (kind == "hypercube" && !is_power_of_two(n)) ||
-         (kind == "random-regular" && n > 1 && n <= 4); // degree 4 >= n
+         (kind == "random-regular" && n > 1 && n <= 4) || // degree 4 >= n
+         (kind == "torus" && n > 3 && is_prime(n));       // no grid: a ring
 }
 
 } // namespace

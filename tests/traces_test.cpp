@@ -6,6 +6,7 @@
 #include "core/time/pace.hpp"
 #include "core/time/traces.hpp"
 #include "tests/scratch.hpp"
+#include "tests/skip.hpp"
 
 #include <doctest/doctest.h>
 
@@ -53,7 +54,7 @@ TEST_CASE("number columns skip a header and comments, reject bad rows") {
 
 TEST_CASE("latency matrices are square and report the bad field") {
   auto ok = write_trace("m.csv", "0,10,20\n10,0,30\n20,30,0\n");
-  auto m = read_square_matrix(ok.string(), "cost.latency_trace");
+  auto m = read_square_matrix(ok.string(), "network.latency_trace");
   CHECK(m.rows() == 3);
   CHECK(m(1, 2) == 30);
   auto ragged = write_trace("r.csv", "0,1\n1\n");
@@ -80,11 +81,9 @@ TEST_CASE("links take latency + bytes / bandwidth, sites round-robin") {
 }
 
 TEST_CASE("the real 227-site latency trace loads") {
-  fs::path trace = MURMUR_SOURCE_DIR "/../shared/traces/latencies-227.csv";
-  if (!fs::exists(trace)) {
-    MESSAGE("skipped: " << trace << " is absent");
-    return;
-  }
+  fs::path trace = testing::traces_dir() + "latencies-227.csv";
+  if (!fs::exists(trace))
+    return testing::skip(trace.string() + " is absent (set MURMUR_TRACES)");
   auto m = read_square_matrix(trace.string(), "network.latency_trace");
   CHECK(m.rows() == 227);
   CHECK(m(0, 0) < 1.0); // site 0 to itself: about 0 ms

@@ -50,6 +50,12 @@ std::size_t torus_rows(std::size_t n, const topology_spec& spec) {
     --rows; // guard against sqrt rounding up
   while (n % rows != 0)
     --rows;
+  if (rows == 1 && n > 3)
+    throw input_error("topology.kind: a torus of " + std::to_string(n) +
+                      " agents has no grid but 1 x " + std::to_string(n) +
+                      " (" + std::to_string(n) +
+                      " is prime), which is a ring; use topology.kind = "
+                      "\"ring\", or a number of agents with a divisor");
   return rows;
 }
 

@@ -1,6 +1,7 @@
 #include "topologies/topology.hpp"
 
 #include "core/base/error.hpp"
+#include "core/base/memory.hpp"
 #include "core/base/registry.hpp"
 
 namespace murmur {
@@ -35,6 +36,13 @@ topology make_topology(std::size_t n, std::uint64_t seed,
     throw input_error("run.agents: must be >= 1");
   const auto& entry =
     registry<topology_factory>::get(spec.kind, "topology.kind");
+  // Neighbour lists and mixing weights, both directions: a few hundred
+  // bytes per agent for sparse graphs, n^2 entries for the complete one.
+  auto agents = static_cast<double>(n);
+  double edges = spec.kind == "complete" ? agents * agents : 16 * agents;
+  require_memory(static_cast<std::uint64_t>(256 * agents + 24 * edges),
+                 "run.agents = " + std::to_string(n) + " on topology '" +
+                   spec.kind + "'");
   auto result = entry.make(n, seed, spec);
   result.name = spec.kind;
   return result;

@@ -1,14 +1,15 @@
 #include "actors/remote/launcher.hpp"
 
-#include "actors/control_channels.hpp"
 #include "actors/controller.hpp"
 #include "actors/messages.hpp"
-#include "actors/observer.hpp"
 #include "actors/remote/supervisor.hpp"
 #include "actors/remote/tls_guard.hpp"
 #include "actors/remote/transport.hpp"
+#include "actors/run_end.hpp"
+#include "actors/spawn.hpp"
+#include "actors/system.hpp"
 
-#include <future>
+#include <chrono>
 #include <iostream>
 #include <mutex>
 #include <sstream>
@@ -17,37 +18,6 @@
 namespace murmur {
 
 namespace {
-
-/// The launcher's wait for the end of the run: the observer's last round, a
-/// lost host under on_loss = stop, or a failure.
-class run_end {
-public:
-  void finish(round_t r) { settle(r, ""); }
-  void fail(std::string why) { settle(0, std::move(why)); }
-  void wait() { done_.get_future().wait(); }
-  round_t result() const {
-    if (!failure_.empty())
-      throw std::runtime_error(failure_);
-    return last_;
-  }
-
-private:
-  void settle(round_t r, std::string why) {
-    std::lock_guard<std::mutex> guard{mtx_};
-    if (over_)
-      return;
-    over_ = true;
-    last_ = r;
-    failure_ = std::move(why);
-    done_.set_value();
-  }
-
-  std::mutex mtx_;
-  bool over_ = false;
-  round_t last_ = 0;
-  std::string failure_;
-  std::promise<void> done_;
-};
 
 /// Logs what crossed the launcher's TLS connections: every node-to-node
 /// message is relayed here, so this is the run's traffic between processes
@@ -134,19 +104,19 @@ void spawn_and_wire(caf::actor_system& sys, placement_map& where,
 
 } // namespace
 
-round_t run_across_hosts(experiment& exp, metrics_sink& sink, int threads) {
+run_outcome run_across_hosts(experiment& exp, metrics_sink& sink, int threads,
+                             control_channels* live) {
   run_end end; // outlives the actor system: its actors report into it
   caf::actor_system_config cfg;
-  register_messages(cfg);
+  configure_system(cfg, threads);
   configure_network(cfg, exp.cfg.hosts);
-  cfg.set("scheduler.max-threads", threads);
-  cfg.set("scheduler.max-throughput", 64);
   caf::actor_system sys{cfg};
-  run_env env{&exp, &sink, false, sys.clock().now(),
-              [&end](round_t r) { end.finish(r); }};
+  guarded_sink guarded{sink, [&end](std::string why) { end.fail(why); }};
+  run_env env{&exp, &guarded, false, sys.clock().now(),
+              [&end](const run_outcome& o) { end.finish(o); }};
   auto traffic = tls_bytes();
   auto where = place(sys, exp.cfg);
-  auto observer = sys.spawn(murmur::observer, &env);
+  auto observer = spawn_observer(sys, &env);
   std::vector<caf::actor> locals{observer};
   auto shut_down = [&] {
     for (auto& a : locals)
@@ -173,12 +143,15 @@ round_t run_across_hosts(experiment& exp, metrics_sink& sink, int threads) {
       if (reason && reason != caf::exit_reason::user_shutdown)
         end.fail("an actor failed: " + sys.render(reason));
     });
-  auto channels = open_control_channels(sys, control, exp.cfg.control);
+  if (live)
+    live->serve(sys, control);
   caf::anon_send(boss, start_atom::value);
-  end.wait();
+  while (!end.wait_for(std::chrono::milliseconds(200)))
+    ;
   if (!exp.cfg.hosts.insecure)
     log_traffic(env, env.seconds(sys.clock().now()), traffic);
-  channels.reset();
+  if (live)
+    live->close();
   shut_down(); // the supervisor first: agents going down now are expected
   return end.result();
 }

@@ -1,7 +1,9 @@
 #pragma once
 
+#include "actors/control_channels.hpp"
 #include "core/run/experiment.hpp"
 #include "core/run/metrics.hpp"
+#include "core/run/outcome.hpp"
 
 namespace murmur {
 
@@ -12,6 +14,7 @@ namespace murmur {
 /// node is reported with its agents and handled per hosts.on_loss. Throws
 /// std::runtime_error when a node cannot be reached, refuses, or every node
 /// is lost.
-round_t run_across_hosts(experiment& exp, metrics_sink& sink, int threads);
+run_outcome run_across_hosts(experiment& exp, metrics_sink& sink, int threads,
+                             control_channels* live);
 
 } // namespace murmur

@@ -1,10 +1,7 @@
 #include "actors/remote/node.hpp"
 
-#include "actors/async_mailer.hpp"
-#include "actors/async_trainer.hpp"
-#include "actors/mailer.hpp"
 #include "actors/messages.hpp"
-#include "actors/trainer.hpp"
+#include "actors/spawn.hpp"
 
 #include <iostream>
 #include <sstream>
@@ -27,24 +24,19 @@ std::string describe(const std::vector<agent_id>& ids) {
 hosted_agents spawn_hosted(self_ptr self, std::shared_ptr<hosted_run> run,
                            const std::vector<agent_id>& ids,
                            const caf::actor& observer) {
-  auto& sys = self->system();
-  auto* env = &run->env;
-  bool async = run->exp->schedule.has_value();
   hosted_agents out;
   for (auto i : ids) {
-    auto m = async ? sys.spawn(async_mailer, env, i, run->directory)
-                   : sys.spawn(mailer, env, i, run->directory);
-    run->local_mailers[i] = m;
-    auto t = async ? sys.spawn(async_trainer, env, i, m, observer)
-                   : sys.spawn(trainer, env, i, m, observer);
-    out.trainers.push_back(t);
-    out.mailers.push_back(m);
+    auto a =
+      spawn_agent(self->system(), &run->env, i, run->directory, observer);
+    run->local_mailers[i] = a.mailer;
+    out.trainers.push_back(a.trainer);
+    out.mailers.push_back(a.mailer);
+    run->agents.push_back(a.trainer);
+    if (a.mailer != a.trainer)
+      run->agents.push_back(a.mailer);
   }
-  for (auto* list : {&out.trainers, &out.mailers})
-    for (auto& a : *list) {
-      run->agents.push_back(a);
-      a->attach_functor([run](const caf::error&) {});
-    }
+  for (auto& a : run->agents)
+    a->attach_functor([run](const caf::error&) {});
   return out;
 }
 
@@ -63,7 +55,7 @@ caf::result<hosted_agents> host(self_ptr self, const host_request& req,
     return caf::make_error(caf::sec::runtime_error, std::string{e.what()});
   }
   run->env = run_env{run->exp.get(), nullptr, false, self->clock().now(),
-                     [](round_t) {}};
+                     [](const run_outcome&) {}};
   run->directory =
     std::make_shared<std::vector<caf::actor>>(run->exp->agents());
   run->observer = observer;

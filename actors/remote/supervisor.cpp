@@ -23,7 +23,7 @@ std::string agent_list(const std::vector<agent_id>& ids) {
 /// every message from them it does not have yet as lost (sent = 0 rounds).
 void forget_agents_of(self_ptr self, std::size_t k) {
   auto& s = self->state;
-  bool synchronous = !s.env->exp->schedule.has_value();
+  bool synchronous = s.env->exp->synchronous() != nullptr;
   for (auto id : s.where.hosted[k]) {
     self->send(s.observer, lost_atom::value, id);
     if (!synchronous)
@@ -48,7 +48,8 @@ void node_lost(self_ptr self, std::size_t k, const caf::error& reason) {
   s.env->sink->on_event(s.env->seconds(self->clock().now()), "hosts", text,
                         to_string(s.on_loss));
   if (s.on_loss == loss_policy::stop) {
-    self->send(s.observer, done_atom::value); // writes agents.csv, ends
+    // Writes agents.csv and ends the run, which then exits non-zero.
+    self->send(s.observer, done_atom::value, text);
     return;
   }
   bool any_left = false;

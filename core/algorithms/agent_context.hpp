@@ -1,19 +1,15 @@
 #pragma once
 
+#include "core/base/types.hpp"
+#include "core/data/shards.hpp"
 #include "core/model/model.hpp"
 #include "core/model/optimizer.hpp"
-#include "core/data/shards.hpp"
-#include "core/base/types.hpp"
 
 #include <cstdint>
 #include <memory>
 #include <vector>
 
 namespace murmur {
-
-/// A model-sized vector shared read-only by everyone who received it. Inside
-/// a process a sent model is never copied: receivers hold a reference.
-using blob = std::shared_ptr<const vec>;
 
 /// Model buffers an agent reuses once nobody else holds them any more, so a
 /// steady-state round allocates nothing.

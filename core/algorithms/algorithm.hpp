@@ -1,18 +1,11 @@
 #pragma once
 
 #include "core/algorithms/agent_context.hpp"
-#include "core/algorithms/plexus.hpp"
-#include "core/base/registry.hpp"
 #include "core/base/schema.hpp"
 #include "topologies/topology.hpp"
 
-#include <toml++/toml.h>
-
 #include <cstdint>
-#include <functional>
 #include <memory>
-#include <string>
-#include <utility>
 #include <vector>
 
 namespace murmur {
@@ -95,6 +88,15 @@ public:
   virtual void missed_deadline(round_t) {}
 };
 
+/// How a delivery of an asynchronous broadcast is lost.
+enum class channel_model { erasure, rayleigh };
+
+inline const enum_names<channel_model>& names_of(channel_model) {
+  static const enum_names<channel_model> n{
+    {"erasure", channel_model::erasure}, {"rayleigh", channel_model::rayleigh}};
+  return n;
+}
+
 /// How an asynchronous algorithm's agents compute and communicate. The
 /// trainer's computation clock and the mailer's communication clock are
 /// independent Poisson processes with their own random streams.
@@ -104,18 +106,18 @@ struct async_schedule {
   /// (cost.step_seconds(i) / cost.step_seconds) and then by its pace.
   double compute_rate = 10;
   double comm_rate = 10; ///< broadcasts per second (Poisson)
-  std::size_t psi = 0;   ///< buffer capacity (senders), 0 = unlimited
+  std::uint64_t psi = 0; ///< buffer capacity (senders), 0 = unlimited
   double tau_max = 0;    ///< staleness limit in seconds, 0 = none
-  double erasure = 0;    ///< each delivery lost independently
-  /// Rayleigh block fading instead of a fixed erasure: a delivery over
-  /// distance d is lost with P_out = 1 - exp(-theta d^alpha / mean_snr)
-  /// (positions from the random-geometric topology).
-  bool rayleigh = false;
+  double erasure = 0;    ///< erasure: each delivery lost independently
+  /// rayleigh: block fading, a delivery over distance d is lost with
+  /// P_out = 1 - exp(-theta d^alpha / mean_snr) (positions from the
+  /// random-geometric topology).
+  channel_model channel = channel_model::erasure;
   double snr_threshold = 1; ///< theta (linear)
   double path_loss = 3;     ///< alpha
   double mean_snr = 1;      ///< mean SNR at distance 1 (linear)
   /// Optimizer steps per compute cycle (sets the lr schedule's horizon).
-  unsigned local_steps = 1;
+  std::uint64_t local_steps = 1;
   /// Receivers per broadcast: 0 = every out-neighbour, k = k of them drawn
   /// at random each time (Gossip Learning sends to one peer).
   std::size_t fanout = 0;
@@ -124,107 +126,5 @@ struct async_schedule {
   /// (local_steps x cost.step_seconds(i), through the pace) counts as busy.
   double period = 0;
 };
-
-/// Everything an algorithm factory may look at when it builds the per-agent
-/// instances of a run.
-struct algorithm_setup {
-  std::size_t agents = 0;
-  std::size_t num_params = 0;
-  std::uint64_t seed = 0;
-  /// What the factory's `prepare` derived once for the run.
-  std::vector<double> constants;
-};
-
-/// A registered algorithm: its declared options and its factories.
-struct algorithm_factory {
-  /// Checks the [algorithm] keys (minus name) and returns them with defaults
-  /// filled in; throws input_error naming "algorithm.<key>".
-  std::function<toml::table(const toml::table& options)> resolve;
-  /// Optional: each option's key (without "algorithm.") and help, for
-  /// `murmur keys`.
-  std::function<std::vector<std::pair<std::string, std::string>>()> describe;
-  /// The graph the algorithm communicates over, given the configured one
-  /// (All-Reduce: complete; RelaySGD: a spanning tree). Throws input_error
-  /// when the graph does not suit the algorithm (e.g. disconnected).
-  std::function<topology(const topology& configured,
-                         const toml::table& options)>
-    communication;
-  /// Optional: numbers every agent needs that depend on the whole
-  /// communication graph (DeTAG's R and eta from the spectral gap,
-  /// RelaySGD's learning-rate correction), computed once per run.
-  std::function<std::vector<double>(const topology& comm,
-                                    const toml::table& options)>
-    prepare;
-  /// One instance for `agent`.
-  std::function<std::unique_ptr<algorithm>(
-    const toml::table& options, const algorithm_setup& setup, agent_id agent)>
-    make;
-  /// Set only by asynchronous algorithms (DRACO): the agents' independent
-  /// compute and communication schedules, from the resolved options. The
-  /// runtime then drives `combine -> before_send -> publish` once per compute
-  /// cycle over whatever arrived, while the mailer broadcasts the latest
-  /// published model on its own clock; evaluation goes by run.eval_seconds.
-  std::function<async_schedule(const toml::table& options)> asynchronous;
-  /// Set only by event-driven protocols (Plexus; FL as Plexus with one fixed
-  /// aggregator): the runtime spawns one protocol actor per agent
-  /// (actors/plexus_agent) instead of trainers and mailers; `make` is unset.
-  /// Such runs end by time, like asynchronous ones.
-  std::function<plexus::options(const toml::table& options)> protocol;
-};
-
-using algorithm_registry = registry<algorithm_factory>;
-
-/// Convenience for algorithms with a typed options struct: builds the
-/// factory's `resolve` from a schema over that struct.
-template <class Options>
-std::function<toml::table(const toml::table&)>
-resolver(const schema<Options>& declared, std::string algorithm_name) {
-  return [&declared, algorithm_name](const toml::table& given) {
-    for (auto& [key, node] : leaves(given, "algorithm."))
-      if (!declared.declares(key)) {
-        auto hint = closest_key(key, declared.keys());
-        std::string known;
-        for (auto& k : declared.keys())
-          known += (known.empty() ? "" : ", ") + k;
-        throw input_error(
-          key + ": not an option of algorithm '" + algorithm_name + "'" +
-          (hint.empty() ? "" : "; did you mean " + hint + "?") +
-          " (its options: " + (known.empty() ? "none" : known) + ")");
-      }
-    Options opts;
-    toml::table prefixed;
-    prefixed.insert("algorithm", given);
-    declared.apply(opts, prefixed);
-    auto resolved = declared.to_toml(opts);
-    auto sub = resolved["algorithm"].as_table();
-    return sub ? *sub : toml::table{};
-  };
-}
-
-/// The factory's `describe` for algorithms with a typed options struct.
-template <class Options>
-std::function<std::vector<std::pair<std::string, std::string>>()>
-describer(const schema<Options>& declared) {
-  return [&declared] {
-    std::vector<std::pair<std::string, std::string>> result;
-    for (auto& f : declared.fields())
-      result.emplace_back(f.key.substr(f.key.find('.') + 1), f.help);
-    return result;
-  };
-}
-
-/// Reads a typed options struct back from resolved options.
-template <class Options>
-Options parse_options(const schema<Options>& declared,
-                      const toml::table& resolved) {
-  Options opts;
-  toml::table prefixed;
-  prefixed.insert("algorithm", resolved);
-  declared.apply(opts, prefixed);
-  return opts;
-}
-
-/// Throws input_error unless every phase of the topology is connected.
-void require_connected(const topology& t, const std::string& algorithm_name);
 
 } // namespace murmur

@@ -4,19 +4,12 @@
 // heavy-ball or Nesterov momentum equals averaging gradients. Every agent
 // hears from every other (a complete graph), so this is meant for the
 // reference runs (tens to hundreds of agents), not for scale.
-#include "core/algorithms/algorithm.hpp"
+#include "core/algorithms/kinds.hpp"
 #include "core/algorithms/mixing_ops.hpp"
 
 namespace murmur {
 
 namespace {
-
-struct no_options {};
-
-const schema<no_options>& allreduce_schema() {
-  static const schema<no_options> s;
-  return s;
-}
 
 class allreduce : public algorithm {
 public:
@@ -36,18 +29,15 @@ public:
   }
 };
 
-algorithm_factory make_factory() {
-  algorithm_factory f;
-  f.resolve = resolver(allreduce_schema(), "allreduce");
-  f.describe = describer(allreduce_schema());
-  f.communication = [](const topology& t, const toml::table&) {
+synchronous_factory make_factory() {
+  synchronous_factory f;
+  f.options = declared_options(no_options_schema(), "allreduce");
+  f.plan = [](const toml::table&, const run_shape& run) {
     topology_spec complete;
     complete.kind = "complete";
-    return make_topology(t.size(), 0, complete);
-  };
-  f.make = [](const toml::table&, const algorithm_setup&,
-              agent_id) -> std::unique_ptr<algorithm> {
-    return std::make_unique<allreduce>();
+    return synchronous_plan{
+      make_topology(run.agents, 0, complete),
+      [](agent_id) { return std::make_unique<allreduce>(); }};
   };
   return f;
 }

@@ -52,7 +52,7 @@ double rayleigh_outage(double distance, double threshold, double path_loss,
 
 double delivery_loss(const async_schedule& s, const topology& comm,
                      agent_id from, agent_id to) {
-  if (!s.rayleigh)
+  if (s.channel != channel_model::rayleigh)
     return s.erasure;
   auto& a = comm.positions.at(from);
   auto& b = comm.positions.at(to);
@@ -96,7 +96,7 @@ async_schedule fixed_rounds(const round_options& o, std::size_t fanout) {
   a.period = o.period;
   a.compute_rate = 1 / o.period;
   a.comm_rate = 1 / o.period;
-  a.local_steps = static_cast<unsigned>(o.local_steps);
+  a.local_steps = o.local_steps;
   a.fanout = fanout;
   return a;
 }

@@ -5,7 +5,7 @@
 // weights over whatever arrived. Plain C++, no actors: the actors in
 // actors/async_*.cpp only drive these.
 
-#include "core/algorithms/algorithm.hpp"
+#include "core/algorithms/kinds.hpp"
 
 #include <cstddef>
 #include <memory>
@@ -115,21 +115,16 @@ async_schedule fixed_rounds(const round_options& o, std::size_t fanout);
 /// The factory of a round-based gossip algorithm `Algorithm` (constructed
 /// from its local steps) over any connected graph.
 template <class Algorithm>
-algorithm_factory round_gossip_factory(std::string name, std::size_t fanout) {
-  algorithm_factory f;
-  f.resolve = resolver(round_schema(), name);
-  f.describe = describer(round_schema());
-  f.communication = [name](const topology& t, const toml::table&) {
-    require_connected(t, name);
-    return t;
-  };
-  f.make = [](const toml::table& options, const algorithm_setup&,
-              agent_id) -> std::unique_ptr<algorithm> {
-    auto o = parse_options(round_schema(), options);
-    return std::make_unique<Algorithm>(static_cast<unsigned>(o.local_steps));
-  };
-  f.asynchronous = [fanout](const toml::table& options) {
-    return fixed_rounds(parse_options(round_schema(), options), fanout);
+asynchronous_factory round_gossip_factory(std::string name,
+                                          std::size_t fanout) {
+  asynchronous_factory f;
+  f.options = declared_options(round_schema(), name);
+  f.plan = [name, fanout](const toml::table& resolved, const run_shape& run) {
+    auto o = parse_options(round_schema(), resolved);
+    auto steps = static_cast<unsigned>(o.local_steps);
+    return asynchronous_plan{
+      connected(run, name), fixed_rounds(o, fanout),
+      [steps](agent_id) { return std::make_unique<Algorithm>(steps); }};
   };
   return f;
 }

@@ -26,6 +26,7 @@
 // eta = (1 - sqrt(1 - lambda^2)) / (1 + sqrt(1 - lambda^2)).
 // Rounds after the last complete phase gossip but do not move the model.
 #include "core/algorithms/accelerated_gossip.hpp"
+#include "core/algorithms/kinds.hpp"
 #include "core/algorithms/mixing_ops.hpp"
 
 namespace murmur {
@@ -34,11 +35,31 @@ namespace {
 
 const char* const name = "detag";
 
+/// What the model takes from the tracker at the end of a phase.
+enum class tracker_ordering { gossiped, local };
+
+const enum_names<tracker_ordering>& names_of(tracker_ordering) {
+  static const enum_names<tracker_ordering> n{
+    {"gossiped-tracker", tracker_ordering::gossiped},
+    {"local-tracker", tracker_ordering::local}};
+  return n;
+}
+
+/// How the tracker starts.
+enum class tracker_init { zero, first_gradient };
+
+const enum_names<tracker_init>& names_of(tracker_init) {
+  static const enum_names<tracker_init> n{
+    {"zero", tracker_init::zero},
+    {"first-gradient", tracker_init::first_gradient}};
+  return n;
+}
+
 struct detag_options {
   int R = 0;       ///< AG rounds per phase; 0 = auto
   double eta = -1; ///< AG momentum; < 0 = auto
-  std::string ordering = "gossiped-tracker";
-  std::string init = "zero";
+  tracker_ordering ordering = tracker_ordering::gossiped;
+  tracker_init init = tracker_init::zero;
 };
 
 const schema<detag_options>& detag_schema() {
@@ -57,37 +78,28 @@ const schema<detag_options>& detag_schema() {
           throw input_error(key + ": must be -1 (auto) or in [0, 1), got " +
                             std::to_string(v));
       });
-    s.add<std::string>(
+    s.add<tracker_ordering>(
       "algorithm.ordering",
-      [](detag_options& o) -> std::string& { return o.ordering; },
-      "gossiped-tracker (x <- AG(X) + AG(Y), pcode) | local-tracker "
-      "(x <- AG(X) + y, docom)",
-      one_of({"gossiped-tracker", "local-tracker"}));
-    s.add<std::string>(
-      "algorithm.init", [](detag_options& o) -> std::string& { return o.init; },
-      "tracker start: zero | first-gradient (y^0 = g_prev = updates at x^0)",
-      one_of({"zero", "first-gradient"}));
+      [](detag_options& o) -> tracker_ordering& { return o.ordering; },
+      "x <- AG(X) + AG(Y) (gossiped-tracker, as the pcode implementation) "
+      "or x <- AG(X) + y (local-tracker, as the docom implementation)");
+    s.add<tracker_init>(
+      "algorithm.init",
+      [](detag_options& o) -> tracker_init& { return o.init; },
+      "tracker start: zero, or first-gradient (y^0 = g_prev = updates at "
+      "x^0)");
     return s;
   }();
   return s;
 }
 
-bool needs_auto(const detag_options& o) {
-  return o.R == 0 || o.eta < 0;
-}
-
 class detag : public algorithm {
 public:
-  /// `derived` = {R, eta} from the spectral gap when either is automatic.
-  detag(detag_options opts, const algorithm_setup& setup)
-    : opts_(std::move(opts)), d_(static_cast<Eigen::Index>(setup.num_params)),
+  /// `opts` with R and eta already resolved (see plan below).
+  detag(detag_options opts, std::size_t num_params)
+    : opts_(std::move(opts)), d_(static_cast<Eigen::Index>(num_params)),
       y_(vec::Zero(d_)), g_(vec::Zero(d_)), g_prev_(vec::Zero(d_)), u_(d_),
-      pool_(2 * setup.num_params) {
-    if (opts_.R == 0)
-      opts_.R = static_cast<int>(setup.constants.at(0));
-    if (opts_.eta < 0)
-      opts_.eta = setup.constants.at(1);
-  }
+      pool_(2 * num_params) {}
 
   void before_send(agent_context& ctx, round_t k,
                    const neighbourhood&) override {
@@ -127,7 +139,7 @@ private:
   round_t rounds() const { return static_cast<round_t>(opts_.R); }
 
   void start(agent_context& ctx) {
-    if (opts_.init == "first-gradient") {
+    if (opts_.init == tracker_init::first_gradient) {
       for (int r = 0; r < opts_.R; ++r) {
         ctx.propose_step({u_.data(), u_.size()});
         y_ += u_ / static_cast<float>(opts_.R);
@@ -148,7 +160,7 @@ private:
 
   void end_phase(agent_context& ctx) {
     auto next = ctx.fresh_buffer();
-    if (opts_.ordering == "gossiped-tracker")
+    if (opts_.ordering == tracker_ordering::gossiped)
       *next = z_->head(d_) + z_->tail(d_);
     else
       *next = z_->head(d_) + y_;
@@ -168,27 +180,28 @@ private:
   std::shared_ptr<vec> z_, z_prev_;
 };
 
-std::vector<double> derive(const topology& comm, const toml::table& options) {
-  if (!needs_auto(parse_options(detag_schema(), options)))
-    return {};
+/// Resolves automatic R and eta from the spectral gap of the graph, once.
+detag_options resolve_auto(detag_options o, const topology& comm) {
+  if (o.R != 0 && o.eta >= 0)
+    return o;
   auto lambda = mixing_lambda(comm, name);
-  return {static_cast<double>(ag_rounds(comm.size(), lambda)),
-          ag_momentum(lambda)};
+  if (o.R == 0)
+    o.R = ag_rounds(comm.size(), lambda);
+  if (o.eta < 0)
+    o.eta = ag_momentum(lambda);
+  return o;
 }
 
-algorithm_factory make_factory() {
-  algorithm_factory f;
-  f.resolve = resolver(detag_schema(), name);
-  f.describe = describer(detag_schema());
-  f.communication = [](const topology& t, const toml::table&) {
-    require_connected(t, name);
-    return t;
-  };
-  f.prepare = derive;
-  f.make = [](const toml::table& options, const algorithm_setup& setup,
-              agent_id) -> std::unique_ptr<algorithm> {
-    return std::make_unique<detag>(parse_options(detag_schema(), options),
-                                   setup);
+synchronous_factory make_factory() {
+  synchronous_factory f;
+  f.options = declared_options(detag_schema(), name);
+  f.plan = [](const toml::table& resolved, const run_shape& run) {
+    auto& comm = connected(run, name);
+    auto opts = resolve_auto(parse_options(detag_schema(), resolved), comm);
+    auto params = run.num_params;
+    return synchronous_plan{comm, [opts, params](agent_id) {
+                              return std::make_unique<detag>(opts, params);
+                            }};
   };
   return f;
 }

@@ -3,26 +3,33 @@
 //                             x_i computed while the models travel;
 //   step-then-mix (adapt-then-combine, the RelaySGD/Plexus baseline):
 //                             x <- sum_j W_ij (x_j + u_j).
-#include "core/algorithms/algorithm.hpp"
+#include "core/algorithms/kinds.hpp"
 #include "core/algorithms/mixing_ops.hpp"
 
 namespace murmur {
 
 namespace {
 
+/// Where the local step sits relative to mixing.
+enum class order { step_then_mix, mix_then_step };
+
+const enum_names<order>& names_of(order) {
+  static const enum_names<order> n{{"step-then-mix", order::step_then_mix},
+                                   {"mix-then-step", order::mix_then_step}};
+  return n;
+}
+
 struct dpsgd_options {
-  std::string order = "step-then-mix";
+  order sequence = order::step_then_mix;
 };
 
 const schema<dpsgd_options>& dpsgd_schema() {
   static const auto s = [] {
     schema<dpsgd_options> s;
-    s.add<std::string>(
-      "algorithm.order",
-      [](dpsgd_options& o) -> std::string& { return o.order; },
-      "step-then-mix (adapt-then-combine) | mix-then-step (original, "
-      "gradient overlaps the exchange)",
-      one_of({"step-then-mix", "mix-then-step"}));
+    s.add<order>(
+      "algorithm.order", [](dpsgd_options& o) -> order& { return o.sequence; },
+      "step-then-mix (adapt-then-combine) or mix-then-step (the original: "
+      "the gradient overlaps the exchange)");
     return s;
   }();
   return s;
@@ -68,19 +75,16 @@ private:
   vec update_; ///< mix-then-step: u(x^k), applied after mixing
 };
 
-algorithm_factory make_factory() {
-  algorithm_factory f;
-  f.resolve = resolver(dpsgd_schema(), "dpsgd");
-  f.describe = describer(dpsgd_schema());
-  f.communication = [](const topology& t, const toml::table&) {
-    require_connected(t, "dpsgd");
-    return t;
-  };
-  f.make = [](const toml::table& options, const algorithm_setup& setup,
-              agent_id) -> std::unique_ptr<algorithm> {
-    auto opts = parse_options(dpsgd_schema(), options);
-    return std::make_unique<dpsgd>(opts.order == "step-then-mix",
-                                   setup.num_params);
+synchronous_factory make_factory() {
+  synchronous_factory f;
+  f.options = declared_options(dpsgd_schema(), "dpsgd");
+  f.plan = [](const toml::table& resolved, const run_shape& run) {
+    bool step_first =
+      parse_options(dpsgd_schema(), resolved).sequence == order::step_then_mix;
+    auto params = run.num_params;
+    return synchronous_plan{
+      connected(run, "dpsgd"),
+      [=](agent_id) { return std::make_unique<dpsgd>(step_first, params); }};
   };
   return f;
 }

@@ -19,22 +19,9 @@ namespace {
 
 const char* const name = "draco";
 
-struct draco_options {
-  double compute_rate = 10;
-  double comm_rate = 10;
-  std::uint64_t psi = 0;
-  double tau_max = 0;
-  double erasure = 0;
-  std::uint64_t local_steps = 1;
-  std::string channel = "erasure";
-  double snr_threshold = 1;
-  double path_loss = 3;
-  double mean_snr = 1;
-};
-
-const schema<draco_options>& draco_schema() {
+const schema<async_schedule>& draco_schema() {
   static const auto s = [] {
-    using o = draco_options;
+    using o = async_schedule;
     schema<o> s;
     s.add<double>(
       "algorithm.compute_rate", [](o& x) -> double& { return x.compute_rate; },
@@ -57,21 +44,16 @@ const schema<draco_options>& draco_schema() {
     s.add<double>(
       "algorithm.erasure", [](o& x) -> double& { return x.erasure; },
       "probability that one delivery of a broadcast is lost, in [0, 1)",
-      [](const std::string& key, const double& v) {
-        if (!(v >= 0 && v < 1))
-          throw input_error(key + ": must be in [0, 1), got " +
-                            std::to_string(v));
-      });
+      in_range(0, 1, false, true));
     s.add<std::uint64_t>(
       "algorithm.local_steps",
       [](o& x) -> std::uint64_t& { return x.local_steps; },
       "local optimizer steps per compute cycle", at_least<std::uint64_t>(1));
-    s.add<std::string>(
-      "algorithm.channel", [](o& x) -> std::string& { return x.channel; },
-      "erasure (each delivery lost with probability `erasure`) | rayleigh "
+    s.add<channel_model>(
+      "algorithm.channel", [](o& x) -> channel_model& { return x.channel; },
+      "erasure (each delivery lost with probability `erasure`) or rayleigh "
       "(outage 1 - exp(-snr_threshold d^path_loss / mean_snr) over the "
-      "distance d between random-geometric positions)",
-      one_of({"erasure", "rayleigh"}));
+      "distance d between random-geometric positions)");
     s.add<double>(
       "algorithm.snr_threshold",
       [](o& x) -> double& { return x.snr_threshold; },
@@ -102,37 +84,19 @@ public:
   }
 };
 
-algorithm_factory make_factory() {
-  algorithm_factory f;
-  f.resolve = resolver(draco_schema(), name);
-  f.describe = describer(draco_schema());
-  f.communication = [](const topology& t, const toml::table& options) {
-    require_connected(t, name);
-    auto opts = parse_options(draco_schema(), options);
-    if (opts.channel == "rayleigh" && t.positions.empty())
+asynchronous_factory make_factory() {
+  asynchronous_factory f;
+  f.options = declared_options(draco_schema(), name);
+  f.plan = [](const toml::table& resolved, const run_shape& run) {
+    auto schedule = parse_options(draco_schema(), resolved);
+    auto& comm = connected(run, name);
+    if (schedule.channel == channel_model::rayleigh && comm.positions.empty())
       throw input_error("algorithm.channel: rayleigh needs node positions; "
                         "use topology.kind = \"random-geometric\"");
-    return t;
-  };
-  f.make = [](const toml::table& options, const algorithm_setup&,
-              agent_id) -> std::unique_ptr<algorithm> {
-    auto opts = parse_options(draco_schema(), options);
-    return std::make_unique<draco>(static_cast<unsigned>(opts.local_steps));
-  };
-  f.asynchronous = [](const toml::table& options) {
-    auto opts = parse_options(draco_schema(), options);
-    async_schedule a;
-    a.compute_rate = opts.compute_rate;
-    a.comm_rate = opts.comm_rate;
-    a.psi = static_cast<std::size_t>(opts.psi);
-    a.tau_max = opts.tau_max;
-    a.erasure = opts.erasure;
-    a.rayleigh = opts.channel == "rayleigh";
-    a.snr_threshold = opts.snr_threshold;
-    a.path_loss = opts.path_loss;
-    a.mean_snr = opts.mean_snr;
-    a.local_steps = static_cast<unsigned>(opts.local_steps);
-    return a;
+    auto steps = static_cast<unsigned>(schedule.local_steps);
+    return asynchronous_plan{comm, schedule, [steps](agent_id) {
+                               return std::make_unique<draco>(steps);
+                             }};
   };
   return f;
 }

@@ -38,6 +38,7 @@
 // p, so the encoded gradient is asymptotically unbiased.
 #include "core/algorithms/goco.hpp"
 
+#include "core/algorithms/kinds.hpp"
 #include "core/algorithms/mixing_ops.hpp"
 
 namespace murmur {
@@ -46,12 +47,37 @@ namespace {
 
 const char* const name = "goco";
 
+enum class scaling { sgc, none };
+
+const enum_names<scaling>& names_of(scaling) {
+  static const enum_names<scaling> n{{"sgc", scaling::sgc},
+                                     {"none", scaling::none}};
+  return n;
+}
+
+enum class p_source { known, online };
+
+const enum_names<p_source>& names_of(p_source) {
+  static const enum_names<p_source> n{{"known", p_source::known},
+                                      {"online", p_source::online}};
+  return n;
+}
+
+enum class straggler_model { bernoulli, deadline };
+
+const enum_names<straggler_model>& names_of(straggler_model) {
+  static const enum_names<straggler_model> n{
+    {"bernoulli", straggler_model::bernoulli},
+    {"deadline", straggler_model::deadline}};
+  return n;
+}
+
 struct goco_options {
   double p = 0;
-  std::string scaling = "sgc";
-  std::string p_estimate = "known";
+  scaling scale = scaling::sgc;
+  p_source p_estimate = p_source::known;
   double prior_rounds = 10;
-  std::string straggler = "bernoulli";
+  straggler_model straggler = straggler_model::bernoulli;
   double deadline = 0;
 };
 
@@ -62,35 +88,27 @@ const schema<goco_options>& goco_schema() {
       "algorithm.p", [](goco_options& o) -> double& { return o.p; },
       "straggler probability per agent and round, in [0, 1) (with straggler "
       "= deadline: the probability of missing it, used for the scale)",
-      [](const std::string& key, const double& v) {
-        if (!(v >= 0 && v < 1))
-          throw input_error(key + ": must be in [0, 1), got " +
-                            std::to_string(v));
-      });
-    s.add<std::string>(
-      "algorithm.scaling",
-      [](goco_options& o) -> std::string& { return o.scaling; },
-      "sgc (non-stragglers scale their update by 1/(1-p)) | none "
-      "(stragglers skip, no rescaling: the D-PSGD baseline)",
-      one_of({"sgc", "none"}));
-    s.add<std::string>(
+      in_range(0, 1, false, true));
+    s.add<scaling>(
+      "algorithm.scaling", [](goco_options& o) -> scaling& { return o.scale; },
+      "sgc (non-stragglers scale their update by 1/(1-p)) or none "
+      "(stragglers skip, no rescaling: the D-PSGD baseline)");
+    s.add<p_source>(
       "algorithm.p_estimate",
-      [](goco_options& o) -> std::string& { return o.p_estimate; },
-      "known (scale with the true p) | online (with the agent's observed "
-      "straggle frequency, see prior_rounds)",
-      one_of({"known", "online"}));
+      [](goco_options& o) -> p_source& { return o.p_estimate; },
+      "known (scale with the true p) or online (with the agent's observed "
+      "straggle frequency, see prior_rounds)");
     s.add<double>(
       "algorithm.prior_rounds",
       [](goco_options& o) -> double& { return o.prior_rounds; },
       "online: pseudo-rounds without straggling in the estimate "
       "straggled / (rounds + prior_rounds)",
       positive());
-    s.add<std::string>(
+    s.add<straggler_model>(
       "algorithm.straggler",
-      [](goco_options& o) -> std::string& { return o.straggler; },
-      "bernoulli (each agent misses a round with probability p) | deadline "
-      "(agents whose modelled compute outlasts algorithm.deadline miss it)",
-      one_of({"bernoulli", "deadline"}));
+      [](goco_options& o) -> straggler_model& { return o.straggler; },
+      "bernoulli (each agent misses a round with probability p) or deadline "
+      "(agents whose modelled compute outlasts algorithm.deadline miss it)");
     s.add<double>(
       "algorithm.deadline",
       [](goco_options& o) -> double& { return o.deadline; },
@@ -101,22 +119,20 @@ const schema<goco_options>& goco_schema() {
   return s;
 }
 
-/// Cross-option checks, after each option passed its own.
-toml::table resolve(const toml::table& given) {
-  auto resolved = resolver(goco_schema(), name)(given);
-  auto o = parse_options(goco_schema(), resolved);
-  bool by_deadline = o.straggler == "deadline";
+/// The rules between options, after each option passed its own.
+void check(const goco_options& o) {
+  bool by_deadline = o.straggler == straggler_model::deadline;
   if (by_deadline && !(o.deadline > 0))
     throw input_error("algorithm.deadline: must be > 0 with straggler = "
                       "\"deadline\", e.g. 0.15 (seconds)");
   if (!by_deadline && o.deadline > 0)
     throw input_error("algorithm.deadline: only used with straggler = "
                       "\"deadline\"; set that or remove the deadline");
-  if (by_deadline && o.scaling == "sgc" && o.p_estimate == "known" && o.p == 0)
+  if (by_deadline && o.scale == scaling::sgc &&
+      o.p_estimate == p_source::known && o.p == 0)
     throw input_error("algorithm.p: with straggler = \"deadline\" and "
                       "p_estimate = \"known\", give the probability of "
                       "missing the deadline (or p_estimate = \"online\")");
-  return resolved;
 }
 
 // Uniform in [0, 1) from the top 53 bits: unlike std's distributions, the
@@ -165,21 +181,19 @@ void goco::combine(agent_context& ctx, round_t, const neighbourhood& hood,
 
 namespace {
 
-algorithm_factory make_factory() {
-  algorithm_factory f;
-  f.resolve = resolve;
-  f.describe = describer(goco_schema());
-  f.communication = [](const topology& t, const toml::table&) {
-    require_connected(t, name);
-    return t;
-  };
-  f.make = [](const toml::table& options, const algorithm_setup& setup,
-              agent_id agent) -> std::unique_ptr<algorithm> {
-    auto opts = parse_options(goco_schema(), options);
-    goco::settings s{opts.p, opts.scaling == "sgc", opts.p_estimate == "online",
-                     opts.prior_rounds, opts.deadline};
-    return std::make_unique<goco>(
-      s, derive_seed(setup.seed, stream::algorithm, agent));
+synchronous_factory make_factory() {
+  synchronous_factory f;
+  f.options = declared_options<goco_options>(goco_schema(), name, check);
+  f.plan = [](const toml::table& resolved, const run_shape& run) {
+    auto o = parse_options(goco_schema(), resolved);
+    goco::settings s{o.p, o.scale == scaling::sgc,
+                     o.p_estimate == p_source::online, o.prior_rounds,
+                     o.deadline};
+    auto seed = run.seed;
+    return synchronous_plan{connected(run, name), [s, seed](agent_id agent) {
+                              return std::make_unique<goco>(
+                                s, derive_seed(seed, stream::algorithm, agent));
+                            }};
   };
   return f;
 }

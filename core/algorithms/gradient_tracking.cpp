@@ -15,18 +15,12 @@
 //
 // A lost message drops its sender from both mixes (the row is renormalised
 // over what arrived), which breaks sum_i c_i = 0 for that round.
+#include "core/algorithms/kinds.hpp"
 #include "core/algorithms/mixing_ops.hpp"
 
 namespace murmur {
 
 namespace {
-
-struct no_options {};
-
-const schema<no_options>& tracking_schema() {
-  static const schema<no_options> s;
-  return s;
-}
 
 class gradient_tracking : public algorithm {
 public:
@@ -64,17 +58,15 @@ private:
   std::shared_ptr<vec> sent_;
 };
 
-algorithm_factory make_factory() {
-  algorithm_factory f;
-  f.resolve = resolver(tracking_schema(), "gradient-tracking");
-  f.describe = describer(tracking_schema());
-  f.communication = [](const topology& t, const toml::table&) {
-    require_connected(t, "gradient-tracking");
-    return t;
-  };
-  f.make = [](const toml::table&, const algorithm_setup& setup,
-              agent_id) -> std::unique_ptr<algorithm> {
-    return std::make_unique<gradient_tracking>(setup.num_params);
+synchronous_factory make_factory() {
+  synchronous_factory f;
+  f.options = declared_options(no_options_schema(), "gradient-tracking");
+  f.plan = [](const toml::table&, const run_shape& run) {
+    auto params = run.num_params;
+    return synchronous_plan{
+      connected(run, "gradient-tracking"), [params](agent_id) {
+        return std::make_unique<gradient_tracking>(params);
+      }};
   };
   return f;
 }

@@ -96,19 +96,12 @@ blob average(const std::vector<blob>& models) {
   return sum;
 }
 
-std::uint64_t wire_bytes(const message& m) {
-  constexpr std::uint64_t header = 36;
-  constexpr std::uint64_t entry = 8 + 8 + 1;
-  auto floats = m.model ? static_cast<std::uint64_t>(m.model->size()) : 0;
-  return header + sizeof(float) * floats + entry * m.peers.size();
-}
-
-node::node(agent_id id, const options& opts,
-           const std::vector<double>* bandwidth,
-           const std::vector<bool>& online, std::uint64_t seed)
-  : id_(id), opts_(opts), bandwidth_(bandwidth), online_at_start_(online),
-    seed_(seed), gen_(derive_seed(seed, stream::algorithm, id + 1)),
-    online_(online[id]), view_(online.size()) {
+node::node(agent_id id, const options& opts, const protocol::population& who)
+  : id_(id), opts_(opts), bandwidth_(who.bandwidth),
+    online_at_start_(who.online_at_start), seed_(who.seed),
+    gen_(derive_seed(who.seed, stream::algorithm, id + 1)),
+    online_(who.online_at_start[id]), view_(who.online_at_start.size()) {
+  auto& online = who.online_at_start;
   // Offline-at-start agents are pre-marked LEAVE everywhere (the initial
   // membership is known out of band).
   for (std::size_t i = 0; i < online.size(); ++i)
@@ -149,7 +142,7 @@ void node::send_model(agent_id to, kind what, round_t k, blob model,
   pending_joins_.clear();
   view_[id_].last_active = std::max(view_[id_].last_active, round_);
   message m;
-  m.what = what;
+  m.what = code(what);
   m.round = k;
   m.model = std::move(model);
   m.peers = view_;
@@ -176,13 +169,13 @@ void node::top_up(std::uint64_t ref, effects& out) {
     }
     r.waiting.insert(c);
     message m;
-    m.what = kind::ping;
+    m.what = code(kind::ping);
     m.round = round_;
     m.ref = ref;
     send(c, std::move(m), out);
     // One ping per candidate: the simulated network loses messages only to
     // offline agents, so the authors' re-ping after 1 s would change nothing.
-    out.timers.push_back({timer_kind::ping, ref, c, opts_.ping_timeout});
+    out.timers.push_back({code(timer_kind::ping), ref, c, opts_.ping_timeout});
   }
   if (r.found.size() >= r.want || r.waiting.empty())
     found(ref, out);
@@ -213,10 +206,10 @@ void node::receive(const message& m, effects& out) {
   if (!online_)
     return;
   heard(m.from, m.round);
-  switch (m.what) {
+  switch (static_cast<kind>(m.what)) {
     case kind::ping: {
       message pong;
-      pong.what = kind::pong;
+      pong.what = code(kind::pong);
       pong.round = round_;
       pong.ref = m.ref;
       send(m.from, std::move(pong), out);
@@ -279,7 +272,7 @@ void node::on_trained(const message& m, effects& out) {
   auto& buffer = buffers_[m.round];
   if (buffer.empty())
     out.timers.push_back(
-      {timer_kind::aggregation, m.round, id_, opts_.aggregation_timeout});
+      {code(timer_kind::aggregation), m.round, id_, opts_.aggregation_timeout});
   buffer.emplace(m.from, m.model); // at most one model per sender
   auto needed = static_cast<std::size_t>(
     static_cast<double>(opts_.sample_size) * opts_.success_fraction);
@@ -295,7 +288,7 @@ void node::complete(round_t k, effects& out) {
   for (auto& [from, model] : buffer) {
     models.push_back(model);
     message ack;
-    ack.what = kind::ack;
+    ack.what = code(kind::ack);
     ack.round = k;
     ack.flag = true;
     send(from, std::move(ack), out);
@@ -336,7 +329,7 @@ void node::on_membership(const message& m, effects&) {
 void node::expire(const timer& t, effects& out) {
   if (!online_)
     return;
-  if (t.what == timer_kind::ping) {
+  if (t.what == code(timer_kind::ping)) {
     auto it = pings_.find(t.ref);
     if (it != pings_.end() && it->second.waiting.erase(t.peer) > 0)
       top_up(t.ref, out);
@@ -372,7 +365,7 @@ void node::advertise(bool join, effects& out) {
   to.resize(std::min(to.size(), 10 * opts_.sample_size));
   for (auto peer : to) {
     message m;
-    m.what = kind::membership;
+    m.what = code(kind::membership);
     m.round = round_;
     m.ref = self.index;
     m.flag = join;
@@ -401,7 +394,7 @@ void node::leave(effects& out) {
     told.erase(id_);
     for (auto to : told) {
       message m;
-      m.what = kind::ack;
+      m.what = code(kind::ack);
       m.round = k;
       m.ref = view_[id_].index;
       m.flag = false;

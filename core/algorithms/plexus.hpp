@@ -8,12 +8,13 @@
 // of sample k+1.
 //
 // This file is the protocol of one agent as a pure state machine, free of
-// actors and clocks: events go in (a message, a timer expiring, training
-// done, the agent leaving or joining), effects come out (messages to send,
-// timers to arm, training to start, rounds completed). actors/plexus_agent
-// drives it over CAF's clocks; tests drive it over a small event queue.
+// actors and clocks (a protocol::node): events go in (a message, a timer
+// expiring, training done, the agent leaving or joining), effects come out
+// (messages to send, timers to arm, training to start, rounds completed).
+// actors/protocol_agent drives it over CAF's clocks; tests drive it over a
+// small event queue.
 
-#include "core/algorithms/agent_context.hpp"
+#include "core/algorithms/protocol.hpp"
 #include "core/base/rng.hpp"
 #include "core/base/types.hpp"
 #include "core/time/link_model.hpp"
@@ -41,17 +42,13 @@ struct options {
   agent_id fixed_id = 0; ///< set from the link model (central_agent)
 };
 
-/// What an agent knows about one peer: the last round it was heard of, and
-/// its newest membership event (the higher index wins).
-struct view_entry {
-  round_t last_active = 0;
-  std::uint64_t index = 0;
-  bool joined = true;
-};
-
-/// An agent's view of the whole population, indexed by agent id (the
-/// population is known out of band at start, as in the authors' code).
-using view = std::vector<view_entry>;
+/// The population is known out of band at start, as in the authors' code.
+using view_entry = protocol::membership;
+using view = protocol::view;
+using message = protocol::message;
+using timer = protocol::timer;
+using effects = protocol::effects;
+using protocol::wire_bytes;
 
 /// Folds one peer's entry into `v`: the later activity, and the membership
 /// event with the higher index.
@@ -90,9 +87,10 @@ std::vector<agent_id> bootstrap_sample(const std::vector<bool>& online,
 /// to all others under the link model (lowest id on ties).
 agent_id central_agent(const link_model& links, std::size_t agents);
 
-/// The unweighted mean of the models (ALGORITHMS.md 4.6.4).
+/// The unweighted mean of the models.
 blob average(const std::vector<blob>& models);
 
+/// Plexus's message types (message::what).
 enum class kind : std::uint8_t {
   ping,       ///< are you online? (ref = request id)
   pong,       ///< yes (ref echoed)
@@ -102,73 +100,41 @@ enum class kind : std::uint8_t {
   membership, ///< flag = join (held back) or leave (ref = index)
 };
 
-/// Every message of the protocol. Model transfers carry the sender's view.
-struct message {
-  kind what = kind::ping;
-  agent_id from = 0;
-  round_t round = 0;
-  std::uint64_t ref = 0;
-  bool flag = false;
-  blob model;
-  view peers;
-};
-
-/// Bytes a message occupies on the wire: a 36-byte header, the model's
-/// floats and 17 bytes per view entry.
-std::uint64_t wire_bytes(const message& m);
-
+/// Plexus's timers (timer::what).
 enum class timer_kind : std::uint8_t {
   ping,        ///< ref = request id, peer = who did not answer
   aggregation, ///< ref = the round being aggregated
 };
 
-struct timer {
-  timer_kind what = timer_kind::ping;
-  std::uint64_t ref = 0;
-  agent_id peer = 0;
-  double delay = 0; ///< seconds from now
-};
-
-/// What one event asks the driver to do.
-struct effects {
-  struct send {
-    agent_id to;
-    message msg;
-  };
-  std::vector<send> sends;
-  std::vector<timer> timers;
-  /// Start training round `first` from model `second` (a running training
-  /// is cancelled first when `cancel` is set).
-  std::optional<std::pair<round_t, blob>> train;
-  bool cancel = false;
-  /// Rounds this agent aggregated, with the resulting model.
-  std::vector<std::pair<round_t, blob>> aggregated;
-};
+inline std::uint8_t code(kind k) {
+  return static_cast<std::uint8_t>(k);
+}
+inline std::uint8_t code(timer_kind k) {
+  return static_cast<std::uint8_t>(k);
+}
 
 /// One agent's side of the protocol.
-class node {
+class node : public protocol::node {
 public:
-  /// `bandwidth`: every agent's upload bandwidth (bytes/s, 0 = unknown),
-  /// shared by the run; `online`: who is online at time 0 (the others start
-  /// as LEAVE in every view).
-  node(agent_id id, const options& opts, const std::vector<double>* bandwidth,
-       const std::vector<bool>& online, std::uint64_t seed);
+  /// `who`: every agent's upload bandwidth (bytes/s, 0 = unknown) and who is
+  /// online at time 0 (the others start as LEAVE in every view).
+  node(agent_id id, const options& opts, const protocol::population& who);
 
   /// Time 0: trains round 1 from `initial` if in the bootstrap sample.
-  void start(blob initial, effects& out);
-  void receive(const message& m, effects& out);
-  void expire(const timer& t, effects& out);
+  void start(blob initial, effects& out) override;
+  void receive(const message& m, effects& out) override;
+  void expire(const timer& t, effects& out) override;
   /// Training of round k finished with `model`; ignored when cancelled.
-  void trained(round_t k, blob model, effects& out);
+  void trained(round_t k, blob model, effects& out) override;
   /// The agent goes offline: it tells a few peers and fails its open
   /// aggregations over (AggAck false), then forgets all ongoing work.
-  void leave(effects& out);
+  void leave(effects& out) override;
   /// The agent comes back: it advertises a join and waits to be sampled.
-  void join(effects& out);
+  void join(effects& out) override;
 
   agent_id id() const { return id_; }
-  bool online() const { return online_; }
-  round_t round() const { return round_; }
+  bool online() const override { return online_; }
+  round_t round() const override { return round_; }
   std::optional<round_t> training() const { return training_; }
   const view& peers() const { return view_; }
   /// Models held for aggregating round k.
@@ -215,7 +181,7 @@ private:
 
   agent_id id_;
   options opts_;
-  const std::vector<double>* bandwidth_;
+  std::shared_ptr<const std::vector<double>> bandwidth_;
   std::vector<bool> online_at_start_;
   std::uint64_t seed_;
   rng gen_;

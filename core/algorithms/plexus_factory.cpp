@@ -1,9 +1,10 @@
 // Plexus's options and its registration as an event-driven protocol: the
 // runtime drives core/algorithms/plexus's state machine with one actor per
-// agent (actors/plexus_agent). `fixed_aggregator = true` turns it into the
+// agent (actors/protocol_agent). `fixed_aggregator = true` turns it into the
 // FL baseline of the authors' code: one fixed aggregator, the agent with the
 // lowest median latency, with unlimited bandwidth.
-#include "core/algorithms/algorithm.hpp"
+#include "core/algorithms/kinds.hpp"
+#include "core/algorithms/plexus.hpp"
 
 namespace murmur {
 
@@ -11,20 +12,9 @@ namespace {
 
 const char* const name = "plexus";
 
-struct plexus_options {
-  std::uint64_t sample_size = 10;
-  double success_fraction = 1;
-  std::uint64_t aggregators = 1;
-  double aggregation_timeout = 300;
-  double ping_timeout = 5;
-  std::uint64_t inactivity = 1000;
-  std::uint64_t local_steps = 5;
-  bool fixed_aggregator = false;
-};
-
-const schema<plexus_options>& plexus_schema() {
+const schema<plexus::options>& plexus_schema() {
   static const auto s = [] {
-    using o = plexus_options;
+    using o = plexus::options;
     using u64 = std::uint64_t;
     schema<o> s;
     s.add<u64>(
@@ -66,26 +56,24 @@ const schema<plexus_options>& plexus_schema() {
   return s;
 }
 
-algorithm_factory make_factory() {
-  algorithm_factory f;
-  f.resolve = resolver(plexus_schema(), name);
+protocol_factory make_factory() {
+  protocol_factory f;
+  f.options = declared_options(plexus_schema(), name);
   // Plexus talks to whomever the sampler picks; the configured graph is
   // not used.
-  f.communication = [](const topology& t, const toml::table&) { return t; };
-  f.protocol = [](const toml::table& options) {
-    auto o = parse_options(plexus_schema(), options);
-    plexus::options p;
-    p.sample_size = static_cast<std::size_t>(o.sample_size);
-    p.success_fraction = o.success_fraction;
-    p.aggregators = static_cast<std::size_t>(o.aggregators);
-    p.aggregation_timeout = o.aggregation_timeout;
-    p.ping_timeout = o.ping_timeout;
-    p.inactivity = o.inactivity;
-    p.local_steps = static_cast<std::size_t>(o.local_steps);
-    // Which agent aggregates is decided once the cost model exists
-    // (build_experiment, plexus::central_agent).
-    p.fixed_aggregator = o.fixed_aggregator;
-    return p;
+  f.plan = [](const toml::table& resolved, const run_shape& run) {
+    auto opts = parse_options(plexus_schema(), resolved);
+    protocol_plan plan;
+    plan.local_steps = opts.local_steps;
+    if (opts.fixed_aggregator) {
+      // FL's server is infrastructure: central and always online.
+      opts.fixed_id = plexus::central_agent(run.cost->links(), run.agents);
+      plan.server = opts.fixed_id;
+    }
+    plan.make = [opts](agent_id i, const protocol::population& who) {
+      return std::make_unique<plexus::node>(i, opts, who);
+    };
+    return plan;
   };
   return f;
 }

@@ -146,12 +146,12 @@ relay_agent::relay_agent(const relay_options& opts,
 
 outbox relay_agent::publish(const vec& own) {
   // RelaySum/Grad relays updates and needs no counters.
-  return node_.publish(own, opts_.variant == "model" ? 1 : 0);
+  return node_.publish(own, opts_.variant == relay_variant::model ? 1 : 0);
 }
 
 void relay_agent::combine(const inbox& in, const vec& own, vec& x) {
   node_.receive(in);
-  if (opts_.variant == "model")
+  if (opts_.variant == relay_variant::model)
     combine_model(own, x);
   else
     combine_grad(own, x);
@@ -166,12 +166,12 @@ void relay_agent::combine_model(const vec& own, vec& x) {
     out = mine;
     node_.add_received(t, out);
     auto heard = 1 + node_.received_count(t);
-    if (opts_.normalization == "counts") {
+    if (opts_.normalization == relay_normalization::counts) {
       out /= static_cast<float>(heard);
       continue;
     }
     auto missing = static_cast<float>(static_cast<std::int64_t>(n_) - heard);
-    const vec& fill = opts_.fill == "self" ? own : ref_;
+    const vec& fill = opts_.fill == relay_fill::self ? own : ref_;
     if (missing > 0)
       out += missing * tree_slice(fill, t, trees);
     out /= n;
@@ -192,15 +192,15 @@ void relay_agent::combine_grad(const vec& own, vec& x) {
 
 // ---- trees ------------------------------------------------------------------
 
-std::vector<graph> relay_trees(const std::string& kind,
-                               const topology& configured) {
+std::vector<graph> relay_trees(relay_tree kind, const topology& configured) {
   auto n = configured.size();
-  if (kind == "chain")
-    return {chain_tree(n)};
-  if (kind == "binary")
-    return {binary_tree(n)};
-  if (kind == "double-binary")
-    return {binary_tree(n), mirrored_binary_tree(n)};
+  switch (kind) {
+    case relay_tree::chain: return {chain_tree(n)};
+    case relay_tree::binary: return {binary_tree(n)};
+    case relay_tree::double_binary:
+      return {binary_tree(n), mirrored_binary_tree(n)};
+    case relay_tree::bfs: break;
+  }
   auto& g = configured.phases.front();
   if (configured.time_varying() || !g.is_undirected() || !is_connected(g))
     throw input_error("topology.kind: relaysgd builds its bfs spanning tree "
@@ -288,7 +288,7 @@ struct impulse_run {
 std::vector<double> relay_correction_factors(const std::vector<graph>& trees,
                                              const relay_options& opts) {
   impulse_run run{trees, opts};
-  bool model = opts.variant == "model";
+  bool model = opts.variant == relay_variant::model;
   run.step(1, model);
   // Counters settle after a diameter; the values then contract to consensus
   // geometrically. 1e-6 of a unit impulse is well below float noise in the

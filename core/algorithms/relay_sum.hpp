@@ -11,6 +11,7 @@
 // the counter travels in payload.count.
 
 #include "core/algorithms/algorithm.hpp"
+#include "core/base/schema.hpp"
 
 #include <string>
 #include <vector>
@@ -73,14 +74,63 @@ private:
   std::vector<std::int64_t> total_counts_;
 };
 
+/// The tree(s) RelaySum relays over.
+enum class relay_tree { bfs, chain, binary, double_binary };
+
+inline const enum_names<relay_tree>& names_of(relay_tree) {
+  static const enum_names<relay_tree> n{
+    {"bfs", relay_tree::bfs},
+    {"chain", relay_tree::chain},
+    {"binary", relay_tree::binary},
+    {"double-binary", relay_tree::double_binary}};
+  return n;
+}
+
+/// What the relayed sum is divided by.
+enum class relay_normalization { world_size, counts };
+
+inline const enum_names<relay_normalization>& names_of(relay_normalization) {
+  static const enum_names<relay_normalization> n{
+    {"world-size", relay_normalization::world_size},
+    {"counts", relay_normalization::counts}};
+  return n;
+}
+
+/// What stands in for the models not yet heard from (world-size).
+enum class relay_fill { initial, self };
+
+inline const enum_names<relay_fill>& names_of(relay_fill) {
+  static const enum_names<relay_fill> n{{"initial", relay_fill::initial},
+                                        {"self", relay_fill::self}};
+  return n;
+}
+
+/// What is relayed: models (RelaySum/Model) or updates (RelaySum/Grad).
+enum class relay_variant { model, grad };
+
+inline const enum_names<relay_variant>& names_of(relay_variant) {
+  static const enum_names<relay_variant> n{{"model", relay_variant::model},
+                                           {"grad", relay_variant::grad}};
+  return n;
+}
+
+/// Whether updates are scaled by the impulse experiment's factor.
+enum class lr_correction { none, automatic };
+
+inline const enum_names<lr_correction>& names_of(lr_correction) {
+  static const enum_names<lr_correction> n{{"none", lr_correction::none},
+                                           {"auto", lr_correction::automatic}};
+  return n;
+}
+
 /// Per-agent RelaySGD options (keys algorithm.<name>), defaults = paper.
 struct relay_options {
-  std::string tree = "bfs"; ///< bfs | chain | binary | double-binary
-  std::string normalization = "world-size"; ///< world-size | counts
-  std::string fill = "initial";             ///< initial (x_ref = x^0) | self
-  bool update_ref = false;                  ///< x_ref <- x after every step
-  std::string variant = "model";            ///< model | grad
-  std::string lr_correction = "none";       ///< none | auto
+  relay_tree tree = relay_tree::bfs;
+  relay_normalization normalization = relay_normalization::world_size;
+  relay_fill fill = relay_fill::initial; ///< x_ref = x^0, or own model
+  bool update_ref = false;               ///< x_ref <- x after every step
+  relay_variant variant = relay_variant::model;
+  lr_correction correction = lr_correction::none;
 };
 
 /// One agent's RelaySum/Model or RelaySum/Grad update, without the runtime.
@@ -113,8 +163,7 @@ private:
 /// The trees of a RelaySGD run (one, or two for double-binary); bfs builds a
 /// spanning tree of the configured topology from agent 0. Throws input_error
 /// naming topology.kind when that graph is disconnected or time-varying.
-std::vector<graph> relay_trees(const std::string& kind,
-                               const topology& configured);
+std::vector<graph> relay_trees(relay_tree kind, const topology& configured);
 
 /// The union of the trees, as one undirected graph.
 graph tree_union(const std::vector<graph>& trees);

@@ -14,6 +14,7 @@
 // (2.7) for the run's tree(s), so the configured lr means what it means for
 // All-Reduce; the default (none) shows the paper's raw behaviour, whose
 // tuned lrs already include a factor of about 3 (double trees) or 5 (chain).
+#include "core/algorithms/kinds.hpp"
 #include "core/algorithms/relay_sum.hpp"
 
 #include <iostream>
@@ -28,39 +29,34 @@ const char* const name = "relaysgd";
 const schema<relay_options>& relay_schema() {
   static const auto s = [] {
     schema<relay_options> s;
-    s.add<std::string>(
-      "algorithm.tree", [](relay_options& o) -> std::string& { return o.tree; },
-      "bfs (spanning tree of topology.kind from agent 0) | chain | binary | "
-      "double-binary (two trees, even/odd parameters)",
-      one_of({"bfs", "chain", "binary", "double-binary"}));
-    s.add<std::string>(
+    s.add<relay_tree>(
+      "algorithm.tree", [](relay_options& o) -> relay_tree& { return o.tree; },
+      "bfs (spanning tree of topology.kind from agent 0), chain, binary, or "
+      "double-binary (two trees, even/odd parameters)");
+    s.add<relay_normalization>(
       "algorithm.normalization",
-      [](relay_options& o) -> std::string& { return o.normalization; },
-      "world-size (divide by n, fill missing models) | counts (divide by "
-      "the number of models received)",
-      one_of({"world-size", "counts"}));
-    s.add<std::string>(
-      "algorithm.fill", [](relay_options& o) -> std::string& { return o.fill; },
-      "what fills missing models under world-size: initial (x^0) | self "
-      "(own current model, README version)",
-      one_of({"initial", "self"}));
+      [](relay_options& o) -> relay_normalization& { return o.normalization; },
+      "world-size (divide by n, fill missing models) or counts (divide by "
+      "the number of models received)");
+    s.add<relay_fill>(
+      "algorithm.fill", [](relay_options& o) -> relay_fill& { return o.fill; },
+      "what fills missing models under world-size: initial (x^0) or self "
+      "(own current model, the README version)");
     s.add<bool>(
       "algorithm.update_ref",
       [](relay_options& o) -> bool& { return o.update_ref; },
       "refresh the fill-in reference to the latest model after every step "
       "(robustness runs)");
-    s.add<std::string>(
+    s.add<relay_variant>(
       "algorithm.variant",
-      [](relay_options& o) -> std::string& { return o.variant; },
-      "model (RelaySum/Model, relays models) | grad (RelaySum/Grad, relays "
-      "updates)",
-      one_of({"model", "grad"}));
-    s.add<std::string>(
+      [](relay_options& o) -> relay_variant& { return o.variant; },
+      "model (RelaySum/Model, relays models) or grad (RelaySum/Grad, relays "
+      "updates)");
+    s.add<lr_correction>(
       "algorithm.lr_correction",
-      [](relay_options& o) -> std::string& { return o.lr_correction; },
-      "none (paper behaviour) | auto (scale updates by the impulse "
-      "experiment's factor for the tree)",
-      one_of({"none", "auto"}));
+      [](relay_options& o) -> lr_correction& { return o.correction; },
+      "none (paper behaviour) or auto (scale updates by the impulse "
+      "experiment's factor for the tree)");
     return s;
   }();
   return s;
@@ -68,10 +64,11 @@ const schema<relay_options>& relay_schema() {
 
 class relaysgd : public algorithm {
 public:
-  relaysgd(relay_options opts, const algorithm_setup& setup)
-    : opts_(std::move(opts)), agents_(setup.agents),
-      u_(static_cast<Eigen::Index>(setup.num_params)),
-      factors_(setup.constants) {}
+  /// `factors`: the lr correction per tree (empty: none).
+  relaysgd(relay_options opts, std::size_t agents, std::size_t num_params,
+           std::vector<double> factors)
+    : opts_(std::move(opts)), agents_(agents),
+      u_(static_cast<Eigen::Index>(num_params)), factors_(std::move(factors)) {}
 
   void before_send(agent_context& ctx, round_t,
                    const neighbourhood& hood) override {
@@ -79,18 +76,19 @@ public:
       start(ctx, hood);
     ctx.propose_step({u_.data(), u_.size()});
     scale_update();
-    if (opts_.variant == "model")
+    if (opts_.variant == relay_variant::model)
       ctx.writable_model() += u_;
   }
 
   outbox publish(agent_context& ctx, round_t, const neighbourhood&) override {
-    return relay_->publish(opts_.variant == "model" ? ctx.x() : u_);
+    return relay_->publish(opts_.variant == relay_variant::model ? ctx.x()
+                                                                 : u_);
   }
 
   void combine(agent_context& ctx, round_t, const neighbourhood&,
                const inbox& in) override {
     auto next = ctx.fresh_buffer();
-    if (opts_.variant == "model") {
+    if (opts_.variant == relay_variant::model) {
       relay_->combine(in, ctx.x(), *next);
     } else {
       *next = ctx.x();
@@ -102,7 +100,7 @@ public:
 private:
   void start(agent_context& ctx, const neighbourhood& hood) {
     std::vector<std::vector<agent_id>> peers{*hood.in};
-    if (opts_.tree == "double-binary")
+    if (opts_.tree == relay_tree::double_binary)
       peers = tree_peers({binary_tree(agents_), mirrored_binary_tree(agents_)},
                          ctx.id());
     relay_.emplace(opts_, std::move(peers), agents_, ctx.x());
@@ -120,36 +118,34 @@ private:
   std::optional<relay_agent> relay_;
 };
 
-topology communicate(const topology& configured, const toml::table& options) {
-  auto opts = parse_options(relay_schema(), options);
-  topology comm;
-  comm.name = std::string{name} + "-" + opts.tree;
-  comm.phases.push_back(tree_union(relay_trees(opts.tree, configured)));
-  return comm;
-}
-
 /// The learning-rate correction per tree (empty unless lr_correction=auto).
-std::vector<double> derive(const topology& comm, const toml::table& options) {
-  auto opts = parse_options(relay_schema(), options);
-  if (opts.lr_correction != "auto")
+std::vector<double> correction_factors(const std::vector<graph>& trees,
+                                       const relay_options& opts) {
+  if (opts.correction != lr_correction::automatic)
     return {};
-  auto factors = relay_correction_factors(relay_trees(opts.tree, comm), opts);
+  auto factors = relay_correction_factors(trees, opts);
   std::clog << name << ": lr correction factor " << factors.front()
-            << " for the " << opts.tree << " tree(s) of " << comm.size()
-            << " agents\n";
+            << " for the " << to_string(opts.tree) << " tree(s) of "
+            << trees.front().size() << " agents\n";
   return factors;
 }
 
-algorithm_factory make_factory() {
-  algorithm_factory f;
-  f.resolve = resolver(relay_schema(), name);
-  f.describe = describer(relay_schema());
-  f.communication = communicate;
-  f.prepare = derive;
-  f.make = [](const toml::table& options, const algorithm_setup& setup,
-              agent_id) -> std::unique_ptr<algorithm> {
-    return std::make_unique<relaysgd>(parse_options(relay_schema(), options),
-                                      setup);
+synchronous_factory make_factory() {
+  synchronous_factory f;
+  f.options = declared_options(relay_schema(), name);
+  f.plan = [](const toml::table& resolved, const run_shape& run) {
+    auto opts = parse_options(relay_schema(), resolved);
+    auto trees = relay_trees(opts.tree, *run.configured);
+    topology comm;
+    comm.name = std::string{name} + "-" + to_string(opts.tree);
+    comm.phases.push_back(tree_union(trees));
+    auto factors = correction_factors(trees, opts);
+    auto agents = run.agents;
+    auto params = run.num_params;
+    return synchronous_plan{std::move(comm), [=](agent_id) {
+                              return std::make_unique<relaysgd>(
+                                opts, agents, params, factors);
+                            }};
   };
   return f;
 }

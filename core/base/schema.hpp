@@ -290,6 +290,16 @@ std::function<void(const std::string&, const V&)> at_least(V lo) {
   };
 }
 
+/// An integer in [lo, hi].
+template <class V>
+std::function<void(const std::string&, const V&)> between(V lo, V hi) {
+  return [lo, hi](const std::string& key, const V& v) {
+    if (v < lo || v > hi)
+      throw input_error(key + ": must be in [" + std::to_string(lo) + ", " +
+                        std::to_string(hi) + "], got " + std::to_string(v));
+  };
+}
+
 /// A finite number > 0.
 inline std::function<void(const std::string&, const double&)> positive() {
   return [](const std::string& key, const double& v) {

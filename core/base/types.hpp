@@ -4,6 +4,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 
 /// Numeric vocabulary shared by every part of murmur. Models are flat float
 /// vectors; data sets are row-major float matrices (one sample per row) so a
@@ -18,6 +19,10 @@ using row_matrix =
   Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
 using row_matrix_map = Eigen::Map<row_matrix>;
 using const_row_matrix_map = Eigen::Map<const row_matrix>;
+
+/// A model-sized vector shared read-only by everyone who received it. Inside
+/// a process a sent model is never copied: receivers hold a reference.
+using blob = std::shared_ptr<const vec>;
 
 using agent_id = std::uint32_t;
 using round_t = std::uint64_t;

@@ -1,15 +1,24 @@
 #include "core/config/config.hpp"
 
-#include "core/algorithms/algorithm.hpp"
+#include "core/algorithms/kinds.hpp"
 
+#include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <thread>
 
 namespace murmur {
 
 namespace {
 
 const char* algorithm_prefix = "algorithm.";
+
+/// More threads than this only add contention: CAF's workers and oneTBB
+/// share the cores.
+int max_threads() {
+  return 8 *
+         static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+}
 
 /// The keys of the run itself; every other section declares its own keys
 /// beside its struct.
@@ -44,7 +53,9 @@ void add_run_keys(schema<run_config>& s) {
     positive());
   s.add<int>(
     "run.threads", [](C& c) -> int& { return c.run.threads; },
-    "worker threads shared by actors and oneTBB (0 = all cores)", at_least(0));
+    "worker threads shared by actors and oneTBB (0 = all cores, at most "
+    "8 per core)",
+    between(0, max_threads()));
   s.add<u64>(
     "run.batch_size", [](C& c) -> u64& { return c.run.batch_size; },
     "minibatch size per local step", at_least<u64>(1));
@@ -53,12 +64,21 @@ void add_run_keys(schema<run_config>& s) {
     "folder under which each run gets its own folder");
   s.add<str>(
     "run.name", [](C& c) -> str& { return c.run.name; },
-    "run folder name (default: the config file's name)");
+    "run folder name (default: the config file's name)",
+    [](const std::string& key, const std::string& v) {
+      if (v.size() > 200 || v.find('/') != std::string::npos || v == "." ||
+          v == "..")
+        throw input_error(key + ": must be a plain folder name of at most "
+                                "200 characters, without '/'");
+    });
   s.add<double>(
     "run.target_accuracy",
     [](C& c) -> double& { return c.run.target_accuracy; },
     "time-to-accuracy threshold for the average model (0 = off)",
     in_range(0, 1));
+  s.add<bool>(
+    "run.stop_at_target", [](C& c) -> bool& { return c.run.stop_at_target; },
+    "end the run at the first evaluation that reaches run.target_accuracy");
   s.add<engine_kind>(
     "run.engine", [](C& c) -> engine_kind& { return c.run.engine; },
     "trainer + mailer actors per agent, or the actor-free reference loop "
@@ -78,7 +98,7 @@ void add_run_keys(schema<run_config>& s) {
     "control.port", [](C& c) -> int& { return c.control.port; },
     "real clock: accept live commands (murmur ctl) on 127.0.0.1:port, 0 = "
     "off",
-    at_least(0));
+    between(0, 65535));
   s.add<bool>(
     "control.console", [](C& c) -> bool& { return c.control.console; },
     "real clock: read live commands from stdin");
@@ -131,14 +151,29 @@ void apply_table(run_config& cfg, const toml::table& root) {
   }
 }
 
+/// Configs are small; anything larger is not one (a device, a data file).
+constexpr std::size_t max_config_bytes = 1 << 20;
+
 toml::table parse_file(const std::string& path) {
+  std::error_code ec;
+  auto status = std::filesystem::status(path, ec);
+  if (ec || !std::filesystem::exists(status))
+    throw input_error(path + ": no such config file");
+  if (std::filesystem::is_directory(status))
+    throw input_error(path + ": a directory, not a config file; give a .toml "
+                             "file");
   std::ifstream in{path};
   if (!in)
     throw input_error(path + ": cannot read the config file");
-  std::stringstream text;
-  text << in.rdbuf();
+  std::string text(max_config_bytes + 1, '\0');
+  in.read(text.data(), static_cast<std::streamsize>(text.size()));
+  text.resize(static_cast<std::size_t>(in.gcount()));
+  if (text.size() > max_config_bytes)
+    throw input_error(path + ": larger than " +
+                      std::to_string(max_config_bytes >> 20) +
+                      " MiB, which no config is; give a .toml file");
   try {
-    return toml::parse(text.str(), path);
+    return toml::parse(text, path);
   } catch (const toml::parse_error& e) {
     auto& where = e.source().begin;
     throw input_error(path + ":" + std::to_string(where.line) + ":" +
@@ -187,7 +222,7 @@ run_config load_config(const std::string& path,
 
 void validate(run_config& cfg) {
   auto& entry = algorithm_registry::get(cfg.algorithm.name, "algorithm.name");
-  cfg.algorithm.options = entry.make.resolve(cfg.algorithm.options);
+  cfg.algorithm.options = options_of(entry.make).resolve(cfg.algorithm.options);
   registry<partitioner>::get(cfg.partition.kind, "partition.kind");
   registry<topology_factory>::get(cfg.topology.kind, "topology.kind");
   validate(cfg.model);
@@ -203,14 +238,14 @@ void validate(run_config& cfg) {
   validate(cfg.network, cfg.run.agents);
   validate(cfg.stragglers, cfg.run.agents);
   validate(cfg.churn);
-  if (cfg.churn.kind != churn_kind::none && !entry.make.protocol &&
-      !entry.make.asynchronous)
+  bool by_time = runs_by_time(entry.make);
+  if (cfg.churn.kind != churn_kind::none && !by_time)
     throw input_error("churn.kind: churn is modelled for event-driven and "
                       "asynchronous algorithms (plexus, gossip-learning, "
                       "draco), not for synchronous rounds; set churn.kind = "
                       "\"none\" for '" +
                       cfg.algorithm.name + "'");
-  if (entry.make.asynchronous || entry.make.protocol) {
+  if (by_time) {
     if (!(cfg.run.time_budget > 0))
       throw input_error("run.time_budget: asynchronous algorithm '" +
                         cfg.algorithm.name +

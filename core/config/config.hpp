@@ -49,14 +49,15 @@ struct algorithm_config {
 struct run_section {
   std::uint64_t agents = 16;
   std::uint64_t rounds = 100;
-  double time_budget = 0; ///< wall seconds, 0 = no limit
+  double time_budget = 0; ///< seconds on the run's clock, 0 = no limit
   std::uint64_t eval_every = 10;
   double eval_seconds = 1; ///< asynchronous algorithms: clock seconds
   int threads = 0;         ///< 0 = all hardware threads
   std::uint64_t batch_size = 32;
   std::string output = "runs";
-  std::string name = "";      ///< run folder name, default from the config
-  double target_accuracy = 0; ///< time-to-accuracy threshold, 0 = off
+  std::string name = "";       ///< run folder name, default from the config
+  double target_accuracy = 0;  ///< time-to-accuracy threshold, 0 = off
+  bool stop_at_target = false; ///< end the run once the target is reached
   engine_kind engine = engine_kind::actors;
 };
 

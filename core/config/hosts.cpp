@@ -118,6 +118,9 @@ const schema<hosts_section>& hosts_schema() {
 }
 
 void validate(const hosts_section& h, std::size_t agents) {
+  if (!(h.timeout > h.heartbeat))
+    throw input_error("hosts.timeout: must exceed hosts.heartbeat (" +
+                      show_number(h.heartbeat) + " s)");
   if (h.list.empty())
     return;
   for (auto& text : h.list)
@@ -133,9 +136,6 @@ void validate(const hosts_section& h, std::size_t agents) {
         throw input_error("hosts.assignment: host index " + std::to_string(i) +
                           " outside 0.." + std::to_string(h.list.size() - 1));
   }
-  if (!(h.timeout > h.heartbeat))
-    throw input_error("hosts.timeout: must exceed hosts.heartbeat (" +
-                      show_number(h.heartbeat) + " s)");
   validate_security(h, h.list, "hosts.");
 }
 

@@ -1,5 +1,7 @@
 #include "core/data/data_config.hpp"
 
+#include "core/base/memory.hpp"
+
 namespace murmur {
 
 const schema<data_config>& data_schema() {
@@ -42,6 +44,14 @@ const schema<data_config>& data_schema() {
 }
 
 train_test load_data(const data_config& cfg, std::uint64_t seed) {
+  if (cfg.name != data_source::fashion_mnist) {
+    auto& g = cfg.synthetic;
+    auto rows = static_cast<double>(g.train_size + g.test_size);
+    require_memory(static_cast<std::uint64_t>(rows * 8 * (g.dim + 2)),
+                   "data.synthetic.train_size x dim (" +
+                     std::to_string(g.train_size) + " x " +
+                     std::to_string(g.dim) + ")");
+  }
   switch (cfg.name) {
     case data_source::synthetic: return make_synthetic(cfg.synthetic, seed);
     case data_source::synthetic_regression:

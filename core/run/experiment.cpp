@@ -1,6 +1,12 @@
 #include "core/run/experiment.hpp"
 
+#include "core/base/memory.hpp"
+
+#include <algorithm>
 #include <cmath>
+#include <iostream>
+#include <stdexcept>
+#include <type_traits>
 
 namespace murmur {
 
@@ -13,6 +19,23 @@ dataset first_rows(dataset d, std::size_t n) {
                                 d.features.cols());
   d.labels.resize(n);
   return d;
+}
+
+/// A shard smaller than a minibatch is walked whole every step: legal
+/// (label-skewed partitions make small shards), but worth saying.
+void warn_small_shards(const experiment& exp) {
+  auto batch = exp.cfg.run.batch_size;
+  std::size_t small = 0;
+  std::size_t smallest = batch;
+  for (std::size_t i = 0; i < exp.train.agents(); ++i) {
+    auto rows = exp.train.shard_size(i);
+    small += rows < batch;
+    smallest = std::min(smallest, rows);
+  }
+  if (small > 0)
+    std::clog << "murmur: warning: run.batch_size = " << batch << " exceeds "
+              << small << " agent(s)' shards (the smallest holds " << smallest
+              << " samples); they step on their whole shard\n";
 }
 
 } // namespace
@@ -31,63 +54,102 @@ bool experiment::is_eval_round(round_t completed) const {
   return completed % cfg.run.eval_every == 0 || completed == cfg.run.rounds;
 }
 
-void plan_communication(experiment& exp) {
-  auto& options = exp.cfg.algorithm.options;
-  exp.comm = exp.algo->communication(exp.configured, options);
+namespace {
+
+/// The algorithm's graph and its weights (protocols keep the configured
+/// one; they talk to whomever their protocol picks).
+void set_communication(experiment& exp) {
+  exp.comm = std::visit(
+    [&](auto& p) -> topology {
+      if constexpr (std::is_same_v<std::decay_t<decltype(p)>, protocol_plan>)
+        return exp.configured;
+      else
+        return p.comm;
+    },
+    exp.plan);
   exp.weights.clear();
   for (auto& phase : exp.comm.phases)
     exp.weights.push_back(default_weights(phase));
-  exp.schedule.reset();
-  if (exp.algo->asynchronous)
-    exp.schedule = exp.algo->asynchronous(options);
-  exp.protocol.reset();
-  if (exp.algo->protocol)
-    exp.protocol = exp.algo->protocol(options);
-  if (exp.algo->prepare)
-    exp.algo_constants = exp.algo->prepare(exp.comm, options);
+}
+
+/// What every protocol node of the run shares.
+protocol::population population_of(const experiment& exp) {
+  auto bandwidth = std::make_shared<std::vector<double>>();
+  std::vector<bool> up(exp.agents());
+  for (agent_id i = 0; i < exp.agents(); ++i) {
+    bandwidth->push_back(exp.cost->bandwidth(i));
+    up[i] = exp.online->online(i, 0);
+  }
+  return {std::move(bandwidth), std::move(up), exp.cfg.seed};
+}
+
+} // namespace
+
+void plan_experiment(experiment& exp) {
+  auto& cfg = exp.cfg;
+  // Per agent: its model, a few pooled model buffers, optimizer and
+  // algorithm state (about 6 model-sized vectors), its actors and
+  // bookkeeping. Checked before anything per agent is allocated.
+  auto agents = static_cast<double>(cfg.run.agents);
+  auto params = static_cast<double>(exp.net->num_params());
+  require_memory(static_cast<std::uint64_t>(agents * (24 * params + 16384)),
+                 "run.agents x model parameters (" +
+                   std::to_string(cfg.run.agents) + " x " +
+                   std::to_string(exp.net->num_params()) + ")");
+  auto& factory = algorithm_registry::get(cfg.algorithm.name, "algorithm.name");
+  exp.configured = make_topology(cfg.run.agents, cfg.seed, cfg.topology);
+  exp.cost = std::make_unique<cost_model>(cfg.cost, cfg.network, cfg.run.agents,
+                                          cfg.seed);
+  exp.initial.resize(static_cast<Eigen::Index>(exp.net->num_params()));
+  run_shape shape{cfg.run.agents, exp.num_params(), cfg.seed, &exp.configured,
+                  exp.cost.get()};
+  exp.plan = plan_algorithm(factory.make, cfg.algorithm.options, shape);
+  set_communication(exp);
+  rng gen{derive_seed(cfg.seed, stream::model_init)};
+  exp.net->init({exp.initial.data(), exp.initial.size()}, gen);
+  exp.lr = std::make_unique<lr_schedule>(cfg.optimizer, schedule_horizon(exp));
+  exp.online = std::make_unique<availability>(make_availability(
+    cfg.churn, cfg.run.agents, cfg.run.time_budget, cfg.seed));
+  if (auto* p = exp.protocol()) {
+    if (p->server)
+      exp.online->keep_online(*p->server);
+    exp.population = population_of(exp);
+  }
 }
 
 std::unique_ptr<experiment> build_experiment(const run_config& cfg) {
   auto exp = std::make_unique<experiment>();
   exp->cfg = cfg;
-  exp->algo =
-    &algorithm_registry::get(cfg.algorithm.name, "algorithm.name").make;
   auto data = load_data(cfg.data, cfg.seed);
   auto parts = make_partition(data.train.labels, data.train.num_classes,
                               cfg.run.agents, cfg.partition, cfg.seed);
   exp->train = make_sharded(data.train, parts);
+  warn_small_shards(*exp);
   exp->test = first_rows(std::move(data.test), cfg.eval.test_samples);
   exp->net = make_model(cfg.model, data.train.dim(), data.train.num_classes,
                         data.train.targets);
-  exp->configured = make_topology(cfg.run.agents, cfg.seed, cfg.topology);
-  plan_communication(*exp);
-  exp->initial.resize(static_cast<Eigen::Index>(exp->net->num_params()));
-  rng gen{derive_seed(cfg.seed, stream::model_init)};
-  exp->net->init({exp->initial.data(), exp->initial.size()}, gen);
-  exp->lr =
-    std::make_unique<lr_schedule>(cfg.optimizer, schedule_horizon(*exp));
-  exp->cost = std::make_unique<cost_model>(cfg.cost, cfg.network,
-                                           cfg.run.agents, cfg.seed);
-  exp->online = std::make_unique<availability>(make_availability(
-    cfg.churn, cfg.run.agents, cfg.run.time_budget, cfg.seed));
-  if (exp->protocol && exp->protocol->fixed_aggregator) {
-    // FL's server is infrastructure: central and always online.
-    auto server = plexus::central_agent(exp->cost->links(), cfg.run.agents);
-    exp->protocol->fixed_id = server;
-    exp->online->keep_online(server);
-  }
+  plan_experiment(*exp);
   return exp;
 }
 
-agent_slot make_agent(experiment& exp, agent_id i) {
+agent_context make_context(experiment& exp, agent_id i) {
   batch_stream stream{exp.train, i, exp.cfg.run.batch_size,
                       derive_seed(exp.cfg.seed, stream::sampling, i)};
-  algorithm_setup setup{exp.agents(), exp.num_params(), exp.cfg.seed,
-                        exp.algo_constants};
-  return {agent_context{i, exp.agents(), *exp.net, exp.cfg.optimizer, *exp.lr,
-                        std::move(stream), exp.initial},
-          exp.algo->make ? exp.algo->make(exp.cfg.algorithm.options, setup, i)
-                         : nullptr};
+  return agent_context{
+    i,       exp.agents(),      *exp.net,   exp.cfg.optimizer,
+    *exp.lr, std::move(stream), exp.initial};
+}
+
+agent_slot make_agent(experiment& exp, agent_id i) {
+  auto& make = std::visit(
+    [](auto& p) -> const agent_maker& {
+      if constexpr (std::is_same_v<std::decay_t<decltype(p)>, protocol_plan>)
+        throw std::logic_error("make_agent: a protocol has no round policy");
+      else
+        return p.make;
+    },
+    exp.plan);
+  return {make_context(exp, i), make(i)};
 }
 
 double plan_round_compute(algorithm& algo, agent_pace& pace, double modelled,
@@ -102,11 +164,13 @@ double plan_round_compute(algorithm& algo, agent_pace& pace, double modelled,
 }
 
 std::uint64_t schedule_horizon(const experiment& exp) {
-  if (!exp.schedule)
+  auto* a = exp.asynchronous();
+  if (!a)
     return exp.cfg.run.rounds;
-  auto& s = *exp.schedule;
+  auto& s = a->schedule;
   return static_cast<std::uint64_t>(
-    std::ceil(s.compute_rate * exp.cfg.run.time_budget * s.local_steps));
+    std::ceil(s.compute_rate * exp.cfg.run.time_budget *
+              static_cast<double>(s.local_steps)));
 }
 
 std::uint64_t wire_bytes(const payload& p) {

@@ -1,15 +1,15 @@
 #pragma once
 
 #include "core/algorithms/agent_context.hpp"
-#include "core/algorithms/algorithm.hpp"
-#include "core/time/availability.hpp"
+#include "core/algorithms/kinds.hpp"
 #include "core/config/config.hpp"
-#include "core/time/cost_model.hpp"
 #include "core/data/dataset.hpp"
+#include "core/data/shards.hpp"
 #include "core/model/model.hpp"
 #include "core/model/optimizer.hpp"
+#include "core/time/availability.hpp"
+#include "core/time/cost_model.hpp"
 #include "core/time/pace.hpp"
-#include "core/data/shards.hpp"
 #include "topologies/topology.hpp"
 
 #include <memory>
@@ -27,25 +27,38 @@ struct experiment {
   sharded_data train;
   dataset test;
   std::unique_ptr<model> net;
-  topology configured;         ///< the topology the config names
+  topology configured;              ///< the topology the config names
+  std::unique_ptr<cost_model> cost; ///< modelled compute and link times
+  /// The algorithm's plan for this run (its kind, graph, how to build each
+  /// agent), from its options parsed once.
+  algorithm_plan plan;
   topology comm;               ///< the graph the algorithm talks over
   std::vector<mixing> weights; ///< per phase of `comm`
   vec initial;                 ///< common initial model x^0
   std::unique_ptr<lr_schedule> lr;
-  const algorithm_factory* algo = nullptr;
-  std::vector<double> algo_constants; ///< from the factory's prepare()
-  std::unique_ptr<cost_model> cost;   ///< modelled compute and link times
-  /// Asynchronous algorithms only: the agents' compute and comm schedules.
-  std::optional<async_schedule> schedule;
-  /// Event-driven protocols only (Plexus): the protocol's options.
-  std::optional<plexus::options> protocol;
   /// When each agent is online (everyone, always, without churn).
   std::unique_ptr<availability> online;
+  /// Protocols only: what every node shares (bandwidths, who is online at
+  /// time 0, the seed).
+  protocol::population population;
 
   std::size_t agents() const { return cfg.run.agents; }
   std::size_t num_params() const {
     return static_cast<std::size_t>(initial.size());
   }
+
+  /// The plan of the run's kind, or null for another kind.
+  const synchronous_plan* synchronous() const {
+    return std::get_if<synchronous_plan>(&plan);
+  }
+  const asynchronous_plan* asynchronous() const {
+    return std::get_if<asynchronous_plan>(&plan);
+  }
+  const protocol_plan* protocol() const {
+    return std::get_if<protocol_plan>(&plan);
+  }
+  /// Asynchronous runs and protocols end by time, not by rounds.
+  bool runs_by_time() const { return synchronous() == nullptr; }
 
   /// Agent i's view of the communication graph in round k.
   neighbourhood hood(agent_id i, round_t k) const;
@@ -58,23 +71,28 @@ struct experiment {
 /// on directed ones (one-peer exponential: doubly stochastic).
 mixing default_weights(const graph& g);
 
-/// Builds the algorithm's communication graph, its weights and its per-run
-/// constants from exp.configured (also used by tests that assemble an
-/// experiment by hand).
-void plan_communication(experiment& exp);
+/// Everything after the data and the model: the topology, the cost model,
+/// the algorithm's plan and graph, the initial model, the lr schedule and
+/// who is online. `exp.cfg`, `exp.train`, `exp.test` and `exp.net` must be
+/// set (tests that assemble an experiment by hand call this too).
+void plan_experiment(experiment& exp);
 
-/// Loads data, partitions it, builds the model, topology and weights; throws
+/// Loads data, partitions it, builds the model, then plan_experiment; throws
 /// input_error naming the field or file at fault.
 std::unique_ptr<experiment> build_experiment(const run_config& cfg);
 
-/// The per-agent pair the runtime drives: shared state plus the algorithm.
+/// Agent i's learning state (its data stream, optimizer and RNG seeded from
+/// (seed, i) so they do not depend on threads or order).
+agent_context make_context(experiment& exp, agent_id i);
+
+/// The per-agent pair the runtime drives for a round-based algorithm
+/// (synchronous or asynchronous): shared state plus the algorithm.
 struct agent_slot {
   agent_context ctx;
   std::unique_ptr<algorithm> algo;
 };
 
-/// Agent i's state and algorithm instance (its data stream, optimizer and
-/// RNG seeded from (seed, i) so they do not depend on threads or order).
+/// Agent i's state and algorithm instance; the run must not be a protocol.
 agent_slot make_agent(experiment& exp, agent_id i);
 
 /// Draws the duration of one synchronous round's compute of `modelled`
@@ -86,9 +104,9 @@ double plan_round_compute(algorithm& algo, agent_pace& pace, double modelled,
                           round_t k);
 
 /// Local steps the learning-rate schedule spans: run.rounds for synchronous
-/// algorithms; for asynchronous ones the steps an agent of speed 1 takes in
-/// run.time_budget (compute_rate x time_budget x local_steps), since each
-/// agent's schedule follows its own step count.
+/// algorithms and protocols; for asynchronous ones the steps an agent of
+/// speed 1 takes in run.time_budget (compute_rate x time_budget x
+/// local_steps), since each agent's schedule follows its own step count.
 std::uint64_t schedule_horizon(const experiment& exp);
 
 /// Bytes a payload occupies on the wire (its serialized size), the figure

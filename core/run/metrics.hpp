@@ -3,7 +3,9 @@
 #include "core/algorithms/agent_context.hpp"
 #include "core/run/experiment.hpp"
 
+#include <atomic>
 #include <cstdint>
+#include <functional>
 #include <ostream>
 #include <string>
 #include <vector>
@@ -64,12 +66,12 @@ void write_csv_row(std::ostream& out, const metrics_row& row);
 
 namespace murmur {
 
-/// Receives metrics rows in round order as a run produces them.
+/// Receives metrics rows in round order as a run produces them. When the run
+/// stops is the runtime's decision (core/run/outcome.hpp), not the sink's.
 class metrics_sink {
 public:
   virtual ~metrics_sink() = default;
-  /// Returns false to end the run after this row (e.g. time budget spent).
-  virtual bool on_row(const metrics_row& row) = 0;
+  virtual void on_row(const metrics_row& row) = 0;
 
   /// The agents' last reports, once the run is over.
   virtual void on_agents(const std::vector<agent_report>&) {}
@@ -78,6 +80,44 @@ public:
   virtual void on_event(double /*time_seconds*/, const std::string& /*source*/,
                         const std::string& /*text*/,
                         const std::string& /*result*/) {}
+};
+
+/// Wraps the sink a run writes to: a sink that throws (e.g. a write failed
+/// on a full disk) fails the run through `fail` with its one-line reason,
+/// instead of taking down the actor that called it; after that, nothing
+/// more is handed over.
+class guarded_sink : public metrics_sink {
+public:
+  guarded_sink(metrics_sink& inner, std::function<void(std::string)> fail)
+    : inner_(inner), fail_(std::move(fail)) {}
+
+  void on_row(const metrics_row& row) override {
+    guard([&] { inner_.on_row(row); });
+  }
+  void on_agents(const std::vector<agent_report>& reports) override {
+    guard([&] { inner_.on_agents(reports); });
+  }
+  void on_event(double t, const std::string& source, const std::string& text,
+                const std::string& result) override {
+    guard([&] { inner_.on_event(t, source, text, result); });
+  }
+
+private:
+  template <class F>
+  void guard(F f) {
+    if (failed_)
+      return;
+    try {
+      f();
+    } catch (const std::exception& e) {
+      failed_ = true;
+      fail_(e.what());
+    }
+  }
+
+  metrics_sink& inner_;
+  std::function<void(std::string)> fail_;
+  std::atomic<bool> failed_{false};
 };
 
 } // namespace murmur

@@ -1,6 +1,7 @@
 #include "experiments/cli/bench_command.hpp"
 
 #include "actors/runtime.hpp"
+#include "actors/system.hpp"
 #include "core/run/experiment.hpp"
 #include "core/run/lockstep.hpp"
 #include "experiments/cli/results.hpp"
@@ -27,10 +28,7 @@ double seconds_since(clock_type::time_point t0) {
 /// Keeps the last row, to check both sides ended on the same models.
 class last_row : public metrics_sink {
 public:
-  bool on_row(const metrics_row& row) override {
-    last = row;
-    return true;
-  }
+  void on_row(const metrics_row& row) override { last = row; }
   metrics_row last;
 };
 
@@ -39,10 +37,6 @@ bool same_models(const metrics_row& a, const metrics_row& b) {
          a.consensus_distance == b.consensus_distance &&
          a.bytes_sent == b.bytes_sent;
 }
-
-} // namespace
-
-namespace {
 
 /// Prepares a bench config: D-PSGD, N agents, evaluation only at the end on
 /// few test rows, so the bench times training.
@@ -91,7 +85,7 @@ void bench_clock(run_config cfg, const bench_options& opts, std::ostream& out) {
   zero.network = network_config{};
   zero.stragglers = straggler_config{};
   tbb::global_control limit{tbb::global_control::max_allowed_parallelism,
-                            tbb_threads(timed, opts.threads)};
+                            tbb_threads(timed.clock.kind, opts.threads)};
   last_row with_time;
   last_row without_time;
   std::vector<double> timed_s, zero_s, timed_cpu, zero_cpu;

@@ -1,6 +1,6 @@
 // The murmur command line: run experiments, inspect topologies, benchmark.
 #include "actors/control_channels.hpp"
-#include "core/algorithms/algorithm.hpp"
+#include "core/algorithms/kinds.hpp"
 #include "core/base/error.hpp"
 #include "core/config/config.hpp"
 #include "core/time/injections.hpp"
@@ -19,6 +19,7 @@
 #include <filesystem>
 #include <iostream>
 #include <map>
+#include <optional>
 #include <regex>
 
 namespace {
@@ -37,11 +38,11 @@ void print_keys(std::ostream& out) {
   for (auto& name : algorithm_registry::names()) {
     auto& entry = algorithm_registry::get(name, "algorithm.name");
     out << "\n[algorithm] name = \"" << name << "\": " << entry.help << "\n";
+    auto& options = options_of(entry.make);
     std::map<std::string, std::string> help;
-    if (entry.make.describe)
-      for (auto& [key, text] : entry.make.describe())
-        help[key] = text;
-    for (auto& [key, value] : entry.make.resolve({})) {
+    for (auto& [key, text] : options.describe())
+      help[key] = text;
+    for (auto& [key, value] : options.resolve({})) {
       out << "  algorithm." << key.str() << " = " << show_node(value) << "\n";
       if (help.count(std::string{key.str()}))
         out << "      " << help[std::string{key.str()}] << "\n";
@@ -49,21 +50,61 @@ void print_keys(std::ostream& out) {
   }
 }
 
+/// A run that ended abnormally (diverged, a lost host) keeps its complete
+/// results but exits with this code.
+constexpr int stopped_early = 3;
+
 int run_main(const std::string& path, const std::vector<std::string>& sets) {
   auto cfg = load_config(path, sets);
   if (cfg.run.name.empty())
     cfg.run.name = std::filesystem::path{path}.stem().string();
-  auto outcome = run_experiment(cfg, true);
-  std::cout << "results: " << outcome.folder.string() << "\n";
-  if (!outcome.rows.empty())
+  auto result = run_experiment(cfg, true);
+  std::cout << "results: " << result.folder.string() << "\n";
+  if (!result.rows.empty())
     std::printf("final: round %llu, test accuracy %.2f%% (average model), "
                 "min agent %.2f%%, %.1f s on the %s clock\n",
-                static_cast<unsigned long long>(outcome.rows.back().round),
-                100 * outcome.rows.back().test_accuracy,
-                100 * outcome.rows.back().min_agent_accuracy,
-                outcome.rows.back().time_seconds,
+                static_cast<unsigned long long>(result.rows.back().round),
+                100 * result.rows.back().test_accuracy,
+                100 * result.rows.back().min_agent_accuracy,
+                result.rows.back().time_seconds,
                 to_string(cfg.clock.kind).c_str());
-  return 0;
+  if (result.outcome.expected())
+    return 0;
+  std::cerr << "murmur: error: run stopped early ("
+            << to_string(result.outcome.why) << "): " << result.outcome.detail
+            << "\n";
+  return stopped_early;
+}
+
+/// Parses the command line; an exit code when the program should stop now:
+/// 0 after --help, 2 with one line for a bad command line (an unknown
+/// command, a missing or malformed argument), as for every input error.
+std::optional<int> parse_command_line(CLI::App& app, int argc, char** argv) {
+  if (argc > 1 && argv[1][0] != '-') {
+    std::string known;
+    bool found = false;
+    for (auto* sub : app.get_subcommands({})) {
+      found = found || sub->get_name() == argv[1];
+      known += (known.empty() ? "" : ", ") + sub->get_name();
+    }
+    if (!found) {
+      std::cerr << "murmur: error: unknown command '" << argv[1]
+                << "'; use one of: " << known << "\n";
+      return 2;
+    }
+  }
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::Success& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    std::cerr << "murmur: error: " << e.what() << "; see murmur "
+              << (argc > 1 && argv[1][0] != '-' ? std::string{argv[1]} + " "
+                                                : std::string{})
+              << "--help\n";
+    return 2;
+  }
+  return std::nullopt;
 }
 
 } // namespace
@@ -113,8 +154,10 @@ int main(int argc, char** argv) {
   std::vector<std::string> topo_sets;
   auto topo = app.add_subcommand("topology", "describe a topology");
   topo->add_option("name", topo_name, "topology kind")->required();
-  topo->add_option("--agents,-n", topo_agents, "number of agents");
-  topo->add_option("--seed", topo_seed, "seed for random graphs");
+  topo->add_option("--agents,-n", topo_agents, "number of agents")
+    ->check(CLI::PositiveNumber);
+  topo->add_option("--seed", topo_seed, "seed for random graphs")
+    ->check(CLI::NonNegativeNumber);
   topo->add_option("--set", topo_sets, "topology.* parameters")->take_all();
 
   std::string bench_what;
@@ -125,13 +168,17 @@ int main(int argc, char** argv) {
   bench_cmd->add_option("what", bench_what, "dpsgd | clock | wire")
     ->required()
     ->check(CLI::IsMember({"dpsgd", "clock", "wire"}));
-  bench_cmd->add_option("--agents,-n", bench.agents, "number of agents");
-  bench_cmd->add_option("--threads,-t", bench.threads, "threads");
-  bench_cmd->add_option("--rounds", bench.rounds, "rounds (default: auto)");
+  bench_cmd->add_option("--agents,-n", bench.agents, "number of agents")
+    ->check(CLI::PositiveNumber);
+  bench_cmd->add_option("--threads,-t", bench.threads, "threads")
+    ->check(CLI::PositiveNumber);
+  bench_cmd->add_option("--rounds", bench.rounds, "rounds (default: auto)")
+    ->check(CLI::NonNegativeNumber);
   bench_cmd
     ->add_option("--repeat", bench.repeat,
                  "clock: alternating runs per side, the fastest counts")
-    ->capture_default_str();
+    ->capture_default_str()
+    ->check(CLI::PositiveNumber);
   bench_cmd->add_option("--config", bench_config, "base config (TOML)");
   bench_cmd->add_option("--set", bench_sets, "override a key")->take_all();
   hosts_section wire_net;
@@ -184,10 +231,13 @@ int main(int argc, char** argv) {
   std::vector<std::string> ctl_words;
   auto ctl = app.add_subcommand(
     "ctl", "send a live command to a running real-clock run");
-  ctl->add_option("--port,-p", ctl_port, "the run's control.port")->required();
+  ctl->add_option("--port,-p", ctl_port, "the run's control.port")
+    ->required()
+    ->check(CLI::Range(1, 65535));
   ctl->add_option("command", ctl_words, command_help())->required();
 
-  CLI11_PARSE(app, argc, argv);
+  if (auto exit = parse_command_line(app, argc, argv))
+    return *exit;
   try {
     if (*run) {
       if (!run_hosts.empty())
@@ -227,8 +277,6 @@ int main(int argc, char** argv) {
         bench_wire(wire_net, wire_seconds, std::cout);
         return 0;
       }
-      if (bench.agents < 1 || bench.threads < 1)
-        throw input_error("bench: --agents and --threads must be >= 1");
       auto cfg = load_config(bench_config, bench_sets);
       if (bench_what == "clock")
         bench_clock(cfg, bench, std::cout);

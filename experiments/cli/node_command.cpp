@@ -1,8 +1,9 @@
 #include "experiments/cli/node_command.hpp"
 
-#include "actors/messages.hpp"
 #include "actors/remote/node.hpp"
 #include "actors/remote/transport.hpp"
+#include "actors/system.hpp"
+#include "core/config/config.hpp"
 
 #include <tbb/global_control.h>
 
@@ -12,7 +13,34 @@
 
 namespace murmur {
 
+namespace {
+
+/// The node's flags obey the same rules as the launcher's hosts.* keys:
+/// they are read through the same declarations, and errors name the flag.
+void check_flags(const node_options& opts) {
+  try {
+    auto values = hosts_schema().to_toml(opts.net);
+    hosts_section checked;
+    hosts_schema().apply(checked, values);
+    validate(checked, 0);
+    run_config threads;
+    config_schema()
+      .find("run.threads")
+      .read(threads, toml::value<std::int64_t>{opts.threads});
+  } catch (const input_error& e) {
+    std::string text = e.what();
+    for (std::string prefix : {"hosts.", "run."})
+      for (auto at = text.find(prefix); at != std::string::npos;
+           at = text.find(prefix, at))
+        text.replace(at, prefix.size(), "--");
+    throw input_error(text);
+  }
+}
+
+} // namespace
+
 void node_command(const node_options& opts, std::ostream& out) {
+  check_flags(opts);
   auto at = parse_endpoint(opts.listen, "--listen", true);
   validate_security(opts.net, {opts.listen}, "--");
   int threads =
@@ -29,10 +57,8 @@ void node_command(const node_options& opts, std::ostream& out) {
   tbb::global_control limit{tbb::global_control::max_allowed_parallelism,
                             static_cast<std::size_t>(threads)};
   caf::actor_system_config cfg;
-  register_messages(cfg);
+  configure_system(cfg, threads);
   configure_network(cfg, opts.net);
-  cfg.set("scheduler.max-threads", threads);
-  cfg.set("scheduler.max-throughput", 64);
   caf::actor_system sys{cfg};
   auto self = sys.spawn(node);
   auto port = publish_on(sys, self, at, opts.net.insecure, "--listen");

@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <iostream>
 #include <sstream>
+#include <stdexcept>
 
 namespace murmur {
 
@@ -46,30 +47,28 @@ nlohmann::json to_json(const metrics_row& row) {
 run_folder::run_folder(const std::string& output, const std::string& name) {
   std::error_code ec;
   fs::create_directories(output, ec);
-  if (ec)
-    throw input_error("run.output: cannot create '" + output +
-                      "': " + ec.message());
+  if (ec || !fs::is_directory(output))
+    throw input_error(
+      "run.output: cannot create the folder '" + shown_path(output) +
+      "': " + (ec ? ec.message() : "a file of that name exists") +
+      "; pick another run.output");
   final_ = unused_name(output, name);
   working_ = final_.string() + ".incomplete";
   fs::create_directory(working_, ec);
   if (ec)
-    throw input_error("run.output: cannot create '" + working_.string() +
-                      "': " + ec.message());
+    throw input_error("run.name: cannot create '" + shown_path(working_) +
+                      "' in run.output: " + ec.message() +
+                      "; pick another run.name");
 }
 
 void run_folder::commit() {
-  fs::rename(working_, final_);
-}
-
-void write_file_atomically(const fs::path& path, const std::string& text) {
-  auto tmp = fs::path{path.string() + ".tmp"};
-  {
-    std::ofstream out{tmp};
-    out << text;
-    if (!out)
-      throw std::runtime_error("cannot write " + tmp.string());
-  }
-  fs::rename(tmp, path);
+  sync_directory(working_);
+  std::error_code ec;
+  fs::rename(working_, final_, ec);
+  if (ec)
+    throw std::runtime_error("cannot rename " + shown_path(working_) + ": " +
+                             ec.message());
+  sync_directory(final_.parent_path());
 }
 
 double peak_rss_mib() {
@@ -83,8 +82,10 @@ results_writer::results_writer(const run_config& cfg, const fs::path& dir,
   : cfg_(cfg), dir_(dir), csv_(dir / "metrics.csv"),
     events_(dir / "events.csv"), progress_(show_progress),
     interactive_(isatty(STDERR_FILENO) != 0) {
-  write_csv_header(csv_);
-  events_ << "time_seconds,source,command,result\n" << std::flush;
+  std::ostringstream header;
+  write_csv_header(header);
+  csv_.write(header.str());
+  events_.write("time_seconds,source,command,result\n");
 }
 
 void results_writer::on_event(double time_seconds, const std::string& source,
@@ -98,17 +99,16 @@ void results_writer::on_event(double time_seconds, const std::string& source,
         c = '\'';
     return "\"" + v + "\"";
   };
-  // A lost host under hosts.on_loss = stop ends the run (actors/remote).
-  host_lost_ = host_lost_ || (source == "hosts" && result == "stop");
-  events_ << t << "," << source << "," << quoted(text) << "," << quoted(result)
-          << "\n"
-          << std::flush;
+  std::lock_guard<std::mutex> guard{mtx_};
+  events_.write(std::string{t} + "," + source + "," + quoted(text) + "," +
+                quoted(result) + "\n");
   if (progress_)
     std::cerr << (interactive_ ? "\r\033[K" : "") << "[" << t << " s] "
               << source << ": " << text << " -> " << result << "\n";
 }
 
 void results_writer::on_agents(const std::vector<agent_report>& reports) {
+  std::lock_guard<std::mutex> guard{mtx_};
   agents_ = reports;
   std::ostringstream out;
   out << "agent,steps,busy_seconds,idle_seconds,bytes_sent,messages_sent,"
@@ -126,18 +126,17 @@ void results_writer::on_agents(const std::vector<agent_report>& reports) {
   write_file_atomically(dir_ / "agents.csv", out.str());
 }
 
-bool results_writer::on_row(const metrics_row& row) {
+void results_writer::on_row(const metrics_row& row) {
+  std::lock_guard<std::mutex> guard{mtx_};
   rows_.push_back(row);
-  write_csv_row(csv_, row);
-  csv_.flush();
+  std::ostringstream line;
+  write_csv_row(line, row);
+  csv_.write(line.str());
   if (!reached_target_ && cfg_.run.target_accuracy > 0 &&
       row.test_accuracy >= cfg_.run.target_accuracy)
     reached_target_ = row;
   if (progress_)
     show(row);
-  out_of_time_ =
-    cfg_.run.time_budget > 0 && row.time_seconds >= cfg_.run.time_budget;
-  return !out_of_time_;
 }
 
 void results_writer::show(const metrics_row& row) {
@@ -176,7 +175,8 @@ void results_writer::show(const metrics_row& row) {
   }
 }
 
-void results_writer::finish(const fs::path& dir, double wall_seconds) {
+void results_writer::finish(const run_outcome& outcome, double wall_seconds) {
+  std::lock_guard<std::mutex> guard{mtx_};
   if (progress_ && interactive_ && !rows_.empty() &&
       rows_.back().round < cfg_.run.rounds)
     std::cerr << '\n';
@@ -202,8 +202,9 @@ void results_writer::finish(const fs::path& dir, double wall_seconds) {
     summary["mean_round_seconds"] =
       (rows_.back().time_seconds - rows_.front().time_seconds) /
       static_cast<double>(rows_.back().round - rows_.front().round);
-  summary["stopped_by"] =
-    out_of_time_ ? "time_budget" : (host_lost_ ? "lost_host" : "rounds");
+  summary["stopped_by"] = to_string(outcome.why);
+  if (!outcome.detail.empty())
+    summary["stop_detail"] = outcome.detail;
   if (!rows_.empty()) {
     summary["final"] = to_json(rows_.back());
     double best = 0;
@@ -224,7 +225,9 @@ void results_writer::finish(const fs::path& dir, double wall_seconds) {
                          {"seconds", nullptr}};
   }
   summary["peak_rss_mib"] = peak_rss_mib();
-  write_file_atomically(dir / "summary.json", summary.dump(2) + "\n");
+  write_file_atomically(dir_ / "summary.json", summary.dump(2) + "\n");
+  csv_.close();
+  events_.close();
 }
 
 } // namespace murmur

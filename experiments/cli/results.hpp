@@ -2,10 +2,12 @@
 
 #include "core/config/config.hpp"
 #include "core/run/metrics.hpp"
+#include "core/run/outcome.hpp"
+#include "experiments/cli/output_file.hpp"
 
 #include <chrono>
 #include <filesystem>
-#include <fstream>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -23,7 +25,8 @@ public:
   const std::filesystem::path& path() const { return working_; }
   const std::filesystem::path& final_path() const { return final_; }
 
-  /// Renames the working folder to the final name.
+  /// Syncs the working folder and renames it to the final name (then syncs
+  /// the parent), so a folder with the final name is complete on disk.
   void commit();
 
 private:
@@ -31,45 +34,43 @@ private:
   std::filesystem::path final_;
 };
 
-/// Writes metrics.csv as rows arrive (flushed, so a killed run keeps what it
-/// had), shows progress, tracks time-to-accuracy and the time budget.
+/// Writes a run's files as it goes: metrics.csv as rows arrive and
+/// events.csv as events happen (each line handed to the kernel, so a killed
+/// run keeps what it had), agents.csv at the end; shows progress; tracks
+/// time-to-accuracy. Every write is checked: a failure throws naming the
+/// file (the runtime then fails the run). Safe to call from several actors.
 class results_writer : public metrics_sink {
 public:
   results_writer(const run_config& cfg, const std::filesystem::path& dir,
                  bool show_progress);
 
-  bool on_row(const metrics_row& row) override;
+  void on_row(const metrics_row& row) override;
   void on_agents(const std::vector<agent_report>& reports) override;
   void on_event(double time_seconds, const std::string& source,
                 const std::string& text, const std::string& result) override;
 
-  /// Writes summary.json (`wall_seconds`: the run's wall time).
-  void finish(const std::filesystem::path& dir, double wall_seconds);
+  /// Writes summary.json (why the run ended, `wall_seconds`: its wall time)
+  /// and syncs every file to the disk.
+  void finish(const run_outcome& outcome, double wall_seconds);
 
   const std::vector<metrics_row>& rows() const { return rows_; }
 
 private:
   void show(const metrics_row& row);
 
+  std::mutex mtx_;
   const run_config& cfg_;
   std::filesystem::path dir_;
-  std::ofstream csv_;
-  std::ofstream events_;
+  output_file csv_;
+  output_file events_;
   bool progress_;
   bool interactive_;
   std::vector<metrics_row> rows_;
   std::optional<metrics_row> reached_target_;
-  bool out_of_time_ = false;
-  bool host_lost_ = false; ///< a "hosts" event with result "stop" came in
   std::chrono::steady_clock::time_point started_ =
     std::chrono::steady_clock::now();
   std::vector<agent_report> agents_;
 };
-
-/// Writes text to `path` via a temporary file and a rename, so the file is
-/// either absent or complete.
-void write_file_atomically(const std::filesystem::path& path,
-                           const std::string& text);
 
 /// Peak resident set size of this process, in MiB.
 double peak_rss_mib();

@@ -1,6 +1,7 @@
 #include "experiments/cli/run_command.hpp"
 
 #include "actors/runtime.hpp"
+#include "actors/system.hpp"
 #include "core/run/experiment.hpp"
 #include "core/run/lockstep.hpp"
 #include "experiments/cli/results.hpp"
@@ -16,7 +17,8 @@ namespace murmur {
 
 namespace {
 
-void run_lockstep(experiment& exp, metrics_sink& sink) {
+/// The actor-free reference loop, under the same stop rule as the actors.
+run_outcome run_lockstep(experiment& exp, metrics_sink& sink) {
   auto started = std::chrono::steady_clock::now();
   lockstep loop{exp};
   auto emit = [&] {
@@ -24,15 +26,17 @@ void run_lockstep(experiment& exp, metrics_sink& sink) {
     row.time_seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started)
         .count();
-    return sink.on_row(row);
+    sink.on_row(row);
+    return stop_after(exp, row);
   };
-  if (!emit())
-    return;
-  while (loop.rounds_done() < exp.cfg.run.rounds) {
+  auto end = emit();
+  while (!end) {
     loop.run_round();
-    if (exp.is_eval_round(loop.rounds_done()) && !emit())
-      return;
+    if (exp.is_eval_round(loop.rounds_done()))
+      end = emit();
   }
+  sink.on_agents(loop.reports());
+  return *end;
 }
 
 std::string as_text(const toml::table& t) {
@@ -49,25 +53,25 @@ int resolved_threads(const run_config& cfg) {
   return static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
 }
 
-run_outcome run_experiment(run_config cfg, bool show_progress) {
+run_result run_experiment(run_config cfg, bool show_progress) {
   cfg.run.threads = resolved_threads(cfg);
   // One budget of threads for CAF's workers and oneTBB together.
   tbb::global_control limit{tbb::global_control::max_allowed_parallelism,
-                            tbb_threads(cfg, cfg.run.threads)};
+                            tbb_threads(cfg.clock.kind, cfg.run.threads)};
   auto exp = build_experiment(cfg);
+  auto live = open_control_channels(cfg.control);
   run_folder folder{cfg.run.output, cfg.run.name};
   write_file_atomically(folder.path() / "config.toml", as_text(to_toml(cfg)));
   results_writer writer{cfg, folder.path(), show_progress};
   auto started = std::chrono::steady_clock::now();
-  if (cfg.run.engine == engine_kind::lockstep)
-    run_lockstep(*exp, writer);
-  else
-    run_actors(*exp, writer, cfg.run.threads);
-  writer.finish(folder.path(), std::chrono::duration<double>(
-                                 std::chrono::steady_clock::now() - started)
-                                 .count());
+  auto outcome = cfg.run.engine == engine_kind::lockstep
+                   ? run_lockstep(*exp, writer)
+                   : run_actors(*exp, writer, cfg.run.threads, live.get());
+  writer.finish(outcome, std::chrono::duration<double>(
+                           std::chrono::steady_clock::now() - started)
+                           .count());
   folder.commit();
-  return {folder.final_path(), writer.rows()};
+  return {folder.final_path(), writer.rows(), outcome};
 }
 
 } // namespace murmur

@@ -2,7 +2,7 @@
 
 #include "actors/agent_core.hpp"
 #include "actors/run_env.hpp"
-#include "core/algorithms/plexus.hpp"
+#include "core/algorithms/protocol.hpp"
 
 #include <caf/all.hpp>
 
@@ -12,12 +12,13 @@
 
 namespace murmur {
 
-/// One agent of an event-driven protocol (Plexus): a thin driver of
-/// core/algorithms/plexus's state machine over the run's clock.
+/// One agent of an event-driven protocol (Plexus, FL): a thin driver of the
+/// protocol's state machine (core/algorithms/protocol.hpp) over the run's
+/// clock.
 ///
-///   start --> node.start (round 1's sample trains)
-///   plexus::message --(modelled link delay)--> node.receive
-///   plexus::timer   --(own delayed message)--> node.expire
+///   start --> node.start (e.g. round 1's sample trains)
+///   protocol::message --(modelled link delay)--> node.receive
+///   protocol::timer   --(own delayed message)--> node.expire
 ///   effects: sends (delayed by the cost model), timers, training
 ///     training(k): local_steps minibatches from the received model with a
 ///     fresh momentum (oneTBB task under the virtual clock) ... k done
@@ -28,12 +29,11 @@ namespace murmur {
 ///
 /// The agent that aggregates a round hands the result to the observer
 /// (lineage), which evaluates the newest model of the global lineage.
-struct plexus_agent_state : agent_core {
-  static inline const char* name = "plexus_agent";
-  std::optional<plexus::node> node;
+struct protocol_agent_state : agent_core {
+  static inline const char* name = "protocol_agent";
+  std::unique_ptr<protocol::node> node;
   std::shared_ptr<const std::vector<caf::actor>> directory;
-  std::shared_ptr<const std::vector<double>> bandwidth; ///< node's reference
-  std::uint64_t bytes = 0;                              ///< sent, at wire size
+  std::uint64_t bytes = 0;      ///< sent, at wire size
   std::uint64_t training = 0;   ///< token of the training in flight (0: none)
   std::uint64_t trainings = 0;  ///< tokens handed out
   double train_end = 0;         ///< when the training in flight completes
@@ -43,10 +43,10 @@ struct plexus_agent_state : agent_core {
   std::uint64_t steps = 0;      ///< local steps so far, at the last one
 };
 
-/// `bandwidth`: every agent's upload bandwidth, shared by the run's agents.
-caf::behavior plexus_agent(
-  caf::stateful_actor<plexus_agent_state>* self, const run_env* env,
-  agent_id id, std::shared_ptr<const std::vector<caf::actor>> directory,
-  std::shared_ptr<const std::vector<double>> bandwidth, caf::actor observer);
+caf::behavior
+protocol_agent(caf::stateful_actor<protocol_agent_state>* self,
+               const run_env* env, agent_id id,
+               std::shared_ptr<const std::vector<caf::actor>> directory,
+               caf::actor observer);
 
 } // namespace murmur

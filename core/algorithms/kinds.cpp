@@ -1,4 +1,4 @@
-#include "core/algorithms/algorithm.hpp"
+#include "core/algorithms/kinds.hpp"
 
 #include <algorithm>
 
@@ -27,12 +27,37 @@ graph union_of(const std::vector<graph>& phases) {
 
 } // namespace
 
-void require_connected(const topology& t, const std::string& algorithm_name) {
+const option_spec& options_of(const algorithm_factory& f) {
+  return std::visit(
+    [](auto& kind) -> const option_spec& { return kind.options; }, f);
+}
+
+bool runs_by_time(const algorithm_factory& f) {
+  return !std::holds_alternative<synchronous_factory>(f);
+}
+
+algorithm_plan plan_algorithm(const algorithm_factory& f,
+                              const toml::table& resolved,
+                              const run_shape& shape) {
+  return std::visit(
+    [&](auto& kind) -> algorithm_plan { return kind.plan(resolved, shape); },
+    f);
+}
+
+const topology& connected(const run_shape& shape,
+                          const std::string& algorithm_name) {
+  auto& t = *shape.configured;
   if (!is_connected(union_of(t.phases)))
     throw input_error("topology.kind: the '" + t.name +
                       "' graph is not connected, which " + algorithm_name +
                       " needs; pick a connected topology or raise its "
                       "density");
+  return t;
+}
+
+const schema<no_options>& no_options_schema() {
+  static const schema<no_options> s;
+  return s;
 }
 
 } // namespace murmur

@@ -1,4 +1,4 @@
-#include "actors/plexus_observer.hpp"
+#include "actors/lineage_observer.hpp"
 
 #include "actors/messages.hpp"
 
@@ -6,7 +6,7 @@ namespace murmur {
 
 namespace {
 
-using self_ptr = caf::stateful_actor<plexus_observer_state>*;
+using self_ptr = caf::stateful_actor<lineage_observer_state>*;
 
 metrics_row evaluate_tick(self_ptr self,
                           const std::vector<agent_report>& reports) {
@@ -38,36 +38,71 @@ metrics_row evaluate_tick(self_ptr self,
   return row;
 }
 
+void finish(self_ptr self, const run_outcome& end) {
+  auto& s = self->state;
+  s.finished = true;
+  s.env->sink->on_agents(s.latest);
+  s.env->on_done(end);
+}
+
+/// Writes every tick all present agents have reported, oldest first.
+void write_ready(self_ptr self) {
+  auto& s = self->state;
+  while (!s.finished && !s.ticks.empty()) {
+    auto it = s.ticks.begin();
+    if (s.counts[it->first] < s.present)
+      return;
+    auto reports = std::move(it->second);
+    s.counts.erase(it->first);
+    s.ticks.erase(it);
+    auto row = evaluate_tick(self, reports);
+    s.env->sink->on_row(row);
+    if (auto end = stop_after(*s.env->exp, row))
+      finish(self, *end);
+  }
+}
+
 void on_report(self_ptr self, const report& r) {
   auto& s = self->state;
   auto& tick = s.ticks[r.round];
   if (tick.empty())
     tick.resize(s.env->exp->agents());
   tick[r.from] = r.data;
-  if (++s.counts[r.round] < tick.size())
-    return;
-  auto reports = std::move(tick);
-  s.ticks.erase(r.round);
-  s.counts.erase(r.round);
-  if (!s.env->sink->on_row(evaluate_tick(self, reports))) {
-    s.finished = true;
-    s.env->sink->on_agents(reports);
-    s.env->on_done(r.round);
-  }
+  s.latest[r.from] = r.data;
+  ++s.counts[r.round];
+  write_ready(self);
 }
 
 } // namespace
 
-caf::behavior plexus_observer(caf::stateful_actor<plexus_observer_state>* self,
-                              const run_env* env) {
+caf::behavior
+lineage_observer(caf::stateful_actor<lineage_observer_state>* self,
+                 const run_env* env) {
   auto& s = self->state;
   s.env = env;
   s.model = std::make_shared<vec>(env->exp->initial);
   s.steps.assign(env->exp->agents(), 0);
+  s.lost.assign(env->exp->agents(), false);
+  s.latest.resize(env->exp->agents());
+  s.present = env->exp->agents();
   return {
     [=](report_atom, const report& r) {
       if (!self->state.finished)
         on_report(self, r);
+    },
+    // Across hosts: a lost host's agents report no more ticks.
+    [=](lost_atom, agent_id id) {
+      auto& s = self->state;
+      if (s.lost[id])
+        return;
+      s.lost[id] = true;
+      --s.present;
+      write_ready(self);
+    },
+    [=](done_atom, const std::string& why) {
+      auto& s = self->state;
+      if (!s.finished)
+        finish(self, {stop_reason::lost_host, s.newest, why});
     },
     [=](lineage_atom, round_t k, const payload& p) {
       auto& s = self->state;

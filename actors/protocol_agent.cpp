@@ -1,4 +1,4 @@
-#include "actors/plexus_agent.hpp"
+#include "actors/protocol_agent.hpp"
 
 #include "actors/messages.hpp"
 
@@ -6,31 +6,30 @@ namespace murmur {
 
 namespace {
 
-using self_ptr = caf::stateful_actor<plexus_agent_state>*;
+using self_ptr = caf::stateful_actor<protocol_agent_state>*;
 
 double now_seconds(self_ptr self) {
   return self->state.env->seconds(self->clock().now());
 }
 
-void apply(self_ptr self, plexus::effects& fx);
+void apply(self_ptr self, protocol::effects& fx);
 
-/// Seconds a message takes to `to`; the FL server's uplink is unlimited.
+/// Seconds a message takes to `to`; a server's uplink is unlimited.
 double link_seconds(self_ptr self, agent_id to, std::uint64_t bytes) {
   auto& s = self->state;
   auto& exp = *s.env->exp;
   auto from = s.id();
-  bool server =
-    exp.protocol->fixed_aggregator && from == exp.protocol->fixed_id;
+  bool server = exp.protocol()->server == from;
   return exp.cost->message_seconds(from, to, server ? 0 : bytes);
 }
 
-void send(self_ptr self, plexus::effects::send& out) {
+void send(self_ptr self, protocol::effects::send& out) {
   auto& s = self->state;
   if (out.to == s.id()) {
     self->send(self, std::move(out.msg)); // delivered locally, for free
     return;
   }
-  auto bytes = plexus::wire_bytes(out.msg);
+  auto bytes = protocol::wire_bytes(out.msg);
   s.bytes += bytes;
   auto& dest = (*s.directory)[out.to];
   auto delay = link_seconds(self, out.to, bytes);
@@ -57,7 +56,7 @@ void train(self_ptr self, round_t k, const blob& model) {
   ctx.set_model(std::make_shared<vec>(*model));
   // A fresh optimizer each round: momentum never crosses rounds.
   ctx.reset_optimizer();
-  auto steps = exp.protocol->local_steps;
+  auto steps = exp.protocol()->local_steps;
   auto* c = &ctx;
   s.launch([c, steps] {
     for (std::size_t i = 0; i < steps; ++i)
@@ -81,12 +80,12 @@ void trained(self_ptr self, round_t k, std::uint64_t token) {
   s.loss_sum += mean * static_cast<double>(n);
   s.loss_steps += n;
   s.steps = s.slot->ctx.steps();
-  plexus::effects fx;
+  protocol::effects fx;
   s.node->trained(k, s.slot->ctx.shared_model(), fx);
   apply(self, fx);
 }
 
-void apply(self_ptr self, plexus::effects& fx) {
+void apply(self_ptr self, protocol::effects& fx) {
   auto& s = self->state;
   if (fx.cancel)
     cancel_training(self);
@@ -118,19 +117,17 @@ void report_tick(self_ptr self) {
 
 } // namespace
 
-caf::behavior plexus_agent(
-  caf::stateful_actor<plexus_agent_state>* self, const run_env* env,
-  agent_id id, std::shared_ptr<const std::vector<caf::actor>> directory,
-  std::shared_ptr<const std::vector<double>> bandwidth, caf::actor observer) {
+caf::behavior
+protocol_agent(caf::stateful_actor<protocol_agent_state>* self,
+               const run_env* env, agent_id id,
+               std::shared_ptr<const std::vector<caf::actor>> directory,
+               caf::actor observer) {
   auto& s = self->state;
-  s.init(env, id, caf::actor{}, std::move(observer));
+  s.init(env, {make_context(*env->exp, id), nullptr}, caf::actor{},
+         std::move(observer));
   s.directory = std::move(directory);
-  s.bandwidth = std::move(bandwidth);
   auto& exp = *env->exp;
-  std::vector<bool> up(exp.agents());
-  for (agent_id i = 0; i < exp.agents(); ++i)
-    up[i] = exp.online->online(i, 0);
-  s.node.emplace(id, *exp.protocol, s.bandwidth.get(), up, exp.cfg.seed);
+  s.node = exp.protocol()->make(id, exp.population);
   auto every = to_timespan(exp.cfg.run.eval_seconds);
   return {
     [=](start_atom) {
@@ -138,17 +135,17 @@ caf::behavior plexus_agent(
       s.schedule_churn(self);
       report_tick(self);
       self->delayed_send(self, every, eval_atom::value);
-      plexus::effects fx;
+      protocol::effects fx;
       s.node->start(std::make_shared<vec>(s.env->exp->initial), fx);
       apply(self, fx);
     },
-    [=](const plexus::message& m) {
-      plexus::effects fx;
+    [=](const protocol::message& m) {
+      protocol::effects fx;
       self->state.node->receive(m, fx); // lost while offline
       apply(self, fx);
     },
-    [=](const plexus::timer& t) {
-      plexus::effects fx;
+    [=](const protocol::timer& t) {
+      protocol::effects fx;
       self->state.node->expire(t, fx);
       apply(self, fx);
     },
@@ -156,7 +153,7 @@ caf::behavior plexus_agent(
       trained(self, k, token);
     },
     [=](churn_atom, bool up) {
-      plexus::effects fx;
+      protocol::effects fx;
       if (self->state.pace->killed())
         return;
       if (up)
@@ -175,7 +172,7 @@ caf::behavior plexus_agent(
       auto& s = self->state;
       s.pace->apply(c);
       if (s.pace->killed()) {
-        plexus::effects fx;
+        protocol::effects fx;
         s.node->leave(fx);
         apply(self, fx);
       }
