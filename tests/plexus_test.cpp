@@ -413,14 +413,22 @@ TEST_CASE("plexus on actors: online agents follow the availability trace") {
   CHECK(out.rows.back().test_accuracy > out.rows.front().test_accuracy + 0.3);
 }
 
-TEST_CASE("plexus on actors: same seed, same metrics; FL baseline runs") {
+TEST_CASE("plexus on actors: same seed, same metrics at 1 and 2 threads; FL "
+          "baseline runs") {
   testing::scratch_dir dir{"plexus-seed"};
   std::vector<std::string> churn{
     "churn.kind=exponential", "churn.mean_online=60", "churn.mean_offline=30"};
-  auto a = run_experiment(plexus_config(dir.path(), churn), false);
-  auto b = run_experiment(plexus_config(dir.path(), churn), false);
+  // Contended links: the aggregator's fan-in and fan-out share them.
+  auto contended = churn;
+  contended.push_back("network.downlink=2e6");
+  auto one = plexus_config(dir.path(), contended);
+  one.run.threads = 1;
+  auto a = run_experiment(one, false);
+  auto b = run_experiment(plexus_config(dir.path(), contended), false);
   auto text = testing::slurp(a.folder / "metrics.csv");
   CHECK(text == testing::slurp(b.folder / "metrics.csv"));
+  CHECK(testing::slurp(a.folder / "agents.csv") ==
+        testing::slurp(b.folder / "agents.csv"));
   CHECK(a.rows.back().bytes_sent > 0);
   CHECK(a.rows.back().compute_seconds > 0);
   churn.push_back("algorithm.fixed_aggregator=true");

@@ -73,11 +73,17 @@ TEST_CASE("links take latency + bytes / bandwidth, sites round-robin") {
   net.latency_trace = m.string();
   net.uplink = 1e6;
   cost_model cost{cost_config{}, net, 5, 1};
-  CHECK(cost.message_seconds(0, 1, 0) == doctest::Approx(0.1));
-  CHECK(cost.message_seconds(1, 0, 2'000'000) == doctest::Approx(2.04));
+  auto& links = cost.links();
+  CHECK(links.latency(0, 1) == doctest::Approx(0.1));
+  // Alone on its links: latency + bytes / the sender's uplink.
+  auto flows = links.make_flows();
+  flows.start(0, 1, 0, 2'000'000, links.latency(1, 0));
+  CHECK(flows.next_event() == doctest::Approx(0.04));
+  flows.advance(0.04);
+  CHECK(flows.next_event() == doctest::Approx(2.04));
   // Agent 2 sits at site 0, agent 3 at site 1.
-  CHECK(cost.message_seconds(2, 3, 0) == doctest::Approx(0.1));
-  CHECK(!cost.zero_latency());
+  CHECK(links.latency(2, 3) == doctest::Approx(0.1));
+  CHECK(!links.instant());
 }
 
 TEST_CASE("the real 227-site latency trace loads") {
@@ -179,10 +185,10 @@ TEST_CASE("device bandwidth JSON: real FLASH statistics and bad input") {
     cost_model a{cost_config{}, c, 40, 3};
     cost_model b{cost_config{}, c, 40, 3};
     for (agent_id i = 0; i < 40; ++i) {
-      CHECK(a.bandwidth(i) == b.bandwidth(i));
-      CHECK(a.bandwidth(i) > 0);
+      CHECK(a.links().uplink(i) == b.links().uplink(i));
+      CHECK(a.links().uplink(i) > 0);
     }
-    CHECK(a.bandwidth(0) != a.bandwidth(19)); // same class, own draw
+    CHECK(a.links().uplink(0) != a.links().uplink(19)); // own draws
   } else {
     MESSAGE("skipped: " << flash << " is absent");
   }

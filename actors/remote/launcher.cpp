@@ -2,6 +2,7 @@
 
 #include "actors/controller.hpp"
 #include "actors/messages.hpp"
+#include "actors/network.hpp"
 #include "actors/remote/supervisor.hpp"
 #include "actors/remote/tls_guard.hpp"
 #include "actors/remote/transport.hpp"
@@ -58,7 +59,8 @@ placement_map place(caf::actor_system& sys, const run_config& cfg) {
 /// same time), then sends each the full mailer directory. Returns when every
 /// node has acknowledged, or throws naming the node that did not.
 void spawn_and_wire(caf::actor_system& sys, placement_map& where,
-                    const run_config& cfg, const caf::actor& observer) {
+                    const run_config& cfg, const caf::actor& observer,
+                    const caf::actor& network) {
   auto n = cfg.run.agents;
   auto wait = to_timespan(cfg.hosts.wait);
   auto text = config_text(cfg);
@@ -98,7 +100,7 @@ void spawn_and_wire(caf::actor_system& sys, placement_map& where,
   for (std::size_t k = 0; k < where.nodes.size(); ++k)
     self
       ->request(where.nodes[k], wait, wire_atom::value,
-                wiring{run_ids[k], where.mailers})
+                wiring{run_ids[k], where.mailers, network})
       .receive([](caf::ok_atom) {}, refused(k, "wire its agents"));
 }
 
@@ -107,6 +109,7 @@ void spawn_and_wire(caf::actor_system& sys, placement_map& where,
 run_outcome run_across_hosts(experiment& exp, metrics_sink& sink, int threads,
                              control_channels* live) {
   run_end end; // outlives the actor system: its actors report into it
+  network_ledger ledger{exp.cost->links(), exp.agents()}; // and use it
   caf::actor_system_config cfg;
   configure_system(cfg, threads);
   configure_network(cfg, exp.cfg.hosts);
@@ -114,10 +117,17 @@ run_outcome run_across_hosts(experiment& exp, metrics_sink& sink, int threads,
   guarded_sink guarded{sink, [&end](std::string why) { end.fail(why); }};
   run_env env{&exp, &guarded, false, sys.clock().now(),
               [&end](const run_outcome& o) { end.finish(o); }};
+  env.ledger = &ledger;
   auto traffic = tls_bytes();
   auto where = place(sys, exp.cfg);
   auto observer = spawn_observer(sys, &env);
   std::vector<caf::actor> locals{observer};
+  // The run's network lives here, beside the observer that reads it.
+  auto mailers = std::make_shared<std::vector<caf::actor>>();
+  if (!ledger.instant()) {
+    env.network = sys.spawn(network, &env, mailers);
+    locals.push_back(env.network);
+  }
   auto shut_down = [&] {
     for (auto& a : locals)
       caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
@@ -127,7 +137,8 @@ run_outcome run_across_hosts(experiment& exp, metrics_sink& sink, int threads,
           caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
   };
   try {
-    spawn_and_wire(sys, where, exp.cfg, observer);
+    spawn_and_wire(sys, where, exp.cfg, observer, env.network);
+    *mailers = where.mailers;
   } catch (...) {
     shut_down();
     throw;

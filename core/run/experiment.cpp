@@ -77,7 +77,7 @@ protocol::population population_of(const experiment& exp) {
   auto bandwidth = std::make_shared<std::vector<double>>();
   std::vector<bool> up(exp.agents());
   for (agent_id i = 0; i < exp.agents(); ++i) {
-    bandwidth->push_back(exp.cost->bandwidth(i));
+    bandwidth->push_back(exp.cost->links().uplink(i));
     up[i] = exp.online->online(i, 0);
   }
   return {std::move(bandwidth), std::move(up), exp.cfg.seed};
@@ -171,13 +171,6 @@ std::uint64_t schedule_horizon(const experiment& exp) {
   return static_cast<std::uint64_t>(
     std::ceil(s.compute_rate * exp.cfg.run.time_budget *
               static_cast<double>(s.local_steps)));
-}
-
-std::uint64_t wire_bytes(const payload& p) {
-  // Header (sender, round, send time, counter, length) plus the raw floats;
-  // the actor layer's serializer writes exactly this (checked in tests).
-  constexpr std::uint64_t header = 4 + 8 + 8 + 8 + 8;
-  return header + sizeof(float) * static_cast<std::uint64_t>(p.data->size());
 }
 
 } // namespace murmur

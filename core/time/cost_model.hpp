@@ -41,16 +41,6 @@ public:
 
   const link_model& links() const { return links_; }
 
-  /// What the mailers call until they drive a flow_network: link_model's
-  /// message_seconds, instant() and uplink(), under their old names.
-  double message_seconds(agent_id from, agent_id to,
-                         std::uint64_t bytes) const {
-    return links_.message_seconds(from, to, bytes);
-  }
-  bool zero_latency() const { return links_.instant(); }
-  /// Upload bandwidth of agent i in bytes/s (+inf = unlimited).
-  double bandwidth(agent_id i) const { return links_.uplink(i); }
-
 private:
   std::vector<double> step_;
   link_model links_;

@@ -124,6 +124,8 @@ public:
 
   std::size_t agents() const { return agents_.size(); }
   std::size_t in_flight() const { return live_; }
+  /// The time of the last call (calls may not go before it).
+  double time() const { return time_; }
   double uplink(agent_id i) const { return links_[i].capacity; }
   double downlink(agent_id i) const {
     return links_[agents_.size() + i].capacity;

@@ -104,8 +104,11 @@ link_model::link_model(const network_config& cfg, std::size_t agents,
     site_latency_ =
       (read_square_matrix(cfg.latency_trace, "network.latency_trace") / 1000.0)
         .cwiseMax(0.0);
-  bool unlimited = std::all_of(capacities_.up.begin(), capacities_.up.end(),
-                               [](double c) { return std::isinf(c); });
+  auto all_inf = [](const std::vector<double>& v) {
+    return std::all_of(v.begin(), v.end(),
+                       [](double c) { return std::isinf(c); });
+  };
+  bool unlimited = all_inf(capacities_.up) && all_inf(capacities_.down);
   instant_ = latency_ == 0 && site_latency_.size() == 0 && unlimited;
 }
 
@@ -114,11 +117,6 @@ double link_model::latency(agent_id from, agent_id to) const {
     return latency_;
   auto sites = site_latency_.rows();
   return site_latency_(from % sites, to % sites);
-}
-
-double link_model::message_seconds(agent_id from, agent_id to,
-                                   std::uint64_t bytes) const {
-  return latency(from, to) + static_cast<double>(bytes) / uplink(from);
 }
 
 } // namespace murmur

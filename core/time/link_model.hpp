@@ -42,12 +42,8 @@ public:
     return flow_network{capacities_.up, capacities_.down, sharing_};
   }
 
-  /// Seconds a message takes on its own: latency + bytes / the sender's
-  /// uplink, the per-message charge of the mailers that do not drive a
-  /// flow_network (neither downlinks nor sharing apply).
-  double message_seconds(agent_id from, agent_id to, std::uint64_t bytes) const;
-
-  /// Whether message_seconds is 0 on every link.
+  /// Whether every transfer takes no time: no latency, every uplink and
+  /// downlink unlimited.
   bool instant() const { return instant_; }
 
 private:

@@ -76,6 +76,8 @@ void bench_clock(run_config cfg, const bench_options& opts, std::ostream& out) {
   if (cfg.cost.step_seconds == 0) {
     cfg.cost.step_seconds = 0.1;
     cfg.network.latency = 0.005;
+    // 100 Mbit/s links: concurrent transfers contend (max-min flows).
+    cfg.network.uplink = cfg.network.downlink = 12.5e6;
     cfg.cost.speed = speed_kind::lognormal;
     cfg.cost.speed_sigma = 0.5;
   }
