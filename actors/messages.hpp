@@ -96,7 +96,7 @@ constexpr std::uint64_t max_wire_floats = std::uint64_t{1} << 28;
 
 /// Inspects `head...` followed by a vector as a length and raw host-endian
 /// floats: one memcpy per vector instead of one serializer call per element
-/// (caf017.md section 3).
+/// (CAF 0.17's serializer has apply_raw for exactly this).
 template <class Inspector, class... Head>
 typename Inspector::result_type inspect_with_blob(Inspector& f, blob& x,
                                                   Head&&... head) {

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Experiment (a): the RelaySGD paper's Table 2 setting (ALGORITHMS.md 2.8) on
+# Experiment (a): the RelaySGD paper's Table 2 setting (NeurIPS 2021) on
 # Fashion-MNIST with softmax regression and 16 agents, Dirichlet alpha in
 # {1, 0.1, 0.01}:
 #   RelaySGD on a chain, RelaySGD on double binary trees, D-PSGD on a ring,
@@ -10,7 +10,7 @@
 # 1. Tunes the learning rate per method and alpha on seed 1 over a 4-point
 #    grid (factor 2 apart). As in the paper's tuning scripts, RelaySGD's
 #    grids are the centralized one times ~3 (double trees) and ~5 (chain),
-#    its attenuation with lr_correction=none (ALGORITHMS.md 2.7). The pick
+#    its attenuation with lr_correction=none (the impulse experiment). The pick
 #    maximises the mean of the last 5 min_agent_accuracy values (the table's
 #    metric).
 # 2. Runs seeds 2 and 3 at the picked lr (seed 1 is the tuning run).

@@ -1,8 +1,19 @@
 #!/usr/bin/env bash
 # Installs the Debian packages murmur needs (only those missing), configures
 # CMake in Release mode and builds everything into build/.
+#   --tests  also what only the test suite needs: the packages below and the
+#            fuzz targets (MURMUR_FUZZ), which ctest then runs for a bounded
+#            time each.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+tests=OFF
+for arg in "$@"; do
+  case "$arg" in
+    --tests) tests=ON ;;
+    *) echo "setup.sh: unknown option $arg; use --tests or nothing" >&2; exit 2 ;;
+  esac
+done
 
 packages=(
   g++ cmake make              # toolchain
@@ -18,6 +29,14 @@ packages=(
   dataset-fashion-mnist       # the default data set
   gnuplot-nox                 # murmur plot (pngcairo and svg terminals)
 )
+# Only for the test suite (--tests), one reason per package.
+test_packages=(
+  clang                       # compiles the fuzz targets (libFuzzer is clang's)
+  libclang-rt-14-dev          # libFuzzer, ASan and UBSan runtimes for clang 14
+)
+if [ "$tests" = ON ]; then
+  packages+=("${test_packages[@]}")
+fi
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" \
@@ -32,5 +51,5 @@ if [ ${#missing[@]} -gt 0 ]; then
     --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
-cmake -S . -B build -DCMAKE_BUILD_TYPE=Release >/dev/null
+cmake -S . -B build -DCMAKE_BUILD_TYPE=Release -DMURMUR_FUZZ="$tests" >/dev/null
 cmake --build build -j"$(nproc)"

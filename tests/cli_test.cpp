@@ -92,3 +92,57 @@ TEST_CASE("bad network input exits with code 2 and one line") {
     CHECK(!has_results(s.path()));
   }
 }
+
+TEST_CASE("sweep refuses a tuning seed it also reports: exit 2, one line, "
+          "nothing written") {
+  testing::scratch_dir s{"cli-sweep"};
+  auto file =
+    s.write("s.sweep.toml", "tuning_seed = 3\nseeds = [1, 2, 3]\n[[method]]\n"
+                            "name = \"dpsgd\"\n");
+  auto out = s.path() / "out";
+  auto r = run("sweep " + file.string() + " --output " + out.string());
+  CAPTURE(r.output);
+  CHECK(r.exit_code == 2);
+  CHECK(lines(r.output) == 1);
+  CHECK(r.output.find("tuning_seed: 3 is also a reported seed") !=
+        std::string::npos);
+  CHECK_FALSE(fs::exists(out));
+}
+
+TEST_CASE("report and plot refuse an incomplete run folder: exit 2, one "
+          "line") {
+  testing::scratch_dir s{"cli-incomplete"};
+  auto folder = s.path() / "r.incomplete";
+  fs::create_directories(folder);
+  std::ofstream{folder / "metrics.csv"}
+    << "round,time_seconds,test_accuracy,min_agent_accuracy\n0,0,0.1,0.1\n";
+  std::ofstream{folder / "config.toml"} << "seed = 1\n";
+  for (std::string command :
+       {"report " + folder.string(),
+        "plot " + folder.string() + " -o " + (s.path() / "p.png").string()}) {
+    auto r = run(command);
+    CAPTURE(r.output);
+    CHECK(r.exit_code == 2);
+    CHECK(lines(r.output) == 1);
+    CHECK(r.output.find("r.incomplete is an incomplete run") !=
+          std::string::npos);
+    CHECK(r.output.find("--allow-incomplete") != std::string::npos);
+  }
+  auto r = run("report --allow-incomplete " + folder.string());
+  CHECK(r.exit_code == 0);
+  CHECK(r.output.find("| 1* |") != std::string::npos);
+  CHECK_FALSE(fs::exists(s.path() / "p.png"));
+}
+
+TEST_CASE("experiments/config-reference.md is what murmur keys --markdown "
+          "prints") {
+  auto r = testing::murmur("keys --markdown 2>/dev/null");
+  REQUIRE(r.exit_code == 0);
+  auto file =
+    testing::slurp(MURMUR_SOURCE_DIR "/experiments/config-reference.md");
+  // On a mismatch: build/murmur keys --markdown >
+  // experiments/config-reference.md
+  CHECK(r.output == file);
+  CHECK(testing::contains(file, "| `optimizer.lr` |"));
+  CHECK(testing::contains(file, "### algorithm.name = \"relaysgd\""));
+}

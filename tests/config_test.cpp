@@ -5,6 +5,7 @@
 
 #include <doctest/doctest.h>
 
+#include <sstream>
 #include <string>
 
 using namespace murmur;
@@ -80,6 +81,32 @@ TEST_CASE("the resolved config reads back to the same config") {
   CHECK(os.str() == os2.str());
   CHECK(again.seed == 42);
   CHECK(again.optimizer.milestones == std::vector<double>{0.5, 0.75});
+}
+
+// Found by fuzzing (tests/fuzz/corpus/config/crash-override-not-utf8): a
+// bare word with a byte that is not UTF-8 was printed as another character,
+// so nodes received a different config than the launcher ran.
+TEST_CASE("--set bare words are UTF-8 and read back unchanged") {
+  CHECK(testing::contains(error_of({"run.name=\xaatwo words"}),
+                          "--set run.name: the value is not valid UTF-8"));
+  CHECK(testing::contains(error_of({"run.name=\xed\xa0\x80"}), // surrogate
+                          "not valid UTF-8"));
+  auto cfg =
+    load_config("", {"run.name=r\xc3\xa9sum\xc3\xa9 \xf0\x9f\x99\x82"});
+  CHECK(cfg.run.name == "r\xc3\xa9sum\xc3\xa9 \xf0\x9f\x99\x82");
+  std::ostringstream os;
+  os << to_toml(cfg);
+  CHECK(config_from_text(os.str(), "test").run.name == cfg.run.name);
+}
+
+// Found by fuzzing (tests/fuzz/corpus/config/crash-agents-beyond-32-bit):
+// with more agents than 32-bit ids hold, a scripted event's agent was
+// converted to a 32-bit id out of range (undefined behaviour).
+TEST_CASE("run.agents fits the 32-bit agent ids") {
+  CHECK(testing::contains(
+    error_of({"run.agents=4294967296"}),
+    "run.agents: must be in [1, 4294967295], got 4294967296"));
+  CHECK(load_config("", {"run.agents=4294967295"}).run.agents == 4294967295u);
 }
 
 TEST_CASE("every algorithm registers itself") {

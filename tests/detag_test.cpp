@@ -1,4 +1,4 @@
-// DeTAG (ALGORITHMS.md 3): accelerated gossip on its own, and DeTAG on the
+// DeTAG (Lu & De Sa, ICML 2021): accelerated gossip on its own, and DeTAG on the
 // quadratic reference problem.
 #include "core/algorithms/accelerated_gossip.hpp"
 #include "core/run/lockstep.hpp"

@@ -1,4 +1,4 @@
-// GOCO (ALGORITHMS.md 5): the replicated data layout, the equivalence with
+// GOCO (arXiv 2402.04193): the replicated data layout, the equivalence with
 // D-PSGD without stragglers, the unbiasedness of the SGC-scaled step, actors
 // against lock-step, and convergence on the quadratic.
 #include "actors/runtime.hpp"

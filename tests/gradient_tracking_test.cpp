@@ -1,4 +1,4 @@
-// Gradient tracking (ALGORITHMS.md 1.2, update-tracking form) on the
+// Gradient tracking (update-tracking form) on the
 // quadratic reference problem.
 #include "core/run/lockstep.hpp"
 #include "tests/problems.hpp"

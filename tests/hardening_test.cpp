@@ -113,6 +113,11 @@ TEST_CASE("sizes beyond the machine are refused with the estimate") {
   check_refused(testing::murmur("topology ring --agents 1000000000", 20),
                 "needs about");
   check_refused(testing::murmur("topology ring --agents -1", 10), "--agents");
+  check_refused(testing::murmur("topology complete --agents 100000", 10),
+                "needs about");
+  auto big_ring = testing::murmur("topology ring --agents 100000", 20);
+  CHECK(big_ring.exit_code == 0);
+  CHECK(contains(big_ring.output, "spectral gap not computed above"));
   check_refused(testing::murmur(tiny(out, "--set model.kind=mlp "
                                           "--set model.hidden=[100000000]"),
                                 20),
@@ -164,4 +169,18 @@ TEST_CASE("command-line mistakes exit 2 with one line") {
       "--heartbeat: must be in [0.01, 3600]");
   check_refused(testing::murmur("node --insecure --threads -3", 10),
                 "--threads: must be in [0, ");
+}
+
+TEST_CASE("a launcher pointed at a closed port says so without blaming the "
+          "wait") {
+  testing::scratch_dir s{"closedport"};
+  auto r = testing::murmur(
+    tiny(s.path() / "out",
+         "--hosts 127.0.0.1:1 --set hosts.insecure=true --set hosts.wait=30"),
+    25);
+  CAPTURE(r.output);
+  CHECK(r.exit_code != 0);
+  CHECK(contains(r.output, "no node at 127.0.0.1:1 ("));
+  CHECK_FALSE(contains(r.output, "within"));
+  CHECK_FALSE(any_complete(s.path() / "out"));
 }

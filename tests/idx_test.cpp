@@ -112,9 +112,11 @@ TEST_CASE("idx images round-trip through gzip and plain files") {
   auto file = idx_images(3, 4, 5, pixels);
   write_gz(dir.file("a.gz"), file);
   write_plain(dir.file("a"), file);
-  auto gz = read_idx_images(dir.file("a.gz"));
+  auto gz_file = read_idx_images(dir.file("a.gz"));
+  auto& gz = gz_file.pixels;
   check_images(gz, 3, 20, pixels);
-  check_images(read_idx_images(dir.file("a")), 3, 20, pixels);
+  check_images(read_idx_images(dir.file("a")).pixels, 3, 20, pixels);
+  CHECK(gz_file.shape == sample_shape{1, 4, 5});
   CHECK(gz(0, 0) == 0.0f);
   CHECK(gz(0, 1) == 1.0f);
 }
@@ -133,7 +135,7 @@ TEST_CASE("a large idx file is read completely") {
   temp_dir dir;
   auto pixels = ramp(5000 * 784); // several read chunks
   write_gz(dir.file("big.gz"), idx_images(5000, 28, 28, pixels));
-  auto m = read_idx_images(dir.file("big.gz"));
+  auto m = read_idx_images(dir.file("big.gz")).pixels;
   REQUIRE(m.rows() == 5000);
   CHECK(m(4999, 783) == static_cast<float>(pixels.back()) / 255.0f);
   CHECK(m(2500, 100) == static_cast<float>(pixels[2500 * 784 + 100]) / 255.0f);
@@ -270,6 +272,8 @@ TEST_CASE("the real Fashion-MNIST loads") {
   CHECK(data.train.features.rows() == 60000);
   CHECK(data.train.dim() == 784);
   CHECK(data.test.dim() == 784);
+  CHECK(data.train.shape == sample_shape{1, 28, 28});
+  CHECK(data.test.shape == sample_shape{1, 28, 28});
   CHECK(data.train.num_classes == 10);
   // std::minmax_element: Eigen's AVX-512 reductions trip a false GCC 12
   // -Wmaybe-uninitialized.

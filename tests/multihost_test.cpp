@@ -455,6 +455,55 @@ TEST_CASE("a node refuses bad credentials and survives garbage") {
   }
 }
 
+TEST_CASE("a plain-TCP node caps messages as a TLS node does") {
+  scratch_dir s{"hostplaincap"};
+  node_process a{{"--insecure", "--heartbeat", "0.2", "--timeout", "1"},
+                 s.path() / "a.log"};
+  auto before = rss_kib(a.pid());
+  // A client handshake header (32 bytes, big-endian length at offset 4)
+  // announcing `payload` bytes.
+  auto header = [](std::uint32_t payload) {
+    std::string h(32, '\0');
+    h[0] = 1;
+    for (int k = 0; k < 4; ++k)
+      h[4 + k] = static_cast<char>(payload >> (24 - 8 * k));
+    return h;
+  };
+  // A peer that leaves mid-payload: the next connection may get its socket
+  // descriptor and must start at a header again.
+  ::close(poke(a.port(), header(100) + "0123456789"));
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  int held = poke(a.port(), header(1u << 30));
+  // The same, split across two reads.
+  auto split = header(1u << 30);
+  int slow = poke(a.port(), split.substr(0, 5));
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  CHECK(::send(slow, split.data() + 5, split.size() - 5, MSG_NOSIGNAL) == 27);
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  auto after = rss_kib(a.pid());
+  // Without the cap each header made the node reserve 1 GiB (105 MB to
+  // 916 MB resident, measured).
+  CHECK(after - before < 8 * 1024);
+  auto refusals = [&] {
+    auto log = slurp(s.path() / "a.log");
+    std::string line = "announced a 1073741824-byte message";
+    int n = 0;
+    for (auto at = log.find(line); at != std::string::npos;
+         at = log.find(line, at + 1))
+      ++n;
+    return n;
+  };
+  for (int i = 0; i < 100 && refusals() < 2; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  CHECK(refusals() == 2);
+  auto sets = ring_config(s.path() / "out", "after", 20);
+  sets.push_back(hosts_of({&a}));
+  sets.push_back("hosts.insecure=true");
+  CHECK(launch(sets, s.path() / "after.log", 30) == 0);
+  ::close(held);
+  ::close(slow);
+}
+
 TEST_CASE("nodes and launchers refuse to run unauthenticated off loopback") {
   scratch_dir s{"hostflags"};
   auto refused = [&](const std::vector<std::string>& args,

@@ -24,12 +24,15 @@ constexpr double pi = 3.14159265358979323846;
 const std::vector<std::vector<float>> grads{
   {1.f, -2.f}, {0.5f, 0.25f}, {-1.f, 3.f}};
 
-// Runs `sgd` over `grads` and returns each step's proposed update.
-std::vector<vec> run(sgd& opt, double lr) {
+// Runs `opt` over `grads` at fixed parameters and returns each step's
+// proposed update.
+std::vector<vec> run(optimizer& opt, double lr,
+                     const std::vector<float>& theta = {0.f, 0.f}) {
   std::vector<vec> out;
   for (const auto& g : grads) {
     vec u(2);
-    opt.update(const_vec_map{g.data(), 2}, lr, vec_map{u.data(), 2});
+    opt.update(const_vec_map{theta.data(), 2}, const_vec_map{g.data(), 2}, lr,
+               vec_map{u.data(), 2});
     out.push_back(u);
   }
   return out;
@@ -144,4 +147,58 @@ TEST_CASE("optimizer keys name the offending field") {
   CHECK(names("optimizer.milestones=[0.5, 0.3]", "optimizer.milestones"));
   CHECK(names("optimizer.milestones=[1.0]", "optimizer.milestones"));
   CHECK(names("optimizer.schedule=exp", "optimizer.schedule: unknown value"));
+}
+
+TEST_CASE("Adam and AdamW follow the published recursions") {
+  // Kingma & Ba, Algorithm 1, and Loshchilov & Hutter's decoupled decay
+  // (with the schedule multiplier folded into lr, as PyTorch does), in
+  // double.
+  for (auto kind : {optimizer_kind::adam, optimizer_kind::adamw}) {
+    CAPTURE(to_string(kind));
+    optimizer_spec spec;
+    spec.kind = kind;
+    spec.beta1 = 0.8;
+    spec.beta2 = 0.95;
+    spec.eps = 1e-3;
+    spec.weight_decay = kind == optimizer_kind::adamw ? 0.1 : 0;
+    const std::vector<float> theta{0.5f, -2.f};
+    auto opt = make_optimizer(spec, 2);
+    auto u = run(*opt, 0.01, theta);
+    double m[2] = {0, 0}, v[2] = {0, 0};
+    for (std::size_t k = 0; k < grads.size(); ++k) {
+      const double t = static_cast<double>(k + 1);
+      for (int i = 0; i < 2; ++i) {
+        const double g = grads[k][i];
+        m[i] = 0.8 * m[i] + 0.2 * g;
+        v[i] = 0.95 * v[i] + 0.05 * g * g;
+        const double mhat = m[i] / (1 - std::pow(0.8, t));
+        const double vhat = v[i] / (1 - std::pow(0.95, t));
+        const double want = -0.01 * mhat / (std::sqrt(vhat) + 1e-3) -
+                            0.01 * spec.weight_decay * theta[i];
+        CHECK(u[k][i] == doctest::Approx(want).epsilon(1e-5));
+      }
+    }
+    // reset forgets both moments and the step count.
+    opt->reset();
+    auto again = run(*opt, 0.01, theta);
+    for (std::size_t k = 0; k < grads.size(); ++k)
+      CHECK(again[k] == u[k]);
+  }
+}
+
+TEST_CASE("optimizer kinds reject the other kinds' keys") {
+  CHECK(contains(
+    error_of([] {
+      load_config("", {"optimizer.kind=adam", "optimizer.momentum=0.9"});
+    }),
+    "optimizer.momentum: adam keeps its own moments"));
+  CHECK(
+    contains(error_of([] { load_config("", {"optimizer.weight_decay=0.01"}); }),
+             "optimizer.weight_decay: decoupled weight decay is AdamW's"));
+  CHECK(contains(error_of([] { load_config("", {"optimizer.beta2=1"}); }),
+                 "optimizer.beta2: must be in [0, 1)"));
+  CHECK(
+    error_of([] {
+      load_config("", {"optimizer.kind=adamw", "optimizer.weight_decay=0.01"});
+    }).empty());
 }

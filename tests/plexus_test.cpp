@@ -367,6 +367,27 @@ TEST_CASE("availability traces: format, errors, online counts") {
              "churn.trace: cannot read"));
 }
 
+// Found by fuzzing (tests/fuzz/corpus/availability_csv/crash-huge-id): one
+// line naming agent 9999999 made the loader allocate 10 million agents.
+TEST_CASE("availability traces hold only the agents they list") {
+  testing::scratch_dir dir{"availability-ids"};
+  auto sparse = dir.write("s.csv", "9999999,0,1\n3,5,6\n");
+  auto trace = read_availability(sparse.string(), "churn.trace");
+  CHECK(trace.ids == 10000000);
+  CHECK(trace.online.size() == 2);
+  churn_config c;
+  c.kind = churn_kind::trace;
+  c.trace = sparse.string();
+  auto a = make_availability(c, 5, 10, 1);
+  CHECK(a.online(3, 5.5));
+  for (agent_id i : {0u, 1u, 2u, 4u})
+    CHECK(a.intervals(i).empty()); // ids without lines: never online
+  auto over = dir.write("o.csv", "10000001,0,1\n");
+  CHECK(testing::contains(
+    testing::error_of([&] { read_availability(over.string(), "churn.trace"); }),
+    "o.csv:1: field agent must be an integer id in [0, 10000000]"));
+}
+
 TEST_CASE("synthetic churn: exponential on/off with the configured means") {
   churn_config c;
   c.kind = churn_kind::exponential;

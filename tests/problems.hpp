@@ -38,6 +38,9 @@ public:
     auto ws = make_workspace();
     return {loss_and_gradient(theta, b, {g.data(), g.size()}, *ws), 0};
   }
+  double gradient_flops(std::size_t) const override {
+    return 0; // no matrix products
+  }
 
 private:
   std::size_t d_;

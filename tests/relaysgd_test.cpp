@@ -1,4 +1,4 @@
-// RelaySum/RelaySGD (ALGORITHMS.md 2): the mechanism on its own (distributed
+// RelaySum/RelaySGD (NeurIPS 2021): the mechanism on its own (distributed
 // mean estimation, lost messages), the learning-rate correction, RelaySGD on
 // the quadratic, and actors against lock-step for the three algorithms of
 // relaysgd.cpp, gradient_tracking.cpp and detag.cpp.

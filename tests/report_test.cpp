@@ -3,8 +3,12 @@
 // numbers are worked out by hand below), and bad input refused with one line
 // before any output exists.
 #include "core/base/error.hpp"
+#include "core/config/config.hpp"
+#include "core/run/metrics.hpp"
 #include "experiments/cli/plot_command.hpp"
 #include "experiments/cli/report_command.hpp"
+#include "experiments/cli/run_command.hpp"
+#include "tests/scratch.hpp"
 
 #include <doctest/doctest.h>
 
@@ -178,10 +182,124 @@ TEST_CASE("report: groups by config minus seed; rows labelled by what varies") {
                    "rounds to 70% | seconds to 70% |\n") == 0);
   CHECK(table.find("| dpsgd |  | 0.1 | 1,2,3 | 78.00 ± 2.00 | ") !=
         std::string::npos);
-  CHECK(table.find("| dpsgd |  | 0.05 | 1 | 50.00 | 25.00 | not reached "
+  // These folders have no agent_accuracy.csv: the fallback is marked.
+  CHECK(table.find("| dpsgd |  | 0.05 | 1 | 50.00 | 25.00 † | not reached "
                    "(0/1) | not reached (0/1) |") != std::string::npos);
-  CHECK(table.find("| relaysgd | double-binary | 0.1 | 1 | 91.00 | 49.00 | "
+  CHECK(table.find("| relaysgd | double-binary | 0.1 | 1 | 91.00 | 49.00 † | "
                    "10 | 1.00 |") != std::string::npos);
+  CHECK(table.find("† some runs have no agent_accuracy.csv") !=
+        std::string::npos);
+  CHECK(table.find("then the minimum over agents") != std::string::npos);
+}
+
+TEST_CASE("report: min-agent accuracy is the minimum over agents of each "
+          "agent's mean over the last K evaluations") {
+  scratch s;
+  // Two agents, three evaluations; which agent is lowest changes:
+  //   agent 0: 0.9 0.5 0.9 -> means: last 3 0.7667, last 2 0.70
+  //   agent 5: 0.6 0.7 0.6 -> means: last 3 0.6333, last 2 0.65
+  // The RelaySGD tables' min of means: 0.6333 (K = 3), 0.65 (K = 2); the
+  // mean of the per-evaluation minima (0.6, 0.5, 0.6) would be 0.5667 and
+  // (0.5, 0.6) 0.55.
+  auto folder = s.run("r1", dpsgd(1, 0.1, "r1", 1), {0.1, 0.5, 0.8},
+                      {0.6, 0.5, 0.6}, {0, 1, 2});
+  std::ofstream{folder / "agent_accuracy.csv"}
+    << "round,agent_0,agent_5\n0,0.9,0.6\n10,0.5,0.7\n20,0.9,0.6\n";
+  auto run = read_run(folder);
+  REQUIRE(run.agent_accuracy.size() == 2);
+  CHECK(min_agent_accuracy(run, 3).per_agent);
+  CHECK(min_agent_accuracy(run, 3).value == doctest::Approx(1.9 / 3));
+  CHECK(min_agent_accuracy(run, 2).value == doctest::Approx(0.65));
+  report_options opts;
+  opts.last = 3;
+  auto g = aggregate_runs({run}, opts).at(0);
+  CHECK(g.min_agent.mean == doctest::Approx(1.9 / 3));
+  CHECK(g.min_agent_fallbacks == 0);
+  std::ostringstream table;
+  print_report(table, {g}, opts);
+  CHECK(table.str().find("| 63.33 |") != std::string::npos);
+  CHECK(table.str().find("†") == std::string::npos);
+
+  // An agent without a model at an evaluation (NaN) is averaged over the
+  // evaluations it has: agent 0's (0.9 + 0.3) / 2 = 0.6 is now the minimum.
+  std::ofstream{folder / "agent_accuracy.csv"}
+    << "round,agent_0,agent_5\n0,0.9,0.6\n10,nan,0.7\n20,0.3,0.6\n";
+  CHECK(min_agent_accuracy(read_run(folder), 3).value == doctest::Approx(0.6));
+
+  // Without the file: the mean of the per-evaluation minima, marked.
+  fs::remove(folder / "agent_accuracy.csv");
+  auto fallback = min_agent_accuracy(read_run(folder), 3);
+  CHECK_FALSE(fallback.per_agent);
+  CHECK(fallback.value == doctest::Approx(1.7 / 3));
+
+  // Rows that do not line up with metrics.csv's are refused.
+  std::ofstream{folder / "agent_accuracy.csv"}
+    << "round,agent_0\n0,0.9\n20,0.5\n10,0.9\n";
+  auto why = testing::error_of([&] { read_run(folder); });
+  CHECK(why.find("mixes two runs") != std::string::npos);
+}
+
+TEST_CASE("a run's agent_accuracy.csv holds, per evaluation, the accuracies "
+          "whose minimum and mean metrics.csv shows") {
+  testing::scratch_dir dir{"agent-accuracy"};
+  auto cfg = load_config(
+    "", {"data.name=synthetic", "run.agents=6", "run.rounds=20",
+         "run.eval_every=5", "eval.max_agents=4", "run.threads=1",
+         "run.engine=lockstep", "topology.kind=ring",
+         "run.output=\"" + dir.path().string() + "\"", "run.name=r"});
+  auto outcome = run_experiment(cfg, false);
+  auto run = read_run(outcome.folder);
+  // Agents 0, 1, 3, 4: evaluated_agents(6, 4), evenly spaced.
+  CHECK(evaluated_agents(6, 4) == std::vector<agent_id>{0, 1, 3, 4});
+  CHECK(testing::slurp(outcome.folder / "agent_accuracy.csv")
+          .rfind("round,agent_0,agent_1,agent_3,agent_4\n", 0) == 0);
+  REQUIRE(run.agent_accuracy.size() == 4);
+  auto& mins = run.column("min_agent_accuracy");
+  auto& means = run.column("mean_agent_accuracy");
+  REQUIRE(mins.size() == 5);
+  bool agents_differ = false;
+  for (std::size_t r = 0; r < mins.size(); ++r) {
+    double lowest = 1, sum = 0;
+    for (auto& agent : run.agent_accuracy) {
+      REQUIRE(agent.size() == mins.size());
+      lowest = std::min(lowest, agent[r]);
+      sum += agent[r];
+      agents_differ = agents_differ || agent[r] != run.agent_accuracy[0][r];
+    }
+    CHECK(lowest == mins[r]);
+    CHECK(sum / 4 == doctest::Approx(means[r]).epsilon(1e-8));
+  }
+  CHECK(agents_differ); // a ring after 20 rounds has not reached consensus
+}
+
+TEST_CASE("report and plot refuse .incomplete folders unless allowed, and "
+          "then mark them") {
+  scratch s;
+  auto done =
+    s.run("a1", dpsgd(1, 0.1, "a1", 1), {0.1, 0.8}, {0.1, 0.7}, {0, 2});
+  auto partial = s.run("a2.incomplete", dpsgd(2, 0.1, "a2", 1), {0.1, 0.6},
+                       {0.1, 0.5}, {0, 2});
+  std::vector<std::string> both{done.string(), partial.string()};
+  report_options opts;
+  std::ostringstream out;
+  auto why = testing::error_of([&] { report_command(both, opts, out); });
+  CHECK(why.find("a2.incomplete is an incomplete run") != std::string::npos);
+  CHECK(why.find("--allow-incomplete") != std::string::npos);
+  CHECK(why.find('\n') == std::string::npos);
+  CHECK(out.str().empty());
+  opts.allow_incomplete = true;
+  report_command(both, opts, out);
+  CHECK(out.str().find("| 1,2* |") != std::string::npos);
+  CHECK(out.str().find("* incomplete run") != std::string::npos);
+
+  plot_options popts;
+  popts.output = (s.dir / "out.svg").string();
+  why = testing::error_of([&] { gnuplot_script(both, popts, "x.svg"); });
+  CHECK(why.find("a2.incomplete is an incomplete run") != std::string::npos);
+  popts.allow_incomplete = true;
+  auto script = gnuplot_script(both, popts, "x.svg");
+  CHECK(script.find("title 'a2.incomplete (incomplete)'") != std::string::npos);
+  CHECK(script.find("title 'a1'") != std::string::npos);
 }
 
 TEST_CASE("report: bad run folders are refused with one line naming them") {
@@ -225,17 +343,17 @@ TEST_CASE("plot: script per run, bad input refused before any file") {
   auto script = gnuplot_script({a.string(), b.string()}, opts, "x.png");
   CHECK(script.find("set terminal pngcairo") != std::string::npos);
   CHECK(script.find("set multiplot layout 1,2") != std::string::npos);
-  CHECK(script.find("$run1 << EOD\n0 0 0.1\n10 3 0.6\nEOD\n") !=
-        std::string::npos);
+  // Panel 0 against rounds, panel 1 against time_seconds, one block each.
+  CHECK(script.find("$p0c1 << EOD\n0 0.1\n10 0.6\nEOD\n") != std::string::npos);
+  CHECK(script.find("$p1c1 << EOD\n0 0.1\n3 0.6\nEOD\n") != std::string::npos);
   CHECK(script.find("title 'run_a'") != std::string::npos);
   CHECK(script.find("title 'it''s b'") != std::string::npos);
   opts.x = "time";
   opts.y = "min_agent_accuracy";
   script = gnuplot_script({a.string()}, opts, "x.png");
   CHECK(script.find("multiplot") == std::string::npos);
-  CHECK(script.find("using 2:3") != std::string::npos);
-  CHECK(script.find("$run0 << EOD\n0 0 0.1\n10 2 0.7\nEOD\n") !=
-        std::string::npos);
+  CHECK(script.find("set xlabel 'time_seconds'") != std::string::npos);
+  CHECK(script.find("$p0c0 << EOD\n0 0.1\n2 0.7\nEOD\n") != std::string::npos);
 
   auto refused = [&](std::vector<std::string> runs, plot_options o,
                      const std::string& needle) {

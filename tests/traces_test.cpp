@@ -170,6 +170,25 @@ TEST_CASE("the command language parses and rejects with one line") {
         }).find("cannot be undone") != std::string::npos);
 }
 
+// Found by fuzzing (tests/fuzz/corpus/commands/crash-*).
+TEST_CASE("the command language refuses huge agents and durations") {
+  // The agent was converted to long for the message: undefined beyond 2^63.
+  auto huge = "044444444444444444444444444444444";
+  CHECK(testing::contains(
+    error_of([&] { parse_command(std::string{"slow "} + huge + " 5x", 64); }),
+    std::string{"agent "} + huge + " does not exist (agents are 0-63)"));
+  CHECK(testing::contains(
+    error_of([&] { parse_command(std::string{"kill 0-"} + huge, 64); }),
+    std::string{"agent "} + huge + " does not exist"));
+  // 1e306 hours overflowed to an infinite time.
+  CHECK(
+    testing::contains(error_of([] { parse_scripted("at 1e306h kill 1", 8); }),
+                      "'1e306h' is not a duration"));
+  CHECK(testing::contains(error_of([] { parse_command("delay 1 1e306h", 8); }),
+                          "not a duration"));
+  CHECK(parse_duration("1e300s") == 1e300);
+}
+
 TEST_CASE("device bandwidth JSON: real FLASH statistics and bad input") {
   fs::path flash =
     MURMUR_SOURCE_DIR "/../shared/traces/flash-bandwidth-kbps.json";
@@ -202,4 +221,8 @@ TEST_CASE("device bandwidth JSON: real FLASH statistics and bad input") {
                           "field up_u must be > 0"));
   CHECK(testing::contains(bad("{\"a\": "), "not valid JSON"));
   CHECK(testing::contains(bad("[]"), "expected an object of devices"));
+  // Found by fuzzing (crash-number-overflow): nlohmann's out_of_range
+  // escaped as an exception that is not an input_error.
+  CHECK(testing::contains(bad("{\"a\": {\"up_u\": 1e999, \"up_sigma\": 1}}"),
+                          "bw.json: holds a number out of range (f)"));
 }

@@ -11,13 +11,21 @@
 
 #include <Eigen/Eigenvalues>
 
+#include "core/base/memory.hpp"
 #include <algorithm>
+
 #include <cmath>
 #include <stdexcept>
 
 namespace murmur {
 
 double spectral_gap(const graph& g, const mixing& w) {
+  // The dense symmetric eigensolver holds W and its workspace: a few n x n
+  // matrices of doubles.
+  auto n = static_cast<double>(g.size());
+  require_memory(static_cast<std::uint64_t>(3 * 8 * n * n),
+                 "spectral gap of " + std::to_string(g.size()) +
+                   " agents (a dense eigensolver)");
   auto m = dense(g, w);
   if (m.rows() < 2)
     return 1; // a single agent is always at consensus

@@ -73,10 +73,14 @@ caf::actor connect_to(caf::actor_system& sys, const endpoint& to, bool insecure,
     if (failure && !retry_connect(failure))
       break;
   }
+  // "within" only when the wait ran out: a refused connection fails at once.
+  auto timed_out = !failure || failure == caf::sec::connection_timeout ||
+                   failure == caf::sec::request_timeout;
   if (!result)
     throw std::runtime_error(
-      "hosts.list: no node at " + where + " within " + seconds_text(wait) +
-      " s (" +
+      "hosts.list: no node at " + where +
+      (timed_out ? " within " + seconds_text(wait) + " s" : std::string{}) +
+      " (" +
       (failure ? sys.render(failure) : std::string{"nothing published there"}) +
       (insecure ? std::string{}
                 : "; a TLS handshake failure means the certificates are not "

@@ -1,6 +1,6 @@
 #pragma once
 
-// Accelerated gossip (AG, ALGORITHMS.md 3.2) for DeTAG: the recursion and
+// Accelerated gossip (AG; Lu & De Sa, ICML 2021, Algorithm 1) for DeTAG: the recursion and
 // its closed-form parameters.
 
 #include "core/algorithms/algorithm.hpp"

@@ -42,8 +42,9 @@ agent_context::agent_context(agent_id id, std::size_t agents, const model& net,
                              const optimizer_spec& opt, const lr_schedule& lr,
                              batch_stream data, const vec& initial)
   : id_(id), agents_(agents), net_(net),
-    opt_(opt, static_cast<std::size_t>(initial.size())), lr_(lr),
-    data_(std::move(data)), pool_(static_cast<std::size_t>(initial.size())) {
+    opt_(make_optimizer(opt, static_cast<std::size_t>(initial.size()))),
+    lr_(lr), data_(std::move(data)),
+    pool_(static_cast<std::size_t>(initial.size())) {
   x_ = pool_.acquire();
   *x_ = initial;
 }
@@ -68,7 +69,8 @@ void agent_context::propose_step(vec_map u) {
   loss_sum_ +=
     net_.loss_and_gradient(theta, batch, grad, thread_workspace(net_));
   ++loss_steps_;
-  opt_.update(const_vec_map{grad.data(), grad.size()}, lr_.at(steps_), u);
+  opt_->update(theta, const_vec_map{grad.data(), grad.size()}, lr_.at(steps_),
+               u);
   ++steps_;
 }
 

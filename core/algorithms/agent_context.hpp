@@ -63,7 +63,7 @@ public:
   std::uint64_t steps() const { return steps_; }
 
   /// Zeroes the optimizer's momentum (Plexus starts every round afresh).
-  void reset_optimizer() { opt_.reset(); }
+  void reset_optimizer() { opt_->reset(); }
 
   /// Mean training loss since the last call, and the number of steps in it.
   std::pair<double, std::uint64_t> take_loss();
@@ -72,7 +72,7 @@ private:
   agent_id id_;
   std::size_t agents_;
   const model& net_;
-  sgd opt_;
+  std::unique_ptr<optimizer> opt_;
   const lr_schedule& lr_;
   batch_stream data_;
   std::shared_ptr<vec> x_;

@@ -1,4 +1,4 @@
-// Exact All-Reduce SGD, the centralized reference (ALGORITHMS.md 1.3): every
+// Exact All-Reduce SGD, the centralized reference (as in the RelaySGD code, epfml/relaysgd): every
 // agent takes its local step, then all models are averaged exactly. As in the
 // RelaySGD code the parameters are averaged after the step, which for SGD with
 // heavy-ball or Nesterov momentum equals averaging gradients. Every agent

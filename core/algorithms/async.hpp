@@ -1,6 +1,6 @@
 #pragma once
 
-// Asynchronous algorithms (DRACO, ALGORITHMS.md section 6): the arrival
+// Asynchronous algorithms (DRACO: Jeong & Kountouris, arXiv 2406.13533): the arrival
 // buffer a receiver keeps between its mixing steps, and row-stochastic
 // weights over whatever arrived. Plain C++, no actors: the actors in
 // actors/async_*.cpp only drive these.

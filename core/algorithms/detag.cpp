@@ -1,4 +1,4 @@
-// DeTAG (Lu & De Sa 2021), ALGORITHMS.md 3: gradient tracking whose gossip
+// DeTAG (Lu & De Sa, ICML 2021, Algorithm 2): gradient tracking whose gossip
 // is R rounds of accelerated gossip (AG) per phase, with the phase's
 // gradients all taken at the frozen x^k. Tracked quantities are optimizer
 // updates u (= -lr g for plain SGD), as in gradient_tracking.cpp.
@@ -12,7 +12,7 @@
 //              y^{k+1} = AG(Y)_i + g - g_prev;  g_prev <- g; g <- 0
 //
 // The default ordering is the one of the pcode implementation, which is
-// also how ALGORITHMS.md 3.3 presents the update (and recalls the paper);
+// also how the paper's Algorithm 2 reads;
 // local-tracker is the docom numpy ordering. Both keep mean(y) equal to the
 // mean of the last phase's accumulated updates.
 //

@@ -1,4 +1,4 @@
-// D-PSGD (Lian et al. 2017) in both orders, see ALGORITHMS.md section 1.1:
+// D-PSGD (Lian et al. 2017) in both orders, NeurIPS 2017:
 //   mix-then-step (original): x <- sum_j W_ij x_j + u(x_i), the gradient at
 //                             x_i computed while the models travel;
 //   step-then-mix (adapt-then-combine, the RelaySGD/Plexus baseline):

@@ -1,5 +1,5 @@
 // D-PSGD with a fixed round duration, the baseline of the Plexus code
-// (ALGORITHMS.md 4.5: k-regular graph, 60 s rounds). Every `period` seconds
+// (sacs-epfl/plexus, dlsim/dl: k-regular graph, 60 s rounds). Every `period` seconds
 // an agent mixes the newest model each neighbour sent since its last round,
 // with Metropolis-Hastings weights renormalised over the neighbours heard
 // from, trains local_steps minibatches and broadcasts to all its neighbours.

@@ -1,4 +1,4 @@
-// DRACO (Jeong & Kountouris; ALGORITHMS.md section 6, the [READING] event
+// DRACO (Jeong & Kountouris; arXiv 2406.13533, our reading of its event
 // model): asynchronous SGD over row-stochastic wireless gossip. Each agent
 // has two independent Poisson clocks. At every computation event it
 //   mixes:  x <- (x + sum_{m in B} x_m) / (1 + |B|)   B = fresh arrivals,

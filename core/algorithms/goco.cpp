@@ -1,4 +1,4 @@
-// GOCO (ALGORITHMS.md 5.2, a [READING] of the paper: SGC plugged into
+// GOCO (Li & Skoglund, arXiv 2402.04193, as we read the paper: SGC plugged into
 // step-then-mix D-PSGD). Per round t, agent i
 //   s ~ Bernoulli(1-p) from its own stream   (0 = straggler)
 //   s = 1: x <- x + u / (1-p)                 u = the optimizer's update

@@ -1,6 +1,6 @@
 #pragma once
 
-// GOCO (Li & Skoglund 2024), ALGORITHMS.md 5: step-then-mix D-PSGD whose
+// GOCO (Li & Skoglund 2024), arXiv 2402.04193: step-then-mix D-PSGD whose
 // local step is a stochastic-gradient-coding (SGC) encoded gradient, with
 // i.i.d. Bernoulli(p) stragglers or those of the time model that miss a
 // per-round deadline. Declared here (not only in

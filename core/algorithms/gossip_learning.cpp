@@ -1,5 +1,5 @@
 // Gossip Learning (Ormandi, Hegedus, Jelasity; the baseline of the Plexus
-// code, ALGORITHMS.md 4.5): every round of `period` seconds an agent merges
+// code, sacs-epfl/plexus dlsim/gl): every round of `period` seconds an agent merges
 // the models that reached it, each weighted by its age (the number of
 // updates behind it),
 //   x <- (a x + a_j x_j) / (a + a_j),   a <- max(a, a_j)

@@ -1,4 +1,4 @@
-// Gradient tracking (DSGT), ALGORITHMS.md 1.2, in the update-tracking form
+// Gradient tracking (DSGT), in the update-tracking form
 // of the RelaySGD deep-learning code, so that lr schedules and local
 // momentum work unchanged:
 //

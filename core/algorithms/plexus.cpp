@@ -339,7 +339,7 @@ void node::expire(const timer& t, effects& out) {
   if (it == buffers_.end())
     return;
   // At the deadline a round completes with at least 3 models, else it is
-  // dropped (ALGORITHMS.md 4.3).
+  // dropped (as sacs-epfl/plexus does).
   if (it->second.size() >= 3) {
     complete(t.ref, out);
   } else {

@@ -1,6 +1,6 @@
 #pragma once
 
-// Plexus (ALGORITHMS.md section 4): decentralized learning with client
+// Plexus (de Vos et al., arXiv 2302.13837; sacs-epfl/plexus): decentralized learning with client
 // sampling. One global model lineage moves through a pipeline of samples:
 // the s agents of sample k train it, send it under index k+1 to the
 // aggregator chosen from sample k+1's candidates, which averages once it

@@ -1,6 +1,6 @@
 #pragma once
 
-// The RelaySum mechanism (ALGORITHMS.md 2) apart from the runtime, so that
+// The RelaySum mechanism (Vogels et al., NeurIPS 2021; epfml/relaysgd) apart from the runtime, so that
 // RelaySGD, its learning-rate correction and the tests share one copy.
 //
 // A run relays over one spanning tree, or over T = 2 trees (double binary
@@ -176,7 +176,8 @@ std::vector<std::vector<agent_id>> tree_peers(const std::vector<graph>& trees,
 /// order (the lock-step loop's routing, for simulations and tests).
 std::vector<inbox> deliver(const graph& g, const std::vector<outbox>& out);
 
-/// The learning-rate correction of ALGORITHMS.md 2.7 per tree: every agent
+/// The learning-rate correction per tree (the impulse experiment of the
+/// RelaySGD code's appendix notebook): every agent
 /// applies one update u = +1 at step 0 (x^0 = x_ref = 0), the mechanism runs
 /// until consensus, and the factor is 1 / the value it settled at, with the
 /// same options as the run. World-size normalisation with fill = initial

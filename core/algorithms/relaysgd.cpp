@@ -1,4 +1,4 @@
-// RelaySGD (Vogels et al. 2021), ALGORITHMS.md 2: RelaySum/Model (the
+// RelaySGD (Vogels et al. 2021), NeurIPS 2021: RelaySum/Model (the
 // headline method, non-overlapped) and RelaySum/Grad over a spanning tree or
 // double binary trees. The mechanism and update live in relay_sum.{hpp,cpp};
 // this file binds them to the runtime.

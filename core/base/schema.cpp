@@ -202,6 +202,10 @@ void write_value(toml::table& root, const std::string& dotted,
   put(root, dotted, std::move(arr));
 }
 
+void write_value(toml::table& root, const std::string& dotted, toml::array v) {
+  put(root, dotted, std::move(v));
+}
+
 std::vector<std::pair<std::string, const toml::node*>>
 leaves(const toml::table& root, const std::string& prefix) {
   std::vector<std::pair<std::string, const toml::node*>> result;
@@ -222,6 +226,11 @@ std::string closest_key(const std::string& key,
   std::string best;
   auto best_distance = std::max<std::size_t>(3, key.size() / 3) + 1;
   for (auto& candidate : known) {
+    // The length difference bounds the distance from below: a long typo is
+    // not compared with every key at quadratic cost.
+    auto longer = std::max(key.size(), candidate.size());
+    if (longer - std::min(key.size(), candidate.size()) >= best_distance)
+      continue;
     auto d = edit_distance(key, candidate);
     if (d < best_distance) {
       best_distance = d;

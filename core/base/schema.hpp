@@ -81,6 +81,8 @@ void write_value(toml::table& root, const std::string& dotted,
                  const std::vector<double>& v);
 void write_value(toml::table& root, const std::string& dotted,
                  const std::vector<std::string>& v);
+/// A TOML array as built by a field type's own writer (e.g. tables).
+void write_value(toml::table& root, const std::string& dotted, toml::array v);
 
 /// Human name of a field type, for error messages ("an integer").
 inline const char* kind_name(const std::string*) {

@@ -4,6 +4,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <sstream>
 #include <thread>
 
@@ -31,8 +32,9 @@ void add_run_keys(schema<run_config>& s) {
     "algorithm: " + algorithm_registry::joined_names() +
       "; its own keys sit beside name in [algorithm]");
   s.add<u64>(
-    "run.agents", [](C& c) -> u64& { return c.run.agents; }, "number of agents",
-    at_least<u64>(1));
+    "run.agents", [](C& c) -> u64& { return c.run.agents; },
+    "number of agents (ids are 32-bit)",
+    between<u64>(1, std::numeric_limits<agent_id>::max()));
   s.add<u64>(
     "run.rounds", [](C& c) -> u64& { return c.run.rounds; },
     "communication rounds", at_least<u64>(1));
@@ -151,6 +153,34 @@ void apply_table(run_config& cfg, const toml::table& root) {
   }
 }
 
+/// Whether `text` is well-formed UTF-8: shortest encodings of code points up
+/// to U+10FFFF, no surrogates.
+bool valid_utf8(const std::string& text) {
+  static const std::uint32_t shortest[] = {0, 0, 0x80, 0x800, 0x10000};
+  for (std::size_t i = 0; i < text.size();) {
+    auto lead = static_cast<unsigned char>(text[i]);
+    std::size_t len = lead < 0x80           ? 1
+                      : (lead >> 5) == 0x6  ? 2
+                      : (lead >> 4) == 0xE  ? 3
+                      : (lead >> 3) == 0x1E ? 4
+                                            : 0;
+    if (len == 0 || text.size() - i < len)
+      return false;
+    std::uint32_t code = len == 1 ? lead : lead & (0x7Fu >> len);
+    for (std::size_t k = 1; k < len; ++k) {
+      auto next = static_cast<unsigned char>(text[i + k]);
+      if ((next & 0xC0) != 0x80)
+        return false;
+      code = code << 6 | (next & 0x3Fu);
+    }
+    if (code < shortest[len] || code > 0x10FFFF ||
+        (code >= 0xD800 && code <= 0xDFFF))
+      return false;
+    i += len;
+  }
+  return true;
+}
+
 /// Configs are small; anything larger is not one (a device, a data file).
 constexpr std::size_t max_config_bytes = 1 << 20;
 
@@ -200,7 +230,12 @@ void apply_override(run_config& cfg, const std::string& assignment) {
   try {
     parsed = toml::parse("v = " + value);
   } catch (const toml::parse_error&) {
-    parsed.insert("v", value); // a bare word is a string
+    // A bare word is a string; TOML strings are UTF-8, and one that is not
+    // would reach the nodes (and config.toml) as a different string.
+    if (!valid_utf8(value))
+      throw input_error("--set " + key +
+                        ": the value is not valid UTF-8; write it in UTF-8");
+    parsed.insert("v", value);
   }
   auto& node = *parsed.get("v");
   if (!config_schema().declares(key) && is_algorithm_option(key))
@@ -234,6 +269,9 @@ void validate(run_config& cfg) {
                       to_string(cfg.data.name) +
                       "\"; use model.kind = \"linear\" exactly with "
                       "data.name = \"synthetic-regression\"");
+  // Built only to check that its layers chain on the data's samples.
+  auto g = geometry_of(cfg.data);
+  make_model(cfg.model, g.shape, g.classes, g.targets);
   validate(cfg.cost);
   validate(cfg.network, cfg.run.agents);
   validate(cfg.stragglers, cfg.run.agents);

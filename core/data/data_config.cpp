@@ -43,6 +43,18 @@ const schema<data_config>& data_schema() {
   return s;
 }
 
+data_geometry geometry_of(const data_config& cfg) {
+  auto& syn = cfg.synthetic;
+  switch (cfg.name) {
+    case data_source::synthetic:
+      return {sample_shape::flat(syn.dim), syn.num_classes, 0};
+    case data_source::synthetic_regression:
+      return {sample_shape::flat(syn.dim + 1), syn.num_classes, 1};
+    case data_source::fashion_mnist: break;
+  }
+  return {fashion_mnist_shape, fashion_mnist_classes, 0};
+}
+
 train_test load_data(const data_config& cfg, std::uint64_t seed) {
   if (cfg.name != data_source::fashion_mnist) {
     auto& g = cfg.synthetic;

@@ -28,6 +28,17 @@ struct data_config {
 /// The data.* keys.
 const schema<data_config>& data_schema();
 
+/// What a model sees of the configured data, known without loading it (the
+/// loaders produce exactly this): the sample shape, the classes, and for
+/// regression the target columns at the end of each row.
+struct data_geometry {
+  sample_shape shape;
+  int classes = 0;
+  std::size_t targets = 0;
+};
+
+data_geometry geometry_of(const data_config& cfg);
+
 /// Loads (or generates, from `seed`) the configured training and test sets;
 /// throws input_error naming the file or field at fault.
 train_test load_data(const data_config& cfg, std::uint64_t seed);

@@ -55,7 +55,7 @@ partition make_partition(const std::vector<std::int32_t>& labels,
                          int num_classes, std::size_t agents,
                          const partition_spec& spec, std::uint64_t seed);
 
-/// Gradient coding's assignment (ALGORITHMS.md 5.1): for each of `n` agents,
+/// Gradient coding's assignment (GOCO, arXiv 2402.04193): for each of `n` agents,
 /// the d base partitions it holds, its own partition i first. Balanced: every
 /// agent holds d partitions and every partition sits on d agents.
 ///   cyclic: i, i+1, ..., i+d-1 (mod n).

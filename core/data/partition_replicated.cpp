@@ -1,4 +1,4 @@
-// Data replication for gradient coding (GOCO, ALGORITHMS.md 5.1): the base
+// Data replication for gradient coding (GOCO, arXiv 2402.04193): the base
 // partitioner's n shards become the columns of a balanced 0/1 assignment
 // matrix A (row and column sums d), and agent i's shard is the union of the
 // base shards j with A_ij = 1. make_sharded copies rows per shard, so each

@@ -46,6 +46,7 @@ dataset sample(std::size_t size, const row_matrix& teacher,
   dataset result;
   result.features = gaussian(size, spec.dim, 1, gen);
   result.num_classes = spec.num_classes;
+  result.shape = sample_shape::flat(spec.dim);
   // lazyProduct: the problem is tiny, and Eigen's blocked GEMM trips a
   // false -Wmaybe-uninitialized in GCC 12's AVX-512 intrinsics.
   row_matrix logits = result.features.lazyProduct(teacher.transpose());
@@ -70,6 +71,7 @@ dataset regression_sample(std::size_t size, const vec& teacher,
     result.features.leftCols(dim).lazyProduct(teacher) +
     gaussian(size, 1, spec.noise, gen);
   result.targets = 1;
+  result.shape = sample_shape::flat(spec.dim + 1);
   result.num_classes = spec.num_classes;
   return result;
 }

@@ -1,5 +1,5 @@
 // Least-squares linear regression: the strongly convex problem GOCO's
-// analysis assumes (ALGORITHMS.md 5.4). Targets travel as the last columns
+// analysis assumes (as GOCO's analysis does). Targets travel as the last columns
 // of each feature row (dataset::targets), so shards, shuffles and minibatches
 // move them with their inputs at no extra cost.
 #include "core/model/model.hpp"
@@ -97,6 +97,12 @@ public:
     result.loss = 0.5 * sse / n;
     result.accuracy = sst > 0 ? 1 - sse / sst : 0;
     return result;
+  }
+
+  // The residuals' product, then the weight gradient's.
+  double gradient_flops(std::size_t rows) const override {
+    return 4.0 * static_cast<double>(rows) *
+           static_cast<double>(inputs_ * outputs_);
   }
 
 private:

@@ -18,16 +18,35 @@ const schema<optimizer_spec>& optimizer_schema() {
   static const auto s = [] {
     using C = optimizer_spec;
     schema<C> s;
+    s.add<optimizer_kind>(
+      "optimizer.kind", [](C& c) -> optimizer_kind& { return c.kind; },
+      "local update rule; its state stays with the agent");
     s.add<double>(
       "optimizer.lr", [](C& c) -> double& { return c.lr; }, "learning rate",
       positive());
     s.add<double>(
       "optimizer.momentum", [](C& c) -> double& { return c.momentum; },
-      "local momentum (never communicated), in [0, 1)",
+      "sgd: local momentum (never communicated), in [0, 1)",
       in_range(0, 1, false, true));
     s.add<bool>(
       "optimizer.nesterov", [](C& c) -> bool& { return c.nesterov; },
-      "Nesterov instead of heavy-ball momentum");
+      "sgd: Nesterov instead of heavy-ball momentum");
+    s.add<double>(
+      "optimizer.beta1", [](C& c) -> double& { return c.beta1; },
+      "adam, adamw: decay of the first moment, in [0, 1)",
+      in_range(0, 1, false, true));
+    s.add<double>(
+      "optimizer.beta2", [](C& c) -> double& { return c.beta2; },
+      "adam, adamw: decay of the second moment, in [0, 1)",
+      in_range(0, 1, false, true));
+    s.add<double>(
+      "optimizer.eps", [](C& c) -> double& { return c.eps; },
+      "adam, adamw: added to the root of the second moment", positive());
+    s.add<double>(
+      "optimizer.weight_decay", [](C& c) -> double& { return c.weight_decay; },
+      "adamw: decoupled weight decay, u -= lr x weight_decay x theta (an L2 "
+      "term inside the loss is model.weight_decay)",
+      in_range(0, 1e3));
     s.add<schedule_kind>(
       "optimizer.schedule", [](C& c) -> schedule_kind& { return c.schedule; },
       "learning rate over the run");
@@ -49,6 +68,15 @@ const schema<optimizer_spec>& optimizer_schema() {
 }
 
 void validate(const optimizer_spec& spec) {
+  if (spec.kind != optimizer_kind::sgd && (spec.momentum > 0 || spec.nesterov))
+    throw input_error("optimizer.momentum: " + to_string(spec.kind) +
+                      " keeps its own moments (optimizer.beta1, "
+                      "optimizer.beta2); remove optimizer.momentum and "
+                      "optimizer.nesterov");
+  if (spec.kind != optimizer_kind::adamw && spec.weight_decay > 0)
+    throw input_error("optimizer.weight_decay: decoupled weight decay is "
+                      "AdamW's (optimizer.kind = \"adamw\"); for an L2 term "
+                      "in the loss set model.weight_decay");
   double previous = 0;
   for (double m : spec.milestones) {
     if (!(m > previous && m < 1))
@@ -88,7 +116,7 @@ sgd::sgd(const optimizer_spec& spec, std::size_t num_params)
     buffer_ = vec::Zero(static_cast<Eigen::Index>(num_params));
 }
 
-void sgd::update(const_vec_map grad, double lr, vec_map u) {
+void sgd::update(const_vec_map, const_vec_map grad, double lr, vec_map u) {
   const auto step = static_cast<float>(-lr);
   if (momentum_ == 0) {
     u = step * grad;
@@ -104,6 +132,48 @@ void sgd::update(const_vec_map grad, double lr, vec_map u) {
 
 void sgd::reset() {
   buffer_.setZero();
+}
+
+adam::adam(const optimizer_spec& spec, std::size_t num_params)
+  : beta1_(spec.beta1), beta2_(spec.beta2), eps_(spec.eps),
+    decay_(spec.kind == optimizer_kind::adamw ? spec.weight_decay : 0),
+    first_(vec::Zero(static_cast<Eigen::Index>(num_params))),
+    second_(vec::Zero(static_cast<Eigen::Index>(num_params))) {}
+
+void adam::update(const_vec_map theta, const_vec_map grad, double lr,
+                  vec_map u) {
+  ++steps_;
+  const double t = static_cast<double>(steps_);
+  const auto b1 = static_cast<float>(beta1_);
+  const auto b2 = static_cast<float>(beta2_);
+  first_ = b1 * first_ + (1 - b1) * grad;
+  second_ = b2 * second_ + (1 - b2) * grad.cwiseAbs2();
+  // Bias corrections in double: 1 - b2^t is tiny for the first steps.
+  const auto step = static_cast<float>(lr / (1 - std::pow(beta1_, t)));
+  const auto root = static_cast<float>(1 / std::sqrt(1 - std::pow(beta2_, t)));
+  const auto eps = static_cast<float>(eps_);
+  u = -step * (first_.array() / (second_.array().sqrt() * root + eps)).matrix();
+  if (decay_ > 0)
+    u -= static_cast<float>(lr * decay_) * theta;
+}
+
+void adam::reset() {
+  first_.setZero();
+  second_.setZero();
+  steps_ = 0;
+}
+
+std::unique_ptr<optimizer> make_optimizer(const optimizer_spec& spec,
+                                          std::size_t num_params) {
+  if (spec.kind == optimizer_kind::sgd)
+    return std::make_unique<sgd>(spec, num_params);
+  return std::make_unique<adam>(spec, num_params);
+}
+
+std::size_t state_vectors(const optimizer_spec& spec) {
+  if (spec.kind == optimizer_kind::sgd)
+    return spec.momentum > 0 ? 1 : 0;
+  return 2;
 }
 
 } // namespace murmur

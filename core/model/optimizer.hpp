@@ -3,6 +3,8 @@
 #include "core/base/schema.hpp"
 #include "core/base/types.hpp"
 
+#include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -19,10 +21,25 @@ inline const enum_names<schedule_kind>& names_of(schedule_kind) {
   return n;
 }
 
+/// The local update rule.
+enum class optimizer_kind { sgd, adam, adamw };
+
+inline const enum_names<optimizer_kind>& names_of(optimizer_kind) {
+  static const enum_names<optimizer_kind> n{{"sgd", optimizer_kind::sgd},
+                                            {"adam", optimizer_kind::adam},
+                                            {"adamw", optimizer_kind::adamw}};
+  return n;
+}
+
 struct optimizer_spec {
+  optimizer_kind kind = optimizer_kind::sgd;
   double lr = 0.1;
-  double momentum = 0; ///< local momentum coefficient, 0 = plain SGD
+  double momentum = 0; ///< sgd: local momentum coefficient, 0 = plain SGD
   bool nesterov = false;
+  double beta1 = 0.9;      ///< adam(w): first-moment decay
+  double beta2 = 0.999;    ///< adam(w): second-moment decay
+  double eps = 1e-8;       ///< adam(w): added to sqrt(second moment)
+  double weight_decay = 0; ///< adamw: decoupled decay (lr x wd x theta)
   schedule_kind schedule = schedule_kind::constant;
   std::vector<double> milestones; ///< step: fractions of the run in (0, 1)
   double decay = 0.1;             ///< step: factor applied at each milestone
@@ -32,8 +49,9 @@ struct optimizer_spec {
 /// The optimizer.* keys, with their ranges.
 const schema<optimizer_spec>& optimizer_schema();
 
-/// The rule between values that the ranges cannot state: milestones
-/// increasing in (0, 1). Throws input_error naming optimizer.milestones.
+/// The rules between values that the ranges cannot state: milestones
+/// increasing in (0, 1), momentum only for sgd, decoupled weight decay only
+/// for adamw. Throws input_error naming the key.
 void validate(const optimizer_spec& spec);
 
 /// Learning rate as a function of the step index over a run of `total` steps:
@@ -48,21 +66,65 @@ private:
   std::uint64_t total_;
 };
 
-/// SGD with a local (never communicated) heavy-ball or Nesterov buffer, in
-/// PyTorch's convention: m <- mu m + g; u = -lr (g + mu m) for Nesterov,
-/// u = -lr m otherwise. `update` writes the proposed step u; the algorithm
-/// decides where it is applied.
-class sgd {
+/// An agent's local optimizer. Its state (momentum, moments, step count)
+/// belongs to that agent and is never communicated. `update` writes the
+/// proposed step u for the gradient `grad` at the parameters `theta`; the
+/// algorithm decides where x + u is applied.
+class optimizer {
+public:
+  virtual ~optimizer() = default;
+  virtual void update(const_vec_map theta, const_vec_map grad, double lr,
+                      vec_map u) = 0;
+  /// Forgets the state (Plexus restarts it every round).
+  virtual void reset() = 0;
+};
+
+/// SGD with a local heavy-ball or Nesterov buffer, in PyTorch's convention:
+/// m <- mu m + g; u = -lr (g + mu m) for Nesterov, u = -lr m otherwise.
+class sgd final : public optimizer {
 public:
   sgd(const optimizer_spec& spec, std::size_t num_params);
 
-  void update(const_vec_map grad, double lr, vec_map u);
-  void reset(); ///< zero the momentum buffer (Plexus restarts it per round)
+  void update(const_vec_map theta, const_vec_map grad, double lr,
+              vec_map u) override;
+  void reset() override; ///< zeroes the momentum buffer
 
 private:
   double momentum_;
   bool nesterov_;
   vec buffer_;
 };
+
+/// Adam (Kingma & Ba, ICLR 2015) and, with a decoupled weight decay wd,
+/// AdamW (Loshchilov & Hutter, ICLR 2019), as PyTorch computes them at step
+/// t = 1, 2, ...:
+///   m <- b1 m + (1 - b1) g,   v <- b2 v + (1 - b2) g^2,
+///   u = -lr/(1 - b1^t) m / (sqrt(v) / sqrt(1 - b2^t) + eps) - lr wd theta.
+/// wd is 0 for Adam, whose L2 term (model.weight_decay) is in the gradient.
+class adam final : public optimizer {
+public:
+  adam(const optimizer_spec& spec, std::size_t num_params);
+
+  void update(const_vec_map theta, const_vec_map grad, double lr,
+              vec_map u) override;
+  void reset() override; ///< zeroes both moments and the step count
+
+private:
+  double beta1_;
+  double beta2_;
+  double eps_;
+  double decay_;
+  vec first_;
+  vec second_;
+  std::uint64_t steps_ = 0;
+};
+
+/// The optimizer optimizer.kind names, for a model of `num_params`.
+std::unique_ptr<optimizer> make_optimizer(const optimizer_spec& spec,
+                                          std::size_t num_params);
+
+/// Model-sized float vectors the optimizer keeps per agent (momentum: 1,
+/// Adam: 2).
+std::size_t state_vectors(const optimizer_spec& spec);
 
 } // namespace murmur

@@ -1,6 +1,7 @@
 #include "core/run/experiment.hpp"
 
 #include "core/base/memory.hpp"
+#include "core/model/footprint.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -87,12 +88,13 @@ protocol::population population_of(const experiment& exp) {
 
 void plan_experiment(experiment& exp) {
   auto& cfg = exp.cfg;
-  // Per agent: its model, a few pooled model buffers, optimizer and
-  // algorithm state (about 6 model-sized vectors), its actors and
+  // Per agent: its model and optimizer state, about 3 more model-sized
+  // vectors of pooled buffers and algorithm state, its actors and
   // bookkeeping. Checked before anything per agent is allocated.
   auto agents = static_cast<double>(cfg.run.agents);
-  auto params = static_cast<double>(exp.net->num_params());
-  require_memory(static_cast<std::uint64_t>(agents * (24 * params + 16384)),
+  auto per_agent = static_cast<double>(
+    bytes_per_agent(exp.net->num_params(), cfg.optimizer, 3));
+  require_memory(static_cast<std::uint64_t>(agents * (per_agent + 16384)),
                  "run.agents x model parameters (" +
                    std::to_string(cfg.run.agents) + " x " +
                    std::to_string(exp.net->num_params()) + ")");
@@ -126,7 +128,7 @@ std::unique_ptr<experiment> build_experiment(const run_config& cfg) {
   exp->train = make_sharded(data.train, parts);
   warn_small_shards(*exp);
   exp->test = first_rows(std::move(data.test), cfg.eval.test_samples);
-  exp->net = make_model(cfg.model, data.train.dim(), data.train.num_classes,
+  exp->net = make_model(cfg.model, data.train.shape, data.train.num_classes,
                         data.train.targets);
   plan_experiment(*exp);
   return exp;

@@ -1,6 +1,7 @@
 #include "core/run/metrics.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <limits>
 
@@ -34,6 +35,8 @@ metrics_row evaluate_round(const experiment& exp, round_t round,
     row.train_loss += r.train_loss;
     ++present;
   }
+  auto ids = evaluated_agents(reports.size(), exp.cfg.eval.max_agents);
+  row.agent_accuracy.assign(ids.size(), std::nan(""));
   if (present == 0)
     return row; // everyone offline: nothing to evaluate
   average /= static_cast<float>(present);
@@ -48,11 +51,12 @@ metrics_row evaluate_round(const experiment& exp, round_t round,
   row.test_loss = avg.loss;
   row.min_agent_accuracy = std::numeric_limits<double>::infinity();
   std::size_t evaluated = 0;
-  for (auto id : evaluated_agents(reports.size(), exp.cfg.eval.max_agents)) {
-    if (!reports[id].model)
+  for (std::size_t k = 0; k < ids.size(); ++k) {
+    if (!reports[ids[k]].model)
       continue;
-    auto& x = *reports[id].model;
+    auto& x = *reports[ids[k]].model;
     auto acc = exp.net->evaluate({x.data(), x.size()}, test).accuracy;
+    row.agent_accuracy[k] = acc;
     row.mean_agent_accuracy += acc;
     row.min_agent_accuracy = std::min(row.min_agent_accuracy, acc);
     ++evaluated;
@@ -88,6 +92,24 @@ void write_csv_row(std::ostream& out, const metrics_row& row) {
     static_cast<unsigned long long>(row.online_agents),
     row.busiest_link_utilisation);
   out << buf;
+}
+
+void write_agent_accuracy_header(std::ostream& out,
+                                 const std::vector<agent_id>& agents) {
+  out << "round";
+  for (auto id : agents)
+    out << ",agent_" << id;
+  out << '\n';
+}
+
+void write_agent_accuracy_row(std::ostream& out, const metrics_row& row) {
+  char buf[32];
+  out << row.round;
+  for (double acc : row.agent_accuracy) {
+    std::snprintf(buf, sizeof buf, ",%.9g", acc);
+    out << buf;
+  }
+  out << '\n';
 }
 
 } // namespace murmur

@@ -33,6 +33,10 @@ struct metrics_row {
   /// The share of its capacity the most used link (any agent's uplink or
   /// downlink) carried since the previous row (0 on unlimited links).
   double busiest_link_utilisation = 0;
+  /// Test accuracy of each agent of evaluated_agents(agents,
+  /// eval.max_agents), in that order; NaN for an agent without a model.
+  /// Empty when no agent's own model is evaluated (Plexus: one lineage).
+  std::vector<double> agent_accuracy;
 };
 
 /// What every agent reports after an evaluated round.
@@ -67,6 +71,13 @@ std::vector<agent_id> evaluated_agents(std::size_t agents,
 
 void write_csv_header(std::ostream& out);
 void write_csv_row(std::ostream& out, const metrics_row& row);
+
+/// agent_accuracy.csv: `round`, then one column `agent_<id>` per evaluated
+/// agent, so a report can average each agent over evaluations before taking
+/// the minimum over agents.
+void write_agent_accuracy_header(std::ostream& out,
+                                 const std::vector<agent_id>& agents);
+void write_agent_accuracy_row(std::ostream& out, const metrics_row& row);
 
 } // namespace murmur
 

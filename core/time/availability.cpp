@@ -34,6 +34,9 @@ bool number(std::string text, double& out) {
 
 constexpr double day = 86400;
 
+/// Largest agent id a trace may name.
+constexpr double max_trace_id = 1e7;
+
 /// One agent's alternating exponential on/off periods up to `horizon`; the
 /// first state is online with the stationary probability.
 std::vector<interval> on_off(const churn_config& cfg, double phase,
@@ -116,12 +119,12 @@ std::size_t availability::online_count(double t) const {
   return n;
 }
 
-std::vector<std::vector<interval>> read_availability(const std::string& path,
-                                                     const std::string& field) {
+availability_trace read_availability(const std::string& path,
+                                     const std::string& field) {
   std::ifstream in{path};
   if (!in)
     throw input_error(field + ": cannot read trace file '" + path + "'");
-  std::vector<std::vector<interval>> devices;
+  availability_trace trace;
   std::string line;
   const char* names[] = {"agent", "start", "end"};
   for (std::size_t n = 1; std::getline(in, line); ++n) {
@@ -148,25 +151,26 @@ std::vector<std::vector<interval>> read_availability(const std::string& path,
     if (col != 3)
       bad(path, n,
           "expected 3 fields agent,start,end, got " + std::to_string(col));
-    if (v[0] < 0 || v[0] != std::floor(v[0]) || v[0] > 1e7)
-      bad(path, n, "field agent must be an integer id >= 0");
+    if (v[0] < 0 || v[0] != std::floor(v[0]) || v[0] > max_trace_id)
+      bad(path, n,
+          "field agent must be an integer id in [0, " +
+            std::to_string(static_cast<long>(max_trace_id)) + "]");
     if (v[1] < 0)
       bad(path, n, "field start must be >= 0 seconds");
     if (!(v[2] > v[1]))
       bad(path, n, "field end must be > start");
     auto id = static_cast<std::size_t>(v[0]);
-    if (devices.size() <= id)
-      devices.resize(id + 1);
-    auto& d = devices[id];
+    trace.ids = std::max(trace.ids, id + 1);
+    auto& d = trace.online[id];
     if (!d.empty() && v[1] < d.back().end)
       bad(path, n,
           "field start: intervals of agent " + std::to_string(id) +
             " must be listed in order and not overlap");
     d.push_back({v[1], v[2]});
   }
-  if (devices.empty())
+  if (trace.online.empty())
     throw input_error(path + ": no intervals (" + field + ")");
-  return devices;
+  return trace;
 }
 
 availability make_availability(const churn_config& cfg, std::size_t agents,
@@ -175,9 +179,10 @@ availability make_availability(const churn_config& cfg, std::size_t agents,
     return availability{agents};
   std::vector<std::vector<interval>> online(agents);
   if (cfg.kind == churn_kind::trace) {
-    auto devices = read_availability(cfg.trace, "churn.trace");
+    auto trace = read_availability(cfg.trace, "churn.trace");
     for (std::size_t i = 0; i < agents; ++i)
-      online[i] = devices[i % devices.size()];
+      if (auto it = trace.online.find(i % trace.ids); it != trace.online.end())
+        online[i] = it->second;
   } else {
     for (std::size_t i = 0; i < agents; ++i) {
       rng gen{derive_seed(seed, stream::churn, i)};

@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <limits>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -73,10 +74,18 @@ private:
   bool churns_ = false;
 };
 
+/// An availability trace as read: each trace agent's online intervals, in
+/// order and disjoint. Ids may be sparse (held only where a line names them):
+/// an id without lines is never online.
+struct availability_trace {
+  std::map<std::size_t, std::vector<interval>> online;
+  std::size_t ids = 0; ///< largest id + 1; agent i replays id i mod ids
+};
+
 /// Reads an availability trace (see churn_config::trace): validates every
 /// line and reports file:line: field on error.
-std::vector<std::vector<interval>> read_availability(const std::string& path,
-                                                     const std::string& field);
+availability_trace read_availability(const std::string& path,
+                                     const std::string& field);
 
 /// The run's availability for `agents` agents up to `horizon` seconds.
 availability make_availability(const churn_config& cfg, std::size_t agents,

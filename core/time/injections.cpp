@@ -37,9 +37,9 @@ void parse_agents(const std::string& text, std::size_t agents, command& c) {
   if (!ok || lo < 0 || hi < lo || std::floor(lo) != lo || std::floor(hi) != hi)
     throw input_error("'" + text + "' is not an agent or range like 7 or 0-3");
   if (hi >= static_cast<double>(agents))
-    throw input_error("agent " + std::to_string(static_cast<long>(hi)) +
-                      " does not exist (agents are 0-" +
-                      std::to_string(agents - 1) + ")");
+    throw input_error(
+      "agent " + (dash == std::string::npos ? text : text.substr(dash + 1)) +
+      " does not exist (agents are 0-" + std::to_string(agents - 1) + ")");
   c.first = static_cast<agent_id>(lo);
   c.last = static_cast<agent_id>(hi);
 }
@@ -112,7 +112,9 @@ double parse_duration(const std::string& text) {
     if (text.size() > s.size() &&
         text.compare(text.size() - s.size(), s.size(), s) == 0) {
       double v = 0;
-      if (parse_number(text.substr(0, text.size() - s.size()), v) && v >= 0)
+      // The product too must be finite: 1e306h is not.
+      if (parse_number(text.substr(0, text.size() - s.size()), v) && v >= 0 &&
+          std::isfinite(v * scale))
         return v * scale;
     }
   }

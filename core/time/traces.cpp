@@ -190,6 +190,9 @@ std::vector<device_bandwidth> read_bandwidth_json(const std::string& path,
   } catch (const nlohmann::json::parse_error& e) {
     throw input_error(path + ": not valid JSON at byte " +
                       std::to_string(e.byte) + " (" + field + ")");
+  } catch (const nlohmann::json::exception&) {
+    // Out of range, e.g. 1e999: nlohmann reports no position for it.
+    throw input_error(path + ": holds a number out of range (" + field + ")");
   }
   if (!doc.is_object() || doc.empty())
     throw input_error(path + ": expected an object of devices, e.g. "

@@ -8,10 +8,15 @@
 
 #include <tbb/global_control.h>
 
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <ctime>
+#include <iostream>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -130,55 +135,188 @@ void bench_clock(run_config cfg, const bench_options& opts, std::ostream& out) {
   out << line;
 }
 
-void bench_dpsgd(run_config cfg, const bench_options& opts, std::ostream& out) {
-  cfg.clock.kind = clock_kind::real;
-  cfg = bench_config(cfg, opts);
-  tbb::global_control limit{tbb::global_control::max_allowed_parallelism,
-                            static_cast<std::size_t>(opts.threads)};
-  // Agents permute their shards in place each epoch, so each side gets a
-  // freshly built experiment (the first is freed before the second).
-  last_row sink;
-  double actor_s = 0;
-  std::size_t num_params = 0;
-  {
-    auto exp = build_experiment(cfg);
-    num_params = exp->num_params();
-    auto t0 = clock_type::now();
-    run_actors(*exp, sink, opts.threads);
-    actor_s = seconds_since(t0);
-  }
-  double actor_rss = peak_rss_mib();
+namespace {
 
-  // The lock-step loop is timed on its rounds alone (no evaluation).
+/// One side of `bench dpsgd`, measured in a process of its own so that its
+/// peak memory is its own and neither side runs on the other's heap.
+struct side_figures {
+  double setup_seconds = 0; ///< spawning and wiring (actors), building agents
+  double round_seconds = 0; ///< all rounds, evaluations excluded
+  double eval_seconds = 0;  ///< one evaluation
+  double rss_mib = 0;       ///< peak resident memory of the process
+  std::size_t num_params = 0;
+  double data_mib = 0; ///< the training and test sets held in memory
+  // The final models' fingerprint, to check both sides computed the same.
+  double test_loss = 0;
+  double train_loss = 0;
+  double consensus = 0;
+  std::uint64_t bytes = 0;
+  bool ok = false;
+};
+
+/// Runs `measure` in a child process and returns what it measured (ok =
+/// false when the child failed; it says why on stderr).
+template <class F>
+side_figures in_child(F measure) {
+  int fds[2];
+  if (::pipe(fds) != 0)
+    throw std::runtime_error("bench: cannot create a pipe");
+  auto pid = ::fork();
+  if (pid < 0)
+    throw std::runtime_error("bench: cannot fork");
+  if (pid == 0) {
+    ::close(fds[0]);
+    side_figures got;
+    try {
+      got = measure();
+      got.rss_mib = peak_rss_mib();
+      got.ok = true;
+    } catch (const std::exception& e) {
+      std::cerr << "murmur: bench: " << e.what() << "\n";
+    }
+    auto written = ::write(fds[1], &got, sizeof got);
+    ::_exit(written == static_cast<ssize_t>(sizeof got) && got.ok ? 0 : 1);
+  }
+  ::close(fds[1]);
+  side_figures got;
+  auto n = ::read(fds[0], &got, sizeof got);
+  ::close(fds[0]);
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  if (n != static_cast<ssize_t>(sizeof got))
+    got.ok = false;
+  return got;
+}
+
+void fingerprint(side_figures& f, const metrics_row& row) {
+  f.test_loss = row.test_loss;
+  f.train_loss = row.train_loss;
+  f.consensus = row.consensus_distance;
+  f.bytes = row.bytes_sent;
+}
+
+/// Wall time at each row: round 0 arrives after spawning and one
+/// evaluation, the last row after the rounds and another.
+class row_times : public metrics_sink {
+public:
+  void on_row(const metrics_row& row) override {
+    times.push_back(clock_type::now());
+    last = row;
+  }
+  std::vector<clock_type::time_point> times;
+  metrics_row last;
+};
+
+side_figures measure_loop(const run_config& cfg) {
+  tbb::global_control limit{tbb::global_control::max_allowed_parallelism,
+                            static_cast<std::size_t>(cfg.run.threads)};
   auto exp = build_experiment(cfg);
+  side_figures f;
+  auto t0 = clock_type::now();
   lockstep loop{*exp};
+  f.setup_seconds = seconds_since(t0);
   auto t1 = clock_type::now();
   while (loop.rounds_done() < cfg.run.rounds)
     loop.run_round();
-  double bare_s = seconds_since(t1);
-  auto bare_row = evaluate_round(*exp, loop.rounds_done(), loop.reports());
+  f.round_seconds = seconds_since(t1);
+  auto t2 = clock_type::now();
+  auto row = evaluate_round(*exp, loop.rounds_done(), loop.reports());
+  f.eval_seconds = seconds_since(t2);
+  f.num_params = exp->num_params();
+  f.data_mib =
+    static_cast<double>(sizeof(float) * (exp->train.features.size() +
+                                         exp->test.features.size())) /
+    (1024 * 1024);
+  fingerprint(f, row);
+  return f;
+}
 
+side_figures measure_actors(const run_config& cfg, double eval_seconds) {
+  tbb::global_control limit{tbb::global_control::max_allowed_parallelism,
+                            static_cast<std::size_t>(cfg.run.threads)};
+  auto exp = build_experiment(cfg);
+  row_times sink;
+  auto t0 = clock_type::now();
+  run_actors(*exp, sink, cfg.run.threads);
+  if (sink.times.size() != 2)
+    throw std::runtime_error("bench: expected 2 evaluations");
+  side_figures f;
+  auto span = [](clock_type::time_point a, clock_type::time_point b) {
+    return std::chrono::duration<double>(b - a).count();
+  };
+  f.setup_seconds = std::max(0.0, span(t0, sink.times.front()) - eval_seconds);
+  f.round_seconds =
+    std::max(0.0, span(sink.times.front(), sink.times.back()) - eval_seconds);
+  f.eval_seconds = eval_seconds;
+  fingerprint(f, sink.last);
+  return f;
+}
+
+bool same_models(const side_figures& a, const side_figures& b) {
+  return a.test_loss == b.test_loss && a.train_loss == b.train_loss &&
+         a.consensus == b.consensus && a.bytes == b.bytes;
+}
+
+double best_of(std::vector<double> v) {
+  return *std::min_element(v.begin(), v.end());
+}
+
+double median_of(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  auto n = v.size();
+  return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+}
+
+} // namespace
+
+void bench_dpsgd(run_config cfg, const bench_options& opts, std::ostream& out) {
+  cfg.clock.kind = clock_kind::real;
+  cfg = bench_config(cfg, opts);
   auto agent_rounds = static_cast<double>(cfg.run.agents * cfg.run.rounds);
-  double actor_us = 1e6 * actor_s / agent_rounds;
-  double bare_us = 1e6 * bare_s / agent_rounds;
-  char line[512];
+  auto agents = static_cast<double>(cfg.run.agents);
+  std::vector<double> actor_us, loop_us;
+  side_figures actor_last, loop_last;
+  bool same = true;
+  for (int k = 0; k < std::max(1, opts.repeat); ++k) {
+    // The sides alternate, so that load from other processes on a shared
+    // machine does not land on one side only; the best counts.
+    loop_last = in_child([&] { return measure_loop(cfg); });
+    if (!loop_last.ok)
+      throw std::runtime_error("bench: the lock-step side failed");
+    actor_last =
+      in_child([&] { return measure_actors(cfg, loop_last.eval_seconds); });
+    if (!actor_last.ok)
+      throw std::runtime_error("bench: the actor side failed");
+    loop_us.push_back(1e6 * loop_last.round_seconds / agent_rounds);
+    actor_us.push_back(1e6 * actor_last.round_seconds / agent_rounds);
+    same = same && same_models(actor_last, loop_last);
+  }
+  char text[1024];
   std::snprintf(
-    line, sizeof line,
-    "dpsgd bench: %llu agents, %d threads, %llu rounds, %s, %zu "
-    "params, batch %llu\n"
-    "  murmur (actors): %10.2f us/agent-round  (%.3f s total, incl."
-    " spawn and one evaluation)\n"
-    "  bare loop:       %10.2f us/agent-round  (%.3f s)\n"
-    "  ratio:           %10.3f\n"
-    "  same final models (loss, consensus, bytes): %s\n"
-    "  peak RSS:        %10.1f MiB after the actor run, %.1f MiB "
-    "overall\n",
+    text, sizeof text,
+    "dpsgd bench: %llu agents, %d threads, %llu rounds, %s, %zu params, "
+    "batch %llu; %zu alternating runs per side, each in its own process\n"
+    "                      best      median   (us per agent-round, rounds "
+    "only)\n"
+    "  murmur (actors): %9.2f  %9.2f\n"
+    "  bare loop:       %9.2f  %9.2f\n"
+    "  ratio (best):    %9.3f\n"
+    "  set-up:          actors %.3f s (spawn and wiring), loop %.3f s; one "
+    "evaluation %.3f s (not in the figures above)\n"
+    "  peak RSS:        actors %.1f MiB, loop %.1f MiB, of which data %.1f "
+    "MiB; beyond the data %.1f and %.1f KiB per agent\n"
+    "  same final models (loss, consensus, bytes): %s\n",
     static_cast<unsigned long long>(cfg.run.agents), opts.threads,
     static_cast<unsigned long long>(cfg.run.rounds), cfg.topology.kind.c_str(),
-    num_params, static_cast<unsigned long long>(cfg.run.batch_size), actor_us,
-    actor_s, bare_us, bare_s, actor_us / bare_us,
-    same_models(sink.last, bare_row) ? "yes" : "NO", actor_rss, peak_rss_mib());
-  out << line;
+    loop_last.num_params, static_cast<unsigned long long>(cfg.run.batch_size),
+    actor_us.size(), best_of(actor_us), median_of(actor_us), best_of(loop_us),
+    median_of(loop_us), best_of(actor_us) / best_of(loop_us),
+    actor_last.setup_seconds, loop_last.setup_seconds, loop_last.eval_seconds,
+    actor_last.rss_mib, loop_last.rss_mib, loop_last.data_mib,
+    1024 * (actor_last.rss_mib - loop_last.data_mib) / agents,
+    1024 * (loop_last.rss_mib - loop_last.data_mib) / agents,
+    same ? "yes" : "NO");
+  out << text;
 }
 
 } // namespace murmur

@@ -10,13 +10,16 @@ struct bench_options {
   std::uint64_t agents = 64;
   int threads = 2;
   std::uint64_t rounds = 0; ///< 0 = enough for about a second of work
-  int repeat = 3;           ///< bench clock: alternating runs of each side
+  int repeat = 3;           ///< alternating runs of each side
 };
 
 /// `murmur bench dpsgd`: D-PSGD through the actor runtime next to the
-/// actor-free lock-step loop doing the same math on the same data in the same
-/// process; prints microseconds per agent-round, their ratio, whether both
-/// ended on bit-identical models, and peak memory.
+/// actor-free lock-step loop doing the same math on the same data; each run
+/// in a process of its own, the two sides alternating `repeat` times. Prints
+/// microseconds per agent-round of the rounds alone (best and median of
+/// each side) and their ratio, set-up (spawning and wiring) and evaluation
+/// apart, peak memory per agent, and whether both sides ended on
+/// bit-identical models.
 void bench_dpsgd(run_config cfg, const bench_options& opts, std::ostream& out);
 
 /// `murmur bench clock`: the same virtual-clock D-PSGD run with modelled

@@ -6,10 +6,12 @@
 #include "core/time/injections.hpp"
 #include "experiments/cli/bench_command.hpp"
 #include "experiments/cli/bench_wire.hpp"
+#include "experiments/cli/keys_command.hpp"
 #include "experiments/cli/node_command.hpp"
 #include "experiments/cli/plot_command.hpp"
 #include "experiments/cli/report_command.hpp"
 #include "experiments/cli/run_command.hpp"
+#include "experiments/cli/sweep_command.hpp"
 #include "experiments/cli/topology_command.hpp"
 
 #include <CLI/CLI.hpp>
@@ -25,30 +27,6 @@
 namespace {
 
 using namespace murmur;
-
-void print_keys(std::ostream& out) {
-  run_config defaults;
-  for (auto& f : config_schema().fields())
-    out << f.key << " = " << f.show(defaults) << "\n    " << f.help << "\n";
-  out << "\nalgorithms (algorithm.name): " << algorithm_registry::joined_names()
-      << "\ntopologies (topology.kind): "
-      << registry<topology_factory>::joined_names()
-      << "\npartitions (partition.kind): "
-      << registry<partitioner>::joined_names() << "\n";
-  for (auto& name : algorithm_registry::names()) {
-    auto& entry = algorithm_registry::get(name, "algorithm.name");
-    out << "\n[algorithm] name = \"" << name << "\": " << entry.help << "\n";
-    auto& options = options_of(entry.make);
-    std::map<std::string, std::string> help;
-    for (auto& [key, text] : options.describe())
-      help[key] = text;
-    for (auto& [key, value] : options.resolve({})) {
-      out << "  algorithm." << key.str() << " = " << show_node(value) << "\n";
-      if (help.count(std::string{key.str()}))
-        out << "      " << help[std::string{key.str()}] << "\n";
-    }
-  }
-}
 
 /// A run that ended abnormally (diverged, a lost host) keeps its complete
 /// results but exits with this code.
@@ -208,6 +186,8 @@ int main(int argc, char** argv) {
   plot->add_option("--y", plot_opts.y, "metrics.csv column")
     ->capture_default_str();
   plot->add_option("--title", plot_opts.title, "title above the plot");
+  plot->add_flag("--allow-incomplete", plot_opts.allow_incomplete,
+                 "accept <name>.incomplete run folders (marked)");
 
   std::vector<std::string> report_runs;
   report_options report_opts;
@@ -224,8 +204,17 @@ int main(int argc, char** argv) {
   report->add_option("--also", report_opts.also,
                      "more metrics.csv columns by their final value, e.g. "
                      "--also test_loss --also messages_delivered");
+  report->add_flag("--allow-incomplete", report_opts.allow_incomplete,
+                   "accept <name>.incomplete run folders (marked)");
 
-  app.add_subcommand("keys", "list every config key with default and help");
+  sweep_options sweep_opts;
+  auto sweep = add_sweep_command(app, sweep_opts);
+
+  bool keys_markdown = false;
+  auto keys = app.add_subcommand(
+    "keys", "list every config key with its default and help");
+  keys->add_flag("--markdown", keys_markdown,
+                 "as the config reference (experiments/config-reference.md)");
 
   int ctl_port = 0;
   std::vector<std::string> ctl_words;
@@ -264,6 +253,8 @@ int main(int argc, char** argv) {
       report_command(report_runs, report_opts, std::cout);
       return 0;
     }
+    if (*sweep)
+      return sweep_command(sweep_opts, std::cout, std::cerr);
     if (*ctl) {
       std::string line;
       for (auto& w : ctl_words)
@@ -284,7 +275,7 @@ int main(int argc, char** argv) {
         bench_dpsgd(cfg, bench, std::cout);
       return 0;
     }
-    print_keys(std::cout);
+    keys_command(std::cout, keys_markdown);
     return 0;
   } catch (const input_error& e) {
     std::cerr << "murmur: error: " << e.what() << "\n";

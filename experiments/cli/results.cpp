@@ -128,12 +128,26 @@ void results_writer::on_agents(const std::vector<agent_report>& reports) {
   write_file_atomically(dir_ / "agents.csv", out.str());
 }
 
+void results_writer::write_agent_accuracy(const metrics_row& row) {
+  if (row.agent_accuracy.empty())
+    return;
+  std::ostringstream text;
+  if (!agent_csv_) {
+    agent_csv_.emplace(dir_ / "agent_accuracy.csv");
+    write_agent_accuracy_header(
+      text, evaluated_agents(cfg_.run.agents, cfg_.eval.max_agents));
+  }
+  write_agent_accuracy_row(text, row);
+  agent_csv_->write(text.str());
+}
+
 void results_writer::on_row(const metrics_row& row) {
   std::lock_guard<std::mutex> guard{mtx_};
   rows_.push_back(row);
   std::ostringstream line;
   write_csv_row(line, row);
   csv_.write(line.str());
+  write_agent_accuracy(row);
   if (!reached_target_ && cfg_.run.target_accuracy > 0 &&
       row.test_accuracy >= cfg_.run.target_accuracy)
     reached_target_ = row;
@@ -229,6 +243,8 @@ void results_writer::finish(const run_outcome& outcome, double wall_seconds) {
   summary["peak_rss_mib"] = peak_rss_mib();
   write_file_atomically(dir_ / "summary.json", summary.dump(2) + "\n");
   csv_.close();
+  if (agent_csv_)
+    agent_csv_->close();
   events_.close();
 }
 

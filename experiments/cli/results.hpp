@@ -57,11 +57,15 @@ public:
 
 private:
   void show(const metrics_row& row);
+  void write_agent_accuracy(const metrics_row& row);
 
   std::mutex mtx_;
   const run_config& cfg_;
   std::filesystem::path dir_;
   output_file csv_;
+  /// agent_accuracy.csv, opened at the first row that evaluates agents' own
+  /// models
+  std::optional<output_file> agent_csv_;
   output_file events_;
   bool progress_;
   bool interactive_;

@@ -6,9 +6,15 @@ namespace murmur {
 
 namespace {
 
+/// Beyond this size the all-pairs diameter and the dense eigensolver take
+/// longer than anyone waits for a description.
+constexpr std::size_t largest_measured = 4096;
+
 std::string gap_text(const graph& g) {
   if (!g.is_undirected())
     return "n/a (directed)";
+  if (g.size() > largest_measured)
+    return "not computed above " + std::to_string(largest_measured) + " agents";
   char buf[64];
   std::snprintf(buf, sizeof buf, "%.6g",
                 spectral_gap(g, metropolis_hastings(g)));
@@ -32,7 +38,9 @@ void describe_topology(std::size_t agents, std::uint64_t seed,
       "%s\n",
       t.phases.size() > 1 ? ("phase " + std::to_string(p) + ": ").c_str() : "",
       mean_degree(g), max_degree(g),
-      connected ? std::to_string(diameter(g)).c_str() : "inf (disconnected)",
+      !connected                    ? "inf (disconnected)"
+      : g.size() > largest_measured ? "not computed"
+                                    : std::to_string(diameter(g)).c_str(),
       gap_text(g).c_str());
     out << line;
   }
