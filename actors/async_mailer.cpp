@@ -1,5 +1,7 @@
 #include "actors/async_mailer.hpp"
 
+#include "actors/network.hpp"
+
 #include <algorithm>
 #include <random>
 
@@ -58,15 +60,13 @@ void broadcast(self_ptr self) {
   for (auto j : out) {
     ++s.stats.messages_sent;
     s.stats.bytes_sent += bytes;
-    if (unit(s.channel_gen) <
-        delivery_loss(schedule_of(self), exp.comm, s.id, j))
-      continue;
-    auto& dest = (*s.directory)[j];
-    if (exp.cost->zero_latency())
-      self->send(dest, msg);
-    else
-      self->delayed_send(
-        dest, to_timespan(exp.cost->message_seconds(s.id, j, bytes)), msg);
+    // A lost delivery still used the links: the transfer runs, nothing lands.
+    bool lost =
+      unit(s.channel_gen) < delivery_loss(schedule_of(self), exp.comm, s.id, j);
+    transfer_request r{s.id, j, s.transfers++, bytes, 1, {}, msg};
+    if (!lost)
+      r.deliver.push_back(j);
+    send_transfer(self, *s.env, *s.directory, std::move(r));
   }
   schedule_broadcast(self);
 }

@@ -39,6 +39,7 @@ struct async_mailer_state {
   bool online = true; ///< churn: offline, nothing is sent or received
   round_t broadcasts = 0;
   comm_stats stats;
+  std::uint64_t transfers = 0; ///< handed to the network so far
   rng clock_gen;
   rng channel_gen;
 };

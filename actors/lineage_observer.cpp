@@ -41,6 +41,7 @@ metrics_row evaluate_tick(self_ptr self,
 void finish(self_ptr self, const run_outcome& end) {
   auto& s = self->state;
   s.finished = true;
+  s.env->ledger->fill_agents(s.env->seconds(self->clock().now()), s.latest);
   s.env->sink->on_agents(s.latest);
   s.env->on_done(end);
 }
@@ -56,6 +57,7 @@ void write_ready(self_ptr self) {
     s.counts.erase(it->first);
     s.ticks.erase(it);
     auto row = evaluate_tick(self, reports);
+    s.env->ledger->fill_row(s.env->seconds(self->clock().now()), row);
     s.env->sink->on_row(row);
     if (auto end = stop_after(*s.env->exp, row))
       finish(self, *end);

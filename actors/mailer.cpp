@@ -1,6 +1,8 @@
 #include "actors/mailer.hpp"
 
 #include "actors/messages.hpp"
+#include "actors/network.hpp"
+#include "core/algorithms/transfers.hpp"
 
 #include <algorithm>
 
@@ -53,31 +55,23 @@ void try_deliver(self_ptr self, round_t k) {
   s.rounds.erase(k);
 }
 
-template <class Msg>
-void send_over_link(self_ptr self, agent_id to, const payload& p, Msg&& msg) {
-  auto& s = self->state;
-  auto& dest = (*s.directory)[to];
-  auto& cost = *s.env->exp->cost;
-  if (cost.zero_latency()) {
-    self->send(dest, std::forward<Msg>(msg));
-    return;
-  }
-  auto delay = cost.message_seconds(s.id, to, wire_bytes(p));
-  self->delayed_send(dest, to_timespan(delay), std::forward<Msg>(msg));
-}
-
+/// Hands each of the round's transfers to the network; each delivers the
+/// messages it carries when it is over.
 void send_out(self_ptr self, round_t k, const outbox& box) {
   auto& s = self->state;
-  auto& out = *s.env->exp->hood(s.id, k).out;
-  if (!box.per_neighbour) {
-    auto msg = caf::make_message(exchange{s.id, k, box.items.front()});
-    for (auto j : out)
-      send_over_link(self, j, box.items.front(), msg);
-    return;
+  auto hood = s.env->exp->hood(s.id, k);
+  auto& out = *hood.out;
+  caf::message shared; // a broadcast's one message, never copied
+  if (!box.per_neighbour)
+    shared = caf::make_message(exchange{s.id, k, box.items.front()});
+  for (auto& t : planned_transfers(box, hood)) {
+    transfer_request r{s.id, t.to, s.transfers++, t.bytes, t.hops, {}, shared};
+    for (auto pos : t.carries)
+      r.deliver.push_back(out[pos]);
+    if (box.per_neighbour && !t.carries.empty())
+      r.msg = caf::make_message(exchange{s.id, k, box.items[t.carries[0]]});
+    send_transfer(self, *s.env, *s.directory, std::move(r));
   }
-  for (std::size_t pos = 0; pos < out.size(); ++pos)
-    send_over_link(self, out[pos], box.items[pos],
-                   exchange{s.id, k, box.items[pos]});
 }
 
 /// Tells every agent that might wait for us which rounds we did send.

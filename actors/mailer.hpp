@@ -21,13 +21,13 @@ struct pending_round {
 
 /// The communication half of an agent. It sends its trainer's payloads to the
 /// out-neighbours' mailers (one shared message for a broadcast, so a model
-/// sent to k neighbours is never copied), each arriving after the link's
-/// modelled latency + size / bandwidth; it files what arrives by round and
-/// hands the trainer a round's inbox once the trainer has published that
-/// round and every in-neighbour has been heard from. Neighbours may run ahead
-/// by several rounds on directed graphs, so future rounds are buffered. A
-/// neighbour that is gone (killed) counts as lost from the first round it
-/// never sent.
+/// sent to k neighbours is never copied), each arriving when the run's
+/// network model says its transfer is over (actors/network); it files what
+/// arrives by round and hands the trainer a round's inbox once the trainer has
+/// published that round and every in-neighbour has been heard from. Neighbours
+/// may run ahead by several rounds on directed graphs, so future rounds are
+/// buffered. A neighbour that is gone (killed) counts as lost from the first
+/// round it never sent.
 struct mailer_state {
   static inline const char* name = "mailer";
   const run_env* env = nullptr;
@@ -36,6 +36,7 @@ struct mailer_state {
   caf::actor trainer;
   std::map<round_t, pending_round> rounds;
   std::map<agent_id, round_t> departed; ///< agent -> rounds it did send
+  std::uint64_t transfers = 0;          ///< handed to the network so far
 };
 
 caf::behavior mailer(caf::stateful_actor<mailer_state>* self,

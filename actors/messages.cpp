@@ -6,7 +6,9 @@ void register_messages(caf::actor_system_config& cfg) {
   cfg.add_message_type<payload>("murmur::payload");
   cfg.add_message_type<exchange>("murmur::exchange");
   cfg.add_message_type<report>("murmur::report");
+  cfg.add_message_type<transfer>("murmur::transfer");
   cfg.add_message_type<outbox>("murmur::outbox");
+  cfg.add_message_type<transfer_request>("murmur::transfer_request");
   cfg.add_message_type<received>("murmur::received");
   cfg.add_message_type<inbox>("murmur::inbox");
   cfg.add_message_type<comm_stats>("murmur::comm_stats");

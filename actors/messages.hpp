@@ -38,6 +38,10 @@ using stats_atom = caf::atom_constant<caf::atom("stats")>;
 using churn_atom = caf::atom_constant<caf::atom("churn")>;
 using lineage_atom = caf::atom_constant<caf::atom("lineage")>;
 using fetch_atom = caf::atom_constant<caf::atom("fetch")>;
+// The run's network (actors/network).
+using transfer_atom = caf::atom_constant<caf::atom("transfer")>;
+using flush_atom = caf::atom_constant<caf::atom("flush")>;
+using wake_atom = caf::atom_constant<caf::atom("wake")>;
 
 /// A payload travelling from one agent's mailer to another's.
 struct exchange {
@@ -46,6 +50,25 @@ struct exchange {
   payload msg;
   double sent_at = 0; ///< seconds on the run's clock (staleness)
 };
+
+/// A transfer handed to the network actor: `bytes` from `from` to `to`,
+/// paying `hops` link latencies first; when it is over, `msg` goes to the
+/// actor of every agent in `deliver` (none: the bytes were lost).
+struct transfer_request {
+  agent_id from = 0;
+  agent_id to = 0;
+  std::uint64_t seq = 0; ///< the sender's count of transfers: the tie-break
+  std::uint64_t bytes = 0;
+  std::uint32_t hops = 1;
+  std::vector<agent_id> deliver;
+  caf::message msg;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, transfer_request& x) {
+  return f(caf::meta::type_name("transfer_request"), x.from, x.to, x.seq,
+           x.bytes, x.hops, x.deliver, x.msg);
+}
 
 /// What an asynchronous agent's mailer counted so far.
 struct comm_stats {
@@ -146,8 +169,13 @@ typename Inspector::result_type inspect(Inspector& f, agent_status& x) {
 }
 
 template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, transfer& x) {
+  return f(caf::meta::type_name("transfer"), x.to, x.bytes, x.hops, x.carries);
+}
+
+template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, outbox& x) {
-  return f(caf::meta::type_name("outbox"), x.items, x.per_neighbour);
+  return f(caf::meta::type_name("outbox"), x.items, x.per_neighbour, x.wire);
 }
 
 template <class Inspector>
@@ -186,15 +214,17 @@ typename Inspector::result_type inspect(Inspector& f, hosted_agents& x) {
   return f(caf::meta::type_name("hosted_agents"), x.run, x.trainers, x.mailers);
 }
 
-/// The launcher's second step: the full mailer directory of a run.
+/// The launcher's second step: the full mailer directory of a run, and its
+/// network actor (none when the network is instant).
 struct wiring {
   std::uint64_t run = 0;
   std::vector<caf::actor> mailers;
+  caf::actor network;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, wiring& x) {
-  return f(caf::meta::type_name("wiring"), x.run, x.mailers);
+  return f(caf::meta::type_name("wiring"), x.run, x.mailers, x.network);
 }
 
 /// Registers every message type with a config (same names on every node).

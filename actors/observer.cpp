@@ -21,6 +21,7 @@ std::size_t expected(self_ptr self, round_t r) {
 void finish(self_ptr self, const run_outcome& end) {
   auto& s = self->state;
   s.finished = true;
+  s.env->ledger->fill_agents(s.env->seconds(self->clock().now()), s.latest);
   s.env->sink->on_agents(s.latest);
   s.env->on_done(end);
 }
@@ -37,6 +38,7 @@ void evaluate_ready(self_ptr self) {
     s.rounds.erase(it);
     row.time_seconds = s.env->seconds(self->clock().now());
     s.evaluated = r;
+    s.env->ledger->fill_row(s.env->seconds(self->clock().now()), row);
     s.env->sink->on_row(row);
     if (auto end = stop_after(*s.env->exp, row))
       finish(self, *end);

@@ -1,6 +1,7 @@
 #include "actors/protocol_agent.hpp"
 
 #include "actors/messages.hpp"
+#include "actors/network.hpp"
 
 namespace murmur {
 
@@ -14,15 +15,6 @@ double now_seconds(self_ptr self) {
 
 void apply(self_ptr self, protocol::effects& fx);
 
-/// Seconds a message takes to `to`; a server's uplink is unlimited.
-double link_seconds(self_ptr self, agent_id to, std::uint64_t bytes) {
-  auto& s = self->state;
-  auto& exp = *s.env->exp;
-  auto from = s.id();
-  bool server = exp.protocol()->server == from;
-  return exp.cost->message_seconds(from, to, server ? 0 : bytes);
-}
-
 void send(self_ptr self, protocol::effects::send& out) {
   auto& s = self->state;
   if (out.to == s.id()) {
@@ -31,12 +23,17 @@ void send(self_ptr self, protocol::effects::send& out) {
   }
   auto bytes = protocol::wire_bytes(out.msg);
   s.bytes += bytes;
-  auto& dest = (*s.directory)[out.to];
-  auto delay = link_seconds(self, out.to, bytes);
-  if (delay > 0)
-    self->delayed_send(dest, to_timespan(delay), std::move(out.msg));
-  else
-    self->send(dest, std::move(out.msg));
+  // The protocol's server (FL's) sends without bandwidth limits: its
+  // transfers pay the link's latency only.
+  bool server = s.env->exp->protocol()->server == s.id();
+  transfer_request r{s.id(),
+                     out.to,
+                     s.transfers++,
+                     server ? 0 : bytes,
+                     1,
+                     {out.to},
+                     caf::make_message(std::move(out.msg))};
+  send_transfer(self, *s.env, *s.directory, std::move(r));
 }
 
 /// Drops the training in flight; only the compute it really used counts.

@@ -34,6 +34,7 @@ struct protocol_agent_state : agent_core {
   std::unique_ptr<protocol::node> node;
   std::shared_ptr<const std::vector<caf::actor>> directory;
   std::uint64_t bytes = 0;      ///< sent, at wire size
+  std::uint64_t transfers = 0;  ///< handed to the network so far
   std::uint64_t training = 0;   ///< token of the training in flight (0: none)
   std::uint64_t trainings = 0;  ///< tokens handed out
   double train_end = 0;         ///< when the training in flight completes

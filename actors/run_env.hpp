@@ -2,6 +2,7 @@
 
 #include "core/run/experiment.hpp"
 #include "core/run/metrics.hpp"
+#include "core/run/network_ledger.hpp"
 #include "core/run/outcome.hpp"
 
 #include <caf/all.hpp>
@@ -23,6 +24,10 @@ struct run_env {
   std::function<void(const run_outcome&)> on_done;
   /// Virtual clock: where agents' compute runs (actors/agent_core.hpp).
   tbb::task_arena* compute = nullptr;
+  /// The run's network model, and the actor that drives it (none when the
+  /// network is instant: senders then deliver at once and only count).
+  network_ledger* ledger = nullptr;
+  caf::actor network{};
 
   /// Seconds since the start on the run's clock (simulated or wall).
   double seconds(caf::actor_clock::time_point now) const {

@@ -2,6 +2,7 @@
 
 #include "actors/controller.hpp"
 #include "actors/messages.hpp"
+#include "actors/network.hpp"
 #include "actors/remote/launcher.hpp"
 #include "actors/run_end.hpp"
 #include "actors/spawn.hpp"
@@ -26,13 +27,14 @@ struct run_actors_set {
   std::vector<caf::actor> mailers; ///< only those that are not trainers
   caf::actor observer;
   caf::actor controller;
+  caf::actor network;
 
   template <class F>
   void for_each(F f) const {
     for (auto* list : {&trainers, &mailers})
       for (auto& a : *list)
         f(a);
-    for (auto* a : {&observer, &controller})
+    for (auto* a : {&observer, &controller, &network})
       if (*a)
         f(*a);
   }
@@ -46,12 +48,15 @@ struct run_actors_set {
   ~run_actors_set() { stop(); }
 };
 
-/// Spawns the run's actors through the one spawn point per kind; a failing
-/// actor fails the run.
-void spawn_run(caf::actor_system& sys, const run_env& env, run_end& end,
+/// Spawns the run's actors through the one spawn point per kind (and the
+/// network actor unless the network is instant); a failing actor fails the
+/// run.
+void spawn_run(caf::actor_system& sys, run_env& env, run_end& end,
                run_actors_set& a) {
   auto n = env.exp->agents();
   a.all->resize(n);
+  if (!env.ledger->instant())
+    env.network = a.network = sys.spawn(network, &env, a.all);
   a.observer = spawn_observer(sys, &env);
   for (agent_id i = 0; i < n; ++i) {
     auto agent = spawn_agent(sys, &env, i, a.all, a.observer);
@@ -73,12 +78,14 @@ void spawn_run(caf::actor_system& sys, const run_env& env, run_end& end,
 run_outcome run_real(experiment& exp, metrics_sink& sink, int threads,
                      control_channels* live) {
   run_end end; // outlives the actor system: its actors report into it
+  network_ledger ledger{exp.cost->links(), exp.agents()}; // and use it
   caf::actor_system_config cfg;
   configure_system(cfg, threads);
   caf::actor_system sys{cfg};
   guarded_sink guarded{sink, [&end](std::string why) { end.fail(why); }};
   run_env env{&exp, &guarded, false, sys.clock().now(),
               [&end](const run_outcome& o) { end.finish(o); }};
+  env.ledger = &ledger;
   {
     run_actors_set a;
     spawn_run(sys, env, end, a);
@@ -100,6 +107,7 @@ run_outcome run_virtual(experiment& exp, metrics_sink& sink, int threads) {
                             tbb_threads(clock_kind::simulated, threads)};
   tbb::task_arena compute{std::max(1, threads), 0};
   run_end end;
+  network_ledger ledger{exp.cost->links(), exp.agents()};
   caf::actor_system_config cfg;
   configure_system(cfg, threads, clock_kind::simulated);
   caf::actor_system sys{cfg};
@@ -112,6 +120,7 @@ run_outcome run_virtual(experiment& exp, metrics_sink& sink, int threads) {
               sys.clock().now(),
               [&end](const run_outcome& o) { end.finish(o); },
               &compute};
+  env.ledger = &ledger;
   {
     run_actors_set a;
     spawn_run(sys, env, end, a);

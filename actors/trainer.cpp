@@ -1,6 +1,7 @@
 #include "actors/trainer.hpp"
 
 #include "actors/messages.hpp"
+#include "core/algorithms/transfers.hpp"
 
 namespace murmur {
 
@@ -34,8 +35,7 @@ void publish(self_ptr self, round_t k, const neighbourhood& hood) {
   auto& s = self->state;
   auto& [ctx, algo] = *s.slot;
   auto box = algo->publish(ctx, k, hood);
-  for (std::size_t j = 0; j < hood.out->size(); ++j)
-    s.bytes_sent += wire_bytes(box.items[box.per_neighbour ? j : 0]);
+  s.bytes_sent += transfer_bytes(planned_transfers(box, hood));
   s.messages_sent += hood.out->size();
   self->send(s.mailer, publish_atom::value, k, std::move(box));
   s.published = k + 1;

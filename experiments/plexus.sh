@@ -22,5 +22,5 @@ for f in latencies-227.csv flash-bandwidth-kbps.json; do
 done
 "$murmur" sweep "$here/plexus.sweep.toml" --output "$out/n$agents" \
   --set run.agents="$agents" \
-  cost.latency_trace="\"$traces/latencies-227.csv\"" \
-  cost.bandwidth_trace="\"$traces/flash-bandwidth-kbps.json\""
+  network.latency_trace="\"$traces/latencies-227.csv\"" network.capacity=trace \
+  network.capacity_trace="\"$traces/flash-bandwidth-kbps.json\""

@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <fstream>
 #include <string>
+#include <vector>
 
 namespace fs = std::filesystem;
 using namespace murmur;
@@ -70,6 +71,26 @@ TEST_CASE("topology command prints the ring's closed-form spectral gap") {
   // 1 - (1/3 + 2/3 cos(2 pi / 16)) = 0.0507...
   CHECK(r.output.find("spectral gap 0.0507") != std::string::npos);
   CHECK(r.output.find("diameter 8") != std::string::npos);
+}
+
+TEST_CASE("bad network input exits with code 2 and one line") {
+  testing::scratch_dir s{"cli-network"};
+  auto rows = s.write("caps.csv", "1e6,2e6\n3e6,4e6\n");
+  auto cfg = s.write("net.toml", "[data]\nname = \"synthetic\"\n[run]\n"
+                                 "agents = 4\noutput = \"" +
+                                   (s.path() / "out").string() + "\"\n");
+  std::vector<std::string> sets{"network.sharing=fair", "network.uplink=0",
+                                "network.capacity=trace "
+                                "network.capacity_trace=" +
+                                  rows.string()};
+  for (auto& set : sets) {
+    auto r = run("run " + cfg.string() + " --set " + set);
+    CAPTURE(r.output);
+    CHECK(r.exit_code == 2);
+    CHECK(lines(r.output) == 1);
+    CHECK(r.output.find("network.") != std::string::npos);
+    CHECK(!has_results(s.path()));
+  }
 }
 
 TEST_CASE("sweep refuses a tuning seed it also reports: exit 2, one line, "

@@ -58,7 +58,8 @@ double round_seconds(const run_result& r, std::size_t from, std::size_t to) {
 TEST_CASE("a virtual run is byte-identical with 1 and 2 threads") {
   scratch s{"threads"};
   auto extra = std::vector<std::string>{
-    "cost.speed=lognormal", "cost.latency=0.005", "cost.bandwidth=1e7",
+    "cost.speed=lognormal",         "network.latency=0.005",
+    "network.uplink=1e6",           "network.downlink=2e6",
     "stragglers.delay=exponential", "stragglers.delay_mean=0.02"};
   auto one = virtual_config(s.dir, extra);
   one.run.threads = 1;

@@ -138,7 +138,7 @@ TEST_CASE("draco reaches consensus near the quadratic's optimum") {
   }
   // Without gossip (every message stale on arrival) agents stay apart.
   auto alone =
-    run_quadratic(n, 60, {"cost.latency=0.5", "algorithm.tau_max=0.1"});
+    run_quadratic(n, 60, {"network.latency=0.5", "algorithm.tau_max=0.1"});
   for (auto& a : alone.agents)
     CHECK(a.messages_delivered == 0);
   CHECK(alone.rows.back().consensus_distance >
@@ -174,8 +174,9 @@ TEST_CASE("a virtual draco run is byte-identical with 1 and 2 threads") {
                               "topology.radius=0.5",
                               "cost.speed=lognormal",
                               "cost.step_seconds=0.1",
-                              "cost.latency=0.005",
-                              "cost.bandwidth=1e7",
+                              "network.latency=0.005",
+                              "network.uplink=1e5",
+                              "network.downlink=2e5",
                               "algorithm.psi=2",
                               "algorithm.tau_max=0.5",
                               "algorithm.erasure=0.2",

@@ -1,7 +1,9 @@
 // The actor runtime against the actor-free lock-step loop, for every
 // synchronous algorithm in the registry: the same policies driven both ways
 // must end on the same models bit for bit (final test loss, consensus
-// distance, training loss and bytes of the last evaluation).
+// distance, training loss and bytes of the last evaluation), on the virtual
+// clock with contended links (the actors' messages then arrive in a
+// different order than without them).
 #include "actors/runtime.hpp"
 #include "core/run/lockstep.hpp"
 #include "tests/problems.hpp"
@@ -65,6 +67,11 @@ TEST_CASE("every synchronous algorithm: actors match lock-step bit for bit") {
     sets.push_back("topology.kind=ring");
     sets.push_back("optimizer.lr=0.2");
     sets.push_back("optimizer.momentum=0.5");
+    sets.push_back("clock.kind=virtual");
+    sets.push_back("cost.step_seconds=0.01");
+    sets.push_back("network.latency=0.001");
+    sets.push_back("network.uplink=2e4");
+    sets.push_back("network.downlink=3e4");
     auto a = testing::quadratic_experiment(n, rounds, sets);
     testing::row_recorder got;
     auto end = run_actors(*a, got, 2);

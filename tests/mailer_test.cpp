@@ -49,6 +49,7 @@ struct ring_fixture {
   caf::actor_system_config cfg;
   std::unique_ptr<caf::actor_system> sys;
   caf::scheduler::test_coordinator* sched = nullptr;
+  network_ledger ledger{exp->cost->links(), exp->agents()}; // instant
   run_env env;
   std::shared_ptr<delivered> got = std::make_shared<delivered>();
   caf::actor mailer0;
@@ -60,6 +61,7 @@ struct ring_fixture {
     sched = &dynamic_cast<caf::scheduler::test_coordinator&>(sys->scheduler());
     env = run_env{exp.get(), nullptr, true, sys->clock().now(),
                   [](const run_outcome&) {}};
+    env.ledger = &ledger;
     auto all = std::make_shared<std::vector<caf::actor>>();
     mailer0 = sys->spawn(mailer, &env, agent_id{0}, all);
     all->push_back(mailer0);

@@ -153,8 +153,8 @@ run_config plexus_config(const std::filesystem::path& output,
                                 "algorithm.success_fraction=0.75",
                                 "clock.kind=virtual",
                                 "cost.step_seconds=0.5",
-                                "cost.latency=0.02",
-                                "cost.bandwidth=1e6",
+                                "network.latency=0.02",
+                                "network.uplink=1e6",
                                 "run.agents=24",
                                 "run.time_budget=200",
                                 "run.eval_seconds=10",
@@ -467,14 +467,22 @@ TEST_CASE("plexus on actors: online agents follow the availability trace") {
   CHECK(out.rows.back().test_accuracy > out.rows.front().test_accuracy + 0.3);
 }
 
-TEST_CASE("plexus on actors: same seed, same metrics, FL baseline runs") {
+TEST_CASE("plexus on actors: same seed, same metrics at 1 and 2 threads, FL "
+          "baseline runs") {
   testing::scratch_dir dir{"plexus-seed"};
   std::vector<std::string> churn{
     "churn.kind=exponential", "churn.mean_online=60", "churn.mean_offline=30"};
-  auto a = run_experiment(plexus_config(dir.path(), churn), false);
-  auto b = run_experiment(plexus_config(dir.path(), churn), false);
+  // Contended links: the aggregator's fan-in and fan-out share them.
+  auto contended = churn;
+  contended.push_back("network.downlink=2e6");
+  auto one = plexus_config(dir.path(), contended);
+  one.run.threads = 1;
+  auto a = run_experiment(one, false);
+  auto b = run_experiment(plexus_config(dir.path(), contended), false);
   auto text = testing::slurp(a.folder / "metrics.csv");
   CHECK(text == testing::slurp(b.folder / "metrics.csv"));
+  CHECK(testing::slurp(a.folder / "agents.csv") ==
+        testing::slurp(b.folder / "agents.csv"));
   CHECK(a.rows.back().bytes_sent > 0);
   CHECK(a.rows.back().compute_seconds > 0);
   churn.push_back("algorithm.fixed_aggregator=true");
@@ -498,8 +506,10 @@ TEST_CASE("experiments/plexus.toml: smoke size, every method of plexus.sh") {
                                   "run.output=\"" + dir.path().string() + "\""};
   // The real traces when they are there; the config runs without them.
   if (std::filesystem::exists(traces + "latencies-227.csv")) {
-    common.push_back("cost.latency_trace=\"" + traces + "latencies-227.csv\"");
-    common.push_back("cost.bandwidth_trace=\"" + traces +
+    common.push_back("network.latency_trace=\"" + traces +
+                     "latencies-227.csv\"");
+    common.push_back("network.capacity=trace");
+    common.push_back("network.capacity_trace=\"" + traces +
                      "flash-bandwidth-kbps.json\"");
   }
   std::vector<std::vector<std::string>> methods{

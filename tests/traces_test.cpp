@@ -54,7 +54,7 @@ TEST_CASE("number columns skip a header and comments, reject bad rows") {
 
 TEST_CASE("latency matrices are square and report the bad field") {
   auto ok = write_trace("m.csv", "0,10,20\n10,0,30\n20,30,0\n");
-  auto m = read_square_matrix(ok.string(), "cost.latency_trace");
+  auto m = read_square_matrix(ok.string(), "network.latency_trace");
   CHECK(m.rows() == 3);
   CHECK(m(1, 2) == 30);
   auto ragged = write_trace("r.csv", "0,1\n1\n");
@@ -69,22 +69,28 @@ TEST_CASE("latency matrices are square and report the bad field") {
 
 TEST_CASE("links take latency + bytes / bandwidth, sites round-robin") {
   auto m = write_trace("lat.csv", "0,100\n40,0\n");
-  cost_config cfg;
-  cfg.latency_trace = m.string();
-  cfg.bandwidth = 1e6;
-  cost_model cost{cfg, 5, 1};
-  CHECK(cost.message_seconds(0, 1, 0) == doctest::Approx(0.1));
-  CHECK(cost.message_seconds(1, 0, 2'000'000) == doctest::Approx(2.04));
+  network_config net;
+  net.latency_trace = m.string();
+  net.uplink = 1e6;
+  cost_model cost{cost_config{}, net, 5, 1};
+  auto& links = cost.links();
+  CHECK(links.latency(0, 1) == doctest::Approx(0.1));
+  // Alone on its links: latency + bytes / the sender's uplink.
+  auto flows = links.make_flows();
+  flows.start(0, 1, 0, 2'000'000, links.latency(1, 0));
+  CHECK(flows.next_event() == doctest::Approx(0.04));
+  flows.advance(0.04);
+  CHECK(flows.next_event() == doctest::Approx(2.04));
   // Agent 2 sits at site 0, agent 3 at site 1.
-  CHECK(cost.message_seconds(2, 3, 0) == doctest::Approx(0.1));
-  CHECK(!cost.zero_latency());
+  CHECK(links.latency(2, 3) == doctest::Approx(0.1));
+  CHECK(!links.instant());
 }
 
 TEST_CASE("the real 227-site latency trace loads") {
   fs::path trace = testing::traces_dir() + "latencies-227.csv";
   if (!fs::exists(trace))
     return testing::skip(trace.string() + " is absent (set MURMUR_TRACES)");
-  auto m = read_square_matrix(trace.string(), "cost.latency_trace");
+  auto m = read_square_matrix(trace.string(), "network.latency_trace");
   CHECK(m.rows() == 227);
   CHECK(m(0, 0) < 1.0); // site 0 to itself: about 0 ms
   CHECK(m.maxCoeff() > 100);
@@ -95,8 +101,8 @@ TEST_CASE("lognormal speeds are deterministic with median 1") {
   cfg.step_seconds = 1;
   cfg.speed = speed_kind::lognormal;
   cfg.speed_sigma = 1;
-  cost_model a{cfg, 2001, 7};
-  cost_model b{cfg, 2001, 7};
+  cost_model a{cfg, network_config{}, 2001, 7};
+  cost_model b{cfg, network_config{}, 2001, 7};
   std::vector<double> steps;
   for (agent_id i = 0; i < 2001; ++i) {
     CHECK(a.step_seconds(i) == b.step_seconds(i));
@@ -187,19 +193,21 @@ TEST_CASE("device bandwidth JSON: real FLASH statistics and bad input") {
   fs::path flash =
     MURMUR_SOURCE_DIR "/../shared/traces/flash-bandwidth-kbps.json";
   if (fs::exists(flash)) {
-    auto devices = read_bandwidth_json(flash.string(), "cost.bandwidth_trace");
+    auto devices =
+      read_bandwidth_json(flash.string(), "network.capacity_trace");
     CHECK(devices.size() == 19);
     for (auto& d : devices)
-      CHECK(d.mean > 0);
-    cost_config c;
-    c.bandwidth_trace = flash.string();
-    cost_model a{c, 40, 3};
-    cost_model b{c, 40, 3};
+      CHECK(d.up.mean > 0);
+    network_config c;
+    c.capacity = capacity_kind::trace;
+    c.capacity_trace = flash.string();
+    cost_model a{cost_config{}, c, 40, 3};
+    cost_model b{cost_config{}, c, 40, 3};
     for (agent_id i = 0; i < 40; ++i) {
-      CHECK(a.bandwidth(i) == b.bandwidth(i));
-      CHECK(a.bandwidth(i) > 0);
+      CHECK(a.links().uplink(i) == b.links().uplink(i));
+      CHECK(a.links().uplink(i) > 0);
     }
-    CHECK(a.bandwidth(0) != a.bandwidth(19)); // same class, own draw
+    CHECK(a.links().uplink(0) != a.links().uplink(19)); // own draws
   } else {
     MESSAGE("skipped: " << flash << " is absent");
   }

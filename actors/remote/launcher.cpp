@@ -2,6 +2,7 @@
 
 #include "actors/controller.hpp"
 #include "actors/messages.hpp"
+#include "actors/network.hpp"
 #include "actors/remote/link_watchdog.hpp"
 #include "actors/remote/setup.hpp"
 #include "actors/remote/supervisor.hpp"
@@ -78,6 +79,7 @@ placement_map place(caf::actor_system& sys, const experiment& exp,
 run_outcome run_across_hosts(experiment& exp, metrics_sink& sink, int threads,
                              control_channels* live) {
   run_end end; // outlives the actor system: its actors report into it
+  network_ledger ledger{exp.cost->links(), exp.agents()}; // and use it
   caf::actor_system_config cfg;
   configure_system(cfg, threads);
   configure_network(cfg, exp.cfg.hosts);
@@ -86,11 +88,18 @@ run_outcome run_across_hosts(experiment& exp, metrics_sink& sink, int threads,
   guarded_sink guarded{sink, [&end](std::string why) { end.fail(why); }};
   run_env env{&exp, &guarded, false, sys.clock().now(),
               [&end](const run_outcome& o) { end.finish(o); }};
+  env.ledger = &ledger;
   auto traffic = tls_bytes();
   std::vector<std::vector<std::size_t>> linked;
   auto where = place(sys, exp, env, watchdog, linked);
   auto observer = spawn_observer(sys, &env);
   std::vector<caf::actor> locals{observer};
+  // The run's network lives here, beside the observer that reads it.
+  auto mailers = std::make_shared<std::vector<caf::actor>>();
+  if (!ledger.instant()) {
+    env.network = sys.spawn(network, &env, mailers);
+    locals.push_back(env.network);
+  }
   auto shut_down = [&] {
     for (auto& a : locals)
       caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
@@ -100,7 +109,8 @@ run_outcome run_across_hosts(experiment& exp, metrics_sink& sink, int threads,
           caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
   };
   try {
-    spawn_and_wire(sys, where, exp.cfg, observer, linked);
+    spawn_and_wire(sys, where, exp.cfg, observer, linked, env.network);
+    *mailers = where.mailers;
   } catch (...) {
     shut_down();
     throw;

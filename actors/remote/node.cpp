@@ -56,8 +56,11 @@ caf::result<hosted_agents> host(self_ptr self, const host_request& req,
     std::cerr << "node: refused a run: " + std::string{e.what()} + "\n";
     return caf::make_error(caf::sec::runtime_error, std::string{e.what()});
   }
+  run->ledger = std::make_unique<network_ledger>(run->exp->cost->links(),
+                                                 run->exp->agents());
   run->env = run_env{run->exp.get(), nullptr, false, self->clock().now(),
                      [](const run_outcome&) {}};
+  run->env.ledger = run->ledger.get();
   run->directory =
     std::make_shared<std::vector<caf::actor>>(run->exp->agents());
   run->observer = observer;
@@ -91,6 +94,7 @@ void end_runs_of(self_ptr self, const caf::actor_addr& source,
 /// launcher sends start only after every node has acknowledged.
 void wire(hosted_run& run, const wiring& w) {
   *run.directory = w.mailers;
+  run.env.network = w.network;
   // Our own mailers stay local handles whatever came back, so local
   // neighbours never go through serialization.
   for (auto& [id, m] : run.local_mailers)

@@ -18,6 +18,9 @@ namespace murmur {
 /// directory of every mailer of the run, local and remote.
 struct hosted_run {
   std::unique_ptr<experiment> exp;
+  /// Whether the network is instant; otherwise the launcher's network actor
+  /// (wired in) times every transfer and keeps the traffic figures.
+  std::unique_ptr<network_ledger> ledger;
   run_env env;
   std::shared_ptr<std::vector<caf::actor>> directory;
   std::vector<caf::actor> agents; ///< trainers and mailers hosted here

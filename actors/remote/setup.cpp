@@ -23,6 +23,7 @@ struct setup_state {
   double wait = 0;                ///< hosts.wait
   std::vector<std::uint64_t> run_ids;
   std::vector<std::vector<std::string>> peers; ///< to link, by node
+  caf::actor network; ///< the run's network actor (null: instant network)
   std::size_t pending = 0; ///< replies still due in the current step
   std::shared_ptr<std::promise<std::string>> done; ///< "" or the failure
 };
@@ -83,7 +84,7 @@ void wire_all(self_ptr self) {
   for (std::size_t k = 0; k < w.nodes.size(); ++k)
     self
       ->request(w.nodes[k], to_timespan(s.wait), wire_atom::value,
-                wiring{s.run_ids[k], w.mailers})
+                wiring{s.run_ids[k], w.mailers, s.network})
       .then(
         [=](caf::ok_atom) {
           if (self->state.where && --self->state.pending == 0)
@@ -123,13 +124,14 @@ void host_all(self_ptr self, const caf::actor& observer) {
 
 caf::behavior setup(self_ptr self, placement_map* where, std::string config,
                     double wait, std::vector<std::vector<std::string>> peers,
-                    caf::actor observer,
+                    caf::actor observer, caf::actor network,
                     std::shared_ptr<std::promise<std::string>> done) {
   auto& s = self->state;
   s.where = where;
   s.config = std::move(config);
   s.wait = wait;
   s.peers = std::move(peers);
+  s.network = std::move(network);
   s.done = std::move(done);
   s.run_ids.resize(where->nodes.size());
   for (auto& n : where->nodes)
@@ -160,7 +162,8 @@ std::string config_text(const run_config& cfg) {
 
 void spawn_and_wire(caf::actor_system& sys, placement_map& where,
                     const run_config& cfg, const caf::actor& observer,
-                    const std::vector<std::vector<std::size_t>>& linked) {
+                    const std::vector<std::vector<std::size_t>>& linked,
+                    const caf::actor& network) {
   std::vector<std::vector<std::string>> peers(linked.size());
   for (std::size_t k = 0; k < linked.size(); ++k)
     for (auto j : linked[k])
@@ -170,7 +173,7 @@ void spawn_and_wire(caf::actor_system& sys, placement_map& where,
   auto done = std::make_shared<std::promise<std::string>>();
   auto failure = done->get_future();
   sys.spawn(setup, &where, config_text(cfg), cfg.hosts.wait, std::move(peers),
-            observer, std::move(done));
+            observer, network, std::move(done));
   auto why = failure.get();
   if (!why.empty())
     throw std::runtime_error(why);

@@ -18,9 +18,11 @@ namespace murmur {
 /// node killed during set-up is noticed as soon as its connection closes, a
 /// frozen one once the connection times out (hosts.timeout), since CAF
 /// 0.17.6 never fails a pending request when its receiver's connection
-/// drops.
+/// drops. Each node learns the run's network actor (null when the network
+/// is instant), through which its mailers send their transfers.
 void spawn_and_wire(caf::actor_system& sys, placement_map& where,
                     const run_config& cfg, const caf::actor& observer,
-                    const std::vector<std::vector<std::size_t>>& linked);
+                    const std::vector<std::vector<std::size_t>>& linked,
+                    const caf::actor& network);
 
 } // namespace murmur

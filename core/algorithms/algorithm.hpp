@@ -30,11 +30,37 @@ struct received {
 /// in this order makes results independent of arrival order.
 using inbox = std::vector<received>;
 
+/// Bytes a payload occupies on the wire (its serialized size), the figure
+/// metrics count for every message sent.
+inline std::uint64_t wire_bytes(const payload& p) {
+  // Header (sender, round, send time, counter, length) plus the raw floats;
+  // the actor layer's serializer writes exactly this (checked in tests).
+  constexpr std::uint64_t header = 4 + 8 + 8 + 8 + 8;
+  return header + sizeof(float) * static_cast<std::uint64_t>(p.data->size());
+}
+
+/// One transfer the network times: `bytes` over the link from the sender to
+/// `to`, paying `hops` link latencies first; when its last byte lands, the
+/// round's messages to the out-neighbours at positions `carries` (of the
+/// out-list) are delivered. It lets a collective charge what it really
+/// moves (ring All-Reduce: 2(n-1)/n model sizes to one neighbour) while the
+/// algorithm still combines whole models. With per-neighbour payloads a
+/// transfer carries at most one message.
+struct transfer {
+  agent_id to = 0;
+  std::uint64_t bytes = 0;
+  std::uint32_t hops = 1;
+  std::vector<std::uint32_t> carries;
+};
+
 /// What an agent sends this round: one payload for every out-neighbour, or one
-/// per out-neighbour in the graph's out-list order.
+/// per out-neighbour in the graph's out-list order; `wire` names the
+/// transfers when they are not one per out-neighbour at the payload's size
+/// (empty: they are; see planned_transfers in core/algorithms/transfers.hpp).
 struct outbox {
   std::vector<payload> items;
   bool per_neighbour = false;
+  std::vector<transfer> wire{};
 };
 
 /// An agent's view of the communication graph in one round.

@@ -6,19 +6,44 @@
 // reference runs (tens to hundreds of agents), not for scale.
 #include "core/algorithms/kinds.hpp"
 #include "core/algorithms/mixing_ops.hpp"
+#include "core/algorithms/transfers.hpp"
 
 namespace murmur {
 
 namespace {
 
+struct allreduce_options {
+  allreduce_pattern pattern = allreduce_pattern::ring;
+};
+
+const schema<allreduce_options>& allreduce_schema() {
+  static const auto s = [] {
+    schema<allreduce_options> s;
+    s.add<allreduce_pattern>(
+      "algorithm.pattern",
+      [](allreduce_options& o) -> allreduce_pattern& { return o.pattern; },
+      "what the network carries: ring (each agent sends and receives "
+      "2(n-1)/n model sizes), tree (binary tree, reduce up and broadcast "
+      "down) or direct (every model to every agent)");
+    return s;
+  }();
+  return s;
+}
+
 class allreduce : public algorithm {
 public:
+  explicit allreduce(allreduce_pattern pattern) : pattern_(pattern) {}
+
   void before_send(agent_context& ctx, round_t, const neighbourhood&) override {
     ctx.local_step();
   }
 
-  outbox publish(agent_context& ctx, round_t, const neighbourhood&) override {
-    return {{payload{ctx.shared_model()}}, false};
+  outbox publish(agent_context& ctx, round_t,
+                 const neighbourhood& hood) override {
+    payload p{ctx.shared_model()};
+    auto wire =
+      allreduce_transfers(pattern_, ctx.id(), *hood.out, wire_bytes(p));
+    return {{std::move(p)}, false, std::move(wire)};
   }
 
   void combine(agent_context& ctx, round_t, const neighbourhood&,
@@ -27,17 +52,21 @@ public:
     exact_average_into(*next, ctx.id(), ctx.x(), in);
     ctx.set_model(std::move(next));
   }
+
+private:
+  allreduce_pattern pattern_;
 };
 
 synchronous_factory make_factory() {
   synchronous_factory f;
-  f.options = declared_options(no_options_schema(), "allreduce");
-  f.plan = [](const toml::table&, const run_shape& run) {
+  f.options = declared_options(allreduce_schema(), "allreduce");
+  f.plan = [](const toml::table& resolved, const run_shape& run) {
+    auto pattern = parse_options(allreduce_schema(), resolved).pattern;
     topology_spec complete;
     complete.kind = "complete";
     return synchronous_plan{
       make_topology(run.agents, 0, complete),
-      [](agent_id) { return std::make_unique<allreduce>(); }};
+      [pattern](agent_id) { return std::make_unique<allreduce>(pattern); }};
   };
   return f;
 }

@@ -71,14 +71,13 @@ std::vector<agent_id> bootstrap_sample(const std::vector<bool>& online,
   return up;
 }
 
-agent_id central_agent(const cost_model& cost, std::size_t agents) {
+agent_id central_agent(const link_model& links, std::size_t agents) {
   agent_id best = 0;
   double best_median = forever;
   std::vector<double> to(agents);
   for (std::size_t i = 0; i < agents; ++i) {
     for (std::size_t j = 0; j < agents; ++j)
-      to[j] = cost.message_seconds(static_cast<agent_id>(i),
-                                   static_cast<agent_id>(j), 0);
+      to[j] = links.latency(static_cast<agent_id>(i), static_cast<agent_id>(j));
     auto mid = to.begin() + static_cast<long>(agents / 2);
     std::nth_element(to.begin(), mid, to.end());
     if (*mid < best_median) {

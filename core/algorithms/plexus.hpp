@@ -17,7 +17,7 @@
 #include "core/algorithms/protocol.hpp"
 #include "core/base/rng.hpp"
 #include "core/base/types.hpp"
-#include "core/time/cost_model.hpp"
+#include "core/time/link_model.hpp"
 
 #include <cstdint>
 #include <map>
@@ -39,7 +39,7 @@ struct options {
   /// The FL baseline: every round is aggregated by agent `fixed_id` (no
   /// hash sampling of aggregators, no failover).
   bool fixed_aggregator = false;
-  agent_id fixed_id = 0; ///< set from the cost model (central_agent)
+  agent_id fixed_id = 0; ///< set from the link model (central_agent)
 };
 
 /// The population is known out of band at start, as in the authors' code.
@@ -84,8 +84,8 @@ std::vector<agent_id> bootstrap_sample(const std::vector<bool>& online,
                                        std::size_t s, std::uint64_t seed);
 
 /// The FL baseline's aggregator: the agent with the lowest median latency
-/// to all others under the cost model (lowest id on ties).
-agent_id central_agent(const cost_model& cost, std::size_t agents);
+/// to all others under the link model (lowest id on ties).
+agent_id central_agent(const link_model& links, std::size_t agents);
 
 /// The unweighted mean of the models.
 blob average(const std::vector<blob>& models);

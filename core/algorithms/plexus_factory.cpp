@@ -67,7 +67,7 @@ protocol_factory make_factory() {
     plan.local_steps = opts.local_steps;
     if (opts.fixed_aggregator) {
       // FL's server is infrastructure: central and always online.
-      opts.fixed_id = plexus::central_agent(*run.cost, run.agents);
+      opts.fixed_id = plexus::central_agent(run.cost->links(), run.agents);
       plan.server = opts.fixed_id;
     }
     plan.make = [opts](agent_id i, const protocol::population& who) {

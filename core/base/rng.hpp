@@ -38,6 +38,7 @@ constexpr std::uint64_t compute_clock = 10; ///< asynchronous compute cycles
 constexpr std::uint64_t comm_clock = 11;    ///< asynchronous broadcasts
 constexpr std::uint64_t channel = 12;       ///< delivery losses
 constexpr std::uint64_t churn = 13;         ///< synthetic availability
+constexpr std::uint64_t network = 14;       ///< link capacity draws
 } // namespace stream
 
 } // namespace murmur

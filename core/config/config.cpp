@@ -123,6 +123,8 @@ schema<run_config> make_schema() {
             [](C& c) -> topology_spec& { return c.topology; });
   add_run_keys(s);
   s.include(cost_schema(), [](C& c) -> cost_config& { return c.cost; });
+  s.include(network_schema(),
+            [](C& c) -> network_config& { return c.network; });
   s.include(stragglers_schema(),
             [](C& c) -> straggler_config& { return c.stragglers; });
   s.include(churn_schema(), [](C& c) -> churn_config& { return c.churn; });
@@ -271,6 +273,7 @@ void validate(run_config& cfg) {
   auto g = geometry_of(cfg.data);
   make_model(cfg.model, g.shape, g.classes, g.targets);
   validate(cfg.cost);
+  validate(cfg.network, cfg.run.agents);
   validate(cfg.stragglers, cfg.run.agents);
   validate(cfg.churn);
   bool by_time = runs_by_time(entry.make);

@@ -8,6 +8,7 @@
 #include "core/model/optimizer.hpp"
 #include "core/time/availability.hpp"
 #include "core/time/cost_model.hpp"
+#include "core/time/network_config.hpp"
 #include "core/time/pace.hpp"
 #include "topologies/topology.hpp"
 
@@ -88,6 +89,7 @@ struct run_config {
   eval_section eval;
   clock_section clock;
   cost_config cost;
+  network_config network;
   straggler_config stragglers;
   churn_config churn;
   control_section control;

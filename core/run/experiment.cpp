@@ -78,7 +78,7 @@ protocol::population population_of(const experiment& exp) {
   auto bandwidth = std::make_shared<std::vector<double>>();
   std::vector<bool> up(exp.agents());
   for (agent_id i = 0; i < exp.agents(); ++i) {
-    bandwidth->push_back(exp.cost->bandwidth(i));
+    bandwidth->push_back(exp.cost->links().uplink(i));
     up[i] = exp.online->online(i, 0);
   }
   return {std::move(bandwidth), std::move(up), exp.cfg.seed};
@@ -100,7 +100,8 @@ void plan_experiment(experiment& exp) {
                    std::to_string(exp.net->num_params()) + ")");
   auto& factory = algorithm_registry::get(cfg.algorithm.name, "algorithm.name");
   exp.configured = make_topology(cfg.run.agents, cfg.seed, cfg.topology);
-  exp.cost = std::make_unique<cost_model>(cfg.cost, cfg.run.agents, cfg.seed);
+  exp.cost = std::make_unique<cost_model>(cfg.cost, cfg.network, cfg.run.agents,
+                                          cfg.seed);
   exp.initial.resize(static_cast<Eigen::Index>(exp.net->num_params()));
   run_shape shape{cfg.run.agents, exp.num_params(), cfg.seed, &exp.configured,
                   exp.cost.get()};
@@ -176,13 +177,6 @@ std::uint64_t schedule_horizon(const experiment& exp) {
   // compute_rate local steps per second, however they group into cycles
   return static_cast<std::uint64_t>(
     std::ceil(s.compute_rate * exp.cfg.run.time_budget));
-}
-
-std::uint64_t wire_bytes(const payload& p) {
-  // Header (sender, round, send time, counter, length) plus the raw floats;
-  // the actor layer's serializer writes exactly this (checked in tests).
-  constexpr std::uint64_t header = 4 + 8 + 8 + 8 + 8;
-  return header + sizeof(float) * static_cast<std::uint64_t>(p.data->size());
 }
 
 } // namespace murmur

@@ -109,8 +109,4 @@ double plan_round_compute(algorithm& algo, agent_pace& pace, double modelled,
 /// local_steps), since each agent's schedule follows its own step count.
 std::uint64_t schedule_horizon(const experiment& exp);
 
-/// Bytes a payload occupies on the wire (its serialized size), the figure
-/// metrics count for every message sent.
-std::uint64_t wire_bytes(const payload& p);
-
 } // namespace murmur

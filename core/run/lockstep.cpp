@@ -1,9 +1,12 @@
 #include "core/run/lockstep.hpp"
 
+#include "core/algorithms/transfers.hpp"
+
 #include <tbb/blocked_range.h>
 #include <tbb/parallel_for.h>
 
 #include <algorithm>
+#include <numeric>
 
 namespace murmur {
 
@@ -31,7 +34,8 @@ const payload& addressed_to(const outbox& box, const neighbourhood& sender,
 
 lockstep::lockstep(experiment& exp)
   : exp_(exp), out_(exp.agents()), in_(exp.agents()), bytes_(exp.agents(), 0),
-    messages_(exp.agents(), 0) {
+    messages_(exp.agents(), 0), wire_(exp.agents()), compute_(exp.agents()),
+    ledger_(exp.cost->links(), exp.agents()) {
   slots_.reserve(exp.agents());
   for (agent_id i = 0; i < exp.agents(); ++i)
     slots_.push_back(make_agent(exp, i));
@@ -46,14 +50,13 @@ void lockstep::run_round() {
   for_each_agent(slots_.size(), [&](agent_id i) {
     auto hood = exp_.hood(i, k);
     auto& [ctx, algo] = slots_[i];
+    compute_[i] = algo->gradients_in_round(k) * exp_.cost->step_seconds(i);
     if (!paces_.empty())
-      plan_round_compute(
-        *algo, paces_[i],
-        algo->gradients_in_round(k) * exp_.cost->step_seconds(i), k);
+      compute_[i] = plan_round_compute(*algo, paces_[i], compute_[i], k);
     algo->before_send(ctx, k, hood);
     out_[i] = algo->publish(ctx, k, hood);
-    for (std::size_t j = 0; j < hood.out->size(); ++j)
-      bytes_[i] += wire_bytes(out_[i].items[out_[i].per_neighbour ? j : 0]);
+    wire_[i] = planned_transfers(out_[i], hood);
+    bytes_[i] += transfer_bytes(wire_[i]);
     messages_[i] += hood.out->size();
     algo->while_waiting(ctx, k, hood);
   });
@@ -66,11 +69,50 @@ void lockstep::run_round() {
     auto& [ctx, algo] = slots_[i];
     algo->combine(ctx, k, hood, box);
   });
+  if (!slots_.empty())
+    advance_time(slots_.front().algo->compute_phase());
   for_each_agent(slots_.size(), [&](agent_id i) {
     out_[i].items.clear();
     in_[i].clear();
   });
   ++round_;
+}
+
+void lockstep::advance_time(algorithm::phase phase) {
+  double end = time_;
+  for (auto c : compute_)
+    end = std::max(end, time_ + c);
+  if (ledger_.instant()) {
+    for (agent_id i = 0; i < wire_.size(); ++i)
+      for (auto& t : wire_[i])
+        ledger_.count_instant(i, t.to, t.bytes);
+    time_ = end;
+    return;
+  }
+  // Agents whose transfers leave first start first (ties by id): the flow
+  // model's calls never go back in time.
+  std::vector<agent_id> order(wire_.size());
+  std::iota(order.begin(), order.end(), agent_id{0});
+  auto leaves = [&](agent_id i) {
+    return time_ + (phase == algorithm::phase::before_send ? compute_[i] : 0);
+  };
+  std::stable_sort(order.begin(), order.end(), [&](agent_id a, agent_id b) {
+    return leaves(a) < leaves(b);
+  });
+  auto& links = exp_.cost->links();
+  time_ = ledger_.drive([&](flow_network& flows) {
+    for (auto i : order) {
+      double t = std::max(leaves(i), flows.time());
+      for (auto& d : flows.advance(t))
+        end = std::max(end, d.finished);
+      for (auto& w : wire_[i])
+        flows.start(t, i, w.to, w.bytes, w.hops * links.latency(i, w.to));
+    }
+    while (flows.in_flight() > 0)
+      for (auto& d : flows.advance(flows.next_event()))
+        end = std::max(end, d.finished);
+    return end;
+  });
 }
 
 std::vector<agent_report> lockstep::reports() {

@@ -72,7 +72,7 @@ void write_csv_header(std::ostream& out) {
   out << "round,time_seconds,train_loss,test_accuracy,test_loss,"
          "mean_agent_accuracy,min_agent_accuracy,consensus_distance,"
          "bytes_sent,messages_sent,messages_delivered,local_steps,"
-         "compute_seconds,online_agents\n";
+         "compute_seconds,online_agents,busiest_link_utilisation\n";
 }
 
 void write_csv_row(std::ostream& out, const metrics_row& row) {
@@ -80,7 +80,8 @@ void write_csv_row(std::ostream& out, const metrics_row& row) {
   char buf[512];
   std::snprintf(
     buf, sizeof buf,
-    "%llu,%.3f,%.9g,%.9g,%.9g,%.9g,%.9g,%.9g,%llu,%llu,%llu,%llu,%.3f,%llu\n",
+    "%llu,%.3f,%.9g,%.9g,%.9g,%.9g,%.9g,%.9g,%llu,%llu,%llu,%llu,%.3f,%llu,"
+    "%.6f\n",
     static_cast<unsigned long long>(row.round), row.time_seconds,
     row.train_loss, row.test_accuracy, row.test_loss, row.mean_agent_accuracy,
     row.min_agent_accuracy, row.consensus_distance,
@@ -88,7 +89,8 @@ void write_csv_row(std::ostream& out, const metrics_row& row) {
     static_cast<unsigned long long>(row.messages_sent),
     static_cast<unsigned long long>(row.messages_delivered),
     static_cast<unsigned long long>(row.local_steps), row.compute_seconds,
-    static_cast<unsigned long long>(row.online_agents));
+    static_cast<unsigned long long>(row.online_agents),
+    row.busiest_link_utilisation);
   out << buf;
 }
 

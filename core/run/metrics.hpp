@@ -30,6 +30,9 @@ struct metrics_row {
   /// resources").
   double compute_seconds = 0;
   std::uint64_t online_agents = 0; ///< agents online (reporting a model)
+  /// The share of its capacity the most used link (any agent's uplink or
+  /// downlink) carried since the previous row (0 on unlimited links).
+  double busiest_link_utilisation = 0;
   /// Test accuracy of each agent of evaluated_agents(agents,
   /// eval.max_agents), in that order; NaN for an agent without a model.
   /// Empty when no agent's own model is evaluated (Plexus: one lineage).
@@ -50,6 +53,9 @@ struct agent_report {
   std::uint64_t messages_sent = 0;
   std::uint64_t messages_delivered = 0;
   bool online = true; ///< churn: whether the agent is online now
+  /// Filled by the observer from the run's network model.
+  std::uint64_t bytes_received = 0; ///< through its downlink
+  double network_seconds = 0; ///< with >= 1 transfer from or to it in flight
 };
 
 /// Evaluates one round from the agents' reports (indexed by agent id; agents

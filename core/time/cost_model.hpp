@@ -2,8 +2,8 @@
 
 #include "core/base/schema.hpp"
 #include "core/base/types.hpp"
-
-#include <Eigen/Core>
+#include "core/time/link_model.hpp"
+#include "core/time/network_config.hpp"
 
 #include <cstdint>
 #include <string>
@@ -24,38 +24,26 @@ inline const enum_names<speed_kind>& names_of(speed_kind) {
 struct cost_config {
   double step_seconds = 0; ///< one minibatch gradient at speed 1
   speed_kind speed = speed_kind::constant;
-  double speed_sigma = 1.0;    ///< lognormal: sigma of log(speed)
-  std::string compute_trace;   ///< trace: seconds per step, per device
-  double latency = 0;          ///< seconds per message
-  std::string latency_trace;   ///< site x site matrix in milliseconds
-  double bandwidth = 0;        ///< bytes per second, 0 = unlimited
-  std::string bandwidth_trace; ///< bytes per second, per device
+  double speed_sigma = 1.0;  ///< lognormal: sigma of log(speed)
+  std::string compute_trace; ///< trace: seconds per step, per device
 };
 
-/// Modelled durations: how long a local step takes on each agent and how long
-/// a message takes over each link. Per-agent values come from distributions
-/// or traces, assigned deterministically (trace row / site = agent mod rows).
+/// Modelled durations: how long a local step takes on each agent (per-agent
+/// values from distributions or traces, assigned deterministically: trace row
+/// = agent mod rows), and the run's network (link_model).
 class cost_model {
 public:
-  cost_model(const cost_config& cfg, std::size_t agents, std::uint64_t seed);
+  cost_model(const cost_config& cfg, const network_config& net,
+             std::size_t agents, std::uint64_t seed);
 
   /// Seconds of one minibatch gradient on agent i (before straggling).
   double step_seconds(agent_id i) const { return step_[i]; }
 
-  /// Seconds from send to arrival of `bytes` from agent i to agent j.
-  double message_seconds(agent_id from, agent_id to, std::uint64_t bytes) const;
-
-  bool zero_latency() const { return zero_links_; }
-
-  /// Upload bandwidth of agent i in bytes/s (0 = unlimited).
-  double bandwidth(agent_id i) const { return bandwidth_[i]; }
+  const link_model& links() const { return links_; }
 
 private:
   std::vector<double> step_;
-  std::vector<double> bandwidth_; ///< per sender, bytes/s, 0 = unlimited
-  Eigen::MatrixXd site_latency_;  ///< seconds; empty = constant latency
-  double latency_ = 0;
-  bool zero_links_ = true;
+  link_model links_;
 };
 
 /// The cost.* keys.

@@ -2,6 +2,7 @@
 
 #include <Eigen/Core>
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -21,16 +22,34 @@ std::vector<double> read_number_column(const std::string& path,
 Eigen::MatrixXd read_square_matrix(const std::string& path,
                                    const std::string& field);
 
-/// Upload bandwidth statistics of one device class, kbit/s.
+/// Per-agent link capacities in bytes/s, one agent per row: "up" or
+/// "up,down", the same number of fields on every row (a first row that is not
+/// numbers is a header; blank lines and '#' comments are skipped). `down` is
+/// empty when the rows have one field.
+struct capacity_rows {
+  std::vector<double> up;
+  std::vector<double> down;
+};
+
+capacity_rows read_capacity_rows(const std::string& path,
+                                 const std::string& field);
+
+/// Mean and standard deviation of one device class's bandwidth, kbit/s.
 struct bandwidth_stats {
   double mean = 0;
   double sigma = 0;
 };
 
+/// One device class: upload, and download when the file has it.
+struct device_bandwidth {
+  bandwidth_stats up;
+  std::optional<bandwidth_stats> down;
+};
+
 /// A FedScale/FLASH-style device bandwidth JSON: an object of devices, each
-/// with "up_u" (mean) and "up_sigma" (standard deviation) in kbit/s (other
-/// keys such as down_u are ignored). Devices in key order.
-std::vector<bandwidth_stats> read_bandwidth_json(const std::string& path,
-                                                 const std::string& field);
+/// with "up_u" (mean) and "up_sigma" (standard deviation) in kbit/s, and
+/// optionally "down_u" and "down_sigma". Devices in key order.
+std::vector<device_bandwidth> read_bandwidth_json(const std::string& path,
+                                                  const std::string& field);
 
 } // namespace murmur

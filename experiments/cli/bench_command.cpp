@@ -80,13 +80,16 @@ void bench_clock(run_config cfg, const bench_options& opts, std::ostream& out) {
   cfg.clock.kind = clock_kind::simulated;
   if (cfg.cost.step_seconds == 0) {
     cfg.cost.step_seconds = 0.1;
-    cfg.cost.latency = 0.005;
+    cfg.network.latency = 0.005;
+    // 100 Mbit/s links: concurrent transfers contend (max-min flows).
+    cfg.network.uplink = cfg.network.downlink = 12.5e6;
     cfg.cost.speed = speed_kind::lognormal;
     cfg.cost.speed_sigma = 0.5;
   }
   auto timed = bench_config(cfg, opts);
   auto zero = timed;
   zero.cost = cost_config{};
+  zero.network = network_config{};
   zero.stragglers = straggler_config{};
   tbb::global_control limit{tbb::global_control::max_allowed_parallelism,
                             tbb_threads(timed.clock.kind, opts.threads)};

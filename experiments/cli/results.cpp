@@ -112,15 +112,17 @@ void results_writer::on_agents(const std::vector<agent_report>& reports) {
   agents_ = reports;
   std::ostringstream out;
   out << "agent,steps,busy_seconds,idle_seconds,bytes_sent,messages_sent,"
-         "messages_delivered\n";
+         "messages_delivered,bytes_received,network_seconds\n";
   for (std::size_t i = 0; i < reports.size(); ++i) {
     auto& r = reports[i];
     char line[200];
-    std::snprintf(line, sizeof line, "%zu,%llu,%.6f,%.6f,%llu,%llu,%llu\n", i,
-                  static_cast<unsigned long long>(r.steps), r.busy_seconds,
-                  r.idle_seconds, static_cast<unsigned long long>(r.bytes_sent),
-                  static_cast<unsigned long long>(r.messages_sent),
-                  static_cast<unsigned long long>(r.messages_delivered));
+    std::snprintf(
+      line, sizeof line, "%zu,%llu,%.6f,%.6f,%llu,%llu,%llu,%llu,%.6f\n", i,
+      static_cast<unsigned long long>(r.steps), r.busy_seconds, r.idle_seconds,
+      static_cast<unsigned long long>(r.bytes_sent),
+      static_cast<unsigned long long>(r.messages_sent),
+      static_cast<unsigned long long>(r.messages_delivered),
+      static_cast<unsigned long long>(r.bytes_received), r.network_seconds);
     out << line;
   }
   write_file_atomically(dir_ / "agents.csv", out.str());

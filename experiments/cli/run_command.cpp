@@ -19,14 +19,22 @@ namespace murmur {
 namespace {
 
 /// The actor-free reference loop, under the same stop rule as the actors.
+/// Under the virtual clock its times are the loop's modelled ones (a
+/// barrier per round, see core/run/lockstep.hpp), else wall seconds.
 run_outcome run_lockstep(experiment& exp, metrics_sink& sink) {
   auto started = std::chrono::steady_clock::now();
   lockstep loop{exp};
+  auto now = [&] {
+    if (exp.cfg.clock.kind == clock_kind::simulated)
+      return loop.seconds();
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() -
+                                         started)
+      .count();
+  };
   auto emit = [&] {
     auto row = evaluate_round(exp, loop.rounds_done(), loop.reports());
-    row.time_seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - started)
-        .count();
+    row.time_seconds = now();
+    loop.network().fill_row(loop.seconds(), row);
     sink.on_row(row);
     return stop_after(exp, row);
   };
@@ -36,7 +44,9 @@ run_outcome run_lockstep(experiment& exp, metrics_sink& sink) {
     if (exp.is_eval_round(loop.rounds_done()))
       end = emit();
   }
-  sink.on_agents(loop.reports());
+  auto agents = loop.reports();
+  loop.network().fill_agents(loop.seconds(), agents);
+  sink.on_agents(agents);
   return *end;
 }
 

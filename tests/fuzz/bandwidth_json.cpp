@@ -1,5 +1,5 @@
 // The FedScale/FLASH device bandwidth JSON (core/time/traces.cpp):
-// cost.bandwidth_trace ending in .json.
+// network.capacity_trace ending in .json.
 #include "core/time/traces.hpp"
 #include "tests/fuzz/fuzz.hpp"
 
@@ -8,7 +8,7 @@
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data,
                                       std::size_t size) {
   murmur::fuzz::parse_file(data, size, [](const std::string& path) {
-    auto devices = murmur::read_bandwidth_json(path, "cost.bandwidth_trace");
+    auto devices = murmur::read_bandwidth_json(path, "network.capacity_trace");
     murmur::fuzz::expect(!devices.empty(), "an accepted file has devices");
     for (auto& d : devices)
       murmur::fuzz::expect(d.mean > 0 && std::isfinite(d.mean) &&

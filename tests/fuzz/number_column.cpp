@@ -1,5 +1,5 @@
 // One-number-per-line traces (core/time/traces.cpp): cost.compute_trace and
-// the plain cost.bandwidth_trace.
+// the plain network.capacity_trace.
 #include "core/time/traces.hpp"
 #include "tests/fuzz/fuzz.hpp"
 

@@ -1,0 +1,95 @@
+#include "actors/network.hpp"
+
+#include <algorithm>
+#include <tuple>
+
+namespace murmur {
+
+namespace {
+
+using self_ptr = caf::stateful_actor<network_state>*;
+
+double now_seconds(self_ptr self) {
+  return self->state.env->seconds(self->clock().now());
+}
+
+/// Lets the model catch up with `now` and delivers what completed.
+void settle(self_ptr self, double now) {
+  auto& s = self->state;
+  s.env->ledger->drive([&](flow_network& flows) {
+    for (auto& done : flows.advance(std::max(now, flows.time()))) {
+      auto i = s.in_flight.find(done.id);
+      for (auto j : i->second.deliver)
+        self->send((*s.directory)[j], i->second.msg);
+      s.in_flight.erase(i);
+    }
+  });
+}
+
+/// Asks to be woken at the model's next event, unless an earlier wake-up is
+/// already due.
+void schedule_wake(self_ptr self, double now) {
+  auto& s = self->state;
+  double next = s.env->ledger->drive(
+    [](flow_network& flows) { return flows.next_event(); });
+  if (!(next < s.wake_at))
+    return;
+  s.wake_at = next;
+  self->delayed_send(self, to_timespan(std::max(0.0, next - now)),
+                     wake_atom::value, ++s.wake_token);
+}
+
+void start_batch(self_ptr self) {
+  auto& s = self->state;
+  auto now = now_seconds(self);
+  settle(self, now);
+  std::sort(s.batch.begin(), s.batch.end(),
+            [](const transfer_request& a, const transfer_request& b) {
+              return std::tie(a.from, a.to, a.seq) <
+                     std::tie(b.from, b.to, b.seq);
+            });
+  auto& links = s.env->ledger->links();
+  s.env->ledger->drive([&](flow_network& flows) {
+    auto t = std::max(now, flows.time());
+    for (auto& r : s.batch) {
+      double latency = r.hops * links.latency(r.from, r.to);
+      auto id = flows.start(t, r.from, r.to, r.bytes, latency);
+      s.in_flight.emplace(id, std::move(r));
+    }
+  });
+  s.batch.clear();
+  schedule_wake(self, now);
+}
+
+} // namespace
+
+caf::behavior
+network(caf::stateful_actor<network_state>* self, const run_env* env,
+        std::shared_ptr<const std::vector<caf::actor>> directory) {
+  auto& s = self->state;
+  s.env = env;
+  s.directory = std::move(directory);
+  return {
+    [=](transfer_atom, transfer_request& r) {
+      auto& s = self->state;
+      s.batch.push_back(std::move(r));
+      // A zero delay goes through the clock: under the virtual clock it
+      // fires once everything else due now has run, so one batch holds
+      // every transfer of the instant.
+      if (s.batch.size() == 1)
+        self->delayed_send(self, caf::timespan{0}, flush_atom::value);
+    },
+    [=](flush_atom) { start_batch(self); },
+    [=](wake_atom, std::uint64_t token) {
+      auto& s = self->state;
+      if (token != s.wake_token)
+        return; // superseded by an earlier wake-up
+      auto now = std::max(now_seconds(self), s.wake_at);
+      s.wake_at = std::numeric_limits<double>::infinity();
+      settle(self, now);
+      schedule_wake(self, now);
+    },
+  };
+}
+
+} // namespace murmur
