@@ -7,6 +7,10 @@ file(GLOB murmur_core_sources CONFIGURE_DEPENDS
      "${murmur_root}/core/*.cpp" "${murmur_root}/core/*/*.cpp"
      "${murmur_root}/core/*/*/*.cpp"
      "${murmur_root}/topologies/*.cpp")
+# The TorchScript model needs libtorch: the main build compiles it on its own
+# (MURMUR_TORCH) in place of torchscript_absent.cpp, which refuses such
+# configs with how to enable them.
+list(FILTER murmur_core_sources EXCLUDE REGEX ".*/core/model/torchscript\\.cpp$")
 
 # Eigen's GEMM packs blocks on the stack up to this size and mallocs beyond it;
 # 1 MiB keeps an MLP-100 step allocation-free. Must be the same in every file.

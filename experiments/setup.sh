@@ -4,14 +4,23 @@
 #   --tests  also what only the test suite needs: the packages below and the
 #            fuzz targets (MURMUR_FUZZ), which ctest then runs for a bounded
 #            time each.
+#   --torch  also libtorch, for model.kind = "torchscript" (MURMUR_TORCH),
+#            and Python's torch for experiments/models/. Heavy: libtorch-dev
+#            brings 150 Debian packages (OpenCV, GDAL...; 123 MB download,
+#            500 MB on disk, 3 minutes), python3-torch 34 more (47 MB, 280
+#            MB, 2 minutes), so the quick start leaves them out.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 tests=OFF
+torch=OFF
+python_torch=OFF
 for arg in "$@"; do
   case "$arg" in
     --tests) tests=ON ;;
-    *) echo "setup.sh: unknown option $arg; use --tests or nothing" >&2; exit 2 ;;
+    --torch) torch=ON; python_torch=ON ;;
+    *) echo "setup.sh: unknown option $arg; use --tests, --torch or nothing" >&2
+       exit 2 ;;
   esac
 done
 
@@ -35,8 +44,24 @@ test_packages=(
   libclang-rt-14-dev          # libFuzzer, ASan and UBSan runtimes for clang 14
   iproute2                    # ip and tc: network namespaces with shaped links
 )
+# Only for TorchScript models (--torch); its tests (libtorch as the oracle
+# for the native layers' backprop) are skipped, visibly, without it.
+torch_packages=(
+  libtorch-dev                # libtorch 1.13: loads and runs TorchScript modules
+)
+# Only with --torch: the tests need none of it (the .pt files are in git).
+python_torch_packages=(
+  python3-torch               # the same torch for Python: experiments/models/
+                              #   write_models.py and the PyTorch baseline
+)
 if [ "$tests" = ON ]; then
   packages+=("${test_packages[@]}")
+fi
+if [ "$torch" = ON ]; then
+  packages+=("${torch_packages[@]}")
+fi
+if [ "$python_torch" = ON ]; then
+  packages+=("${python_torch_packages[@]}")
 fi
 missing=()
 for p in "${packages[@]}"; do
@@ -52,5 +77,6 @@ if [ ${#missing[@]} -gt 0 ]; then
     --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
-cmake -S . -B build -DCMAKE_BUILD_TYPE=Release -DMURMUR_FUZZ="$tests" >/dev/null
+cmake -S . -B build -DCMAKE_BUILD_TYPE=Release -DMURMUR_FUZZ="$tests" \
+  -DMURMUR_TORCH="$torch" >/dev/null
 cmake --build build -j"$(nproc)"

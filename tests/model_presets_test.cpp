@@ -226,7 +226,7 @@ TEST_CASE("gradient FLOPs: LeNet-5 counted by hand") {
   const double fc = 2.0 * (400 * 120 + 120 * 84 + 84 * 10);
   const double per_sample = (conv1 + conv2 + fc) + (conv1 + 2 * conv2 + 2 * fc);
   CHECK(m->gradient_flops(32) == doctest::Approx(32 * per_sample));
-  auto mlp = make_model({model_kind::mlp, {100}, 0, {}}, image, 10);
+  auto mlp = make_model({model_kind::mlp, {100}, 0, {}, {}}, image, 10);
   CHECK(mlp->gradient_flops(32) ==
         doctest::Approx(32 * 2.0 * (784 * 100 * 2 + 100 * 10 * 3)));
 }

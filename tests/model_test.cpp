@@ -195,7 +195,7 @@ auto with_threads(std::size_t n, F&& f) {
 
 TEST_CASE("parameter count follows the layer layout") {
   CHECK(make_model({}, sample_shape::flat(6), 4)->num_params() == 4 * 7);
-  model_spec mlp{model_kind::mlp, {7, 5}, 0, {}};
+  model_spec mlp{model_kind::mlp, {7, 5}, 0, {}, {}};
   CHECK(make_model(mlp, sample_shape::flat(6), 4)->num_params() ==
         7 * 7 + 5 * 8 + 4 * 6);
 }
@@ -207,11 +207,11 @@ TEST_CASE("make_model rejects bad specs naming the field") {
   };
   CHECK(testing::contains(error_of([] { load_config("", {"model.kind=cnn"}); }),
                           "model.kind: unknown value 'cnn'"));
-  CHECK(fails({model_kind::mlp, {}, 0, {}}).find("model.hidden") !=
+  CHECK(fails({model_kind::mlp, {}, 0, {}, {}}).find("model.hidden") !=
         std::string::npos);
-  CHECK(fails({model_kind::mlp, {8, 0}, 0, {}}).find("model.hidden") !=
+  CHECK(fails({model_kind::mlp, {8, 0}, 0, {}, {}}).find("model.hidden") !=
         std::string::npos);
-  CHECK(fails({model_kind::softmax, {8}, 0, {}}).find("model.hidden") !=
+  CHECK(fails({model_kind::softmax, {8}, 0, {}, {}}).find("model.hidden") !=
         std::string::npos);
   CHECK(testing::error_of([] {
           load_config("", {"model.weight_decay=-1e-3"});
@@ -219,9 +219,9 @@ TEST_CASE("make_model rejects bad specs naming the field") {
   CHECK(testing::error_of([] {
           load_config("", {"model.weight_decay=nan"});
         }).find("model.weight_decay") != std::string::npos);
-  CHECK(fails({model_kind::softmax, {}, 0, {}}, 0).find("dimension") !=
+  CHECK(fails({model_kind::softmax, {}, 0, {}, {}}, 0).find("dimension") !=
         std::string::npos);
-  CHECK(fails({model_kind::softmax, {}, 0, {}}, 6, 1).find("classes") !=
+  CHECK(fails({model_kind::softmax, {}, 0, {}, {}}, 6, 1).find("classes") !=
         std::string::npos);
 }
 
@@ -233,7 +233,7 @@ TEST_CASE("init: softmax at zero, mlp He-uniform with zero biases") {
   CHECK(theta.isZero(0));
 
   auto mlp =
-    make_model({model_kind::mlp, {7, 5}, 0, {}}, sample_shape::flat(6), 4);
+    make_model({model_kind::mlp, {7, 5}, 0, {}, {}}, sample_shape::flat(6), 4);
   vec a(mlp->num_params()), b(mlp->num_params());
   rng g1{42}, g2{42};
   mlp->init(vec_map{a.data(), a.size()}, g1);
@@ -251,8 +251,8 @@ TEST_CASE("init: softmax at zero, mlp He-uniform with zero biases") {
 
 TEST_CASE("gradients match central finite differences") {
   auto b = random_batch(9, 6, 4, 7);
-  for (auto spec : {model_spec{model_kind::softmax, {}, 0.01, {}},
-                    model_spec{model_kind::mlp, {7, 5}, 0.01, {}}}) {
+  for (auto spec : {model_spec{model_kind::softmax, {}, 0.01, {}, {}},
+                    model_spec{model_kind::mlp, {7, 5}, 0.01, {}, {}}}) {
     CAPTURE(spec.kind);
     auto m = make_model(spec, sample_shape::flat(6), 4);
     vec theta = random_theta(m->num_params(), 0.8f, 11);
@@ -272,7 +272,7 @@ TEST_CASE("gradients match central finite differences") {
 
 TEST_CASE("chunked gradient of a large batch matches the serial oracle") {
   auto b = random_batch(2000, 20, 5, 3);
-  auto m = make_model({model_kind::mlp, {16, 12}, 1e-3, {}},
+  auto m = make_model({model_kind::mlp, {16, 12}, 1e-3, {}, {}},
                       sample_shape::flat(20), 5);
   vec theta = random_theta(m->num_params(), 0.3f, 5);
   reference ref{{20, 16, 12, 5}, 1e-3};
@@ -292,7 +292,7 @@ TEST_CASE("chunked gradient of a large batch matches the serial oracle") {
 TEST_CASE("a workspace reused across batch sizes gives fresh results") {
   auto big = random_batch(700, 8, 3, 21);
   auto small = random_batch(5, 8, 3, 22);
-  auto m = make_model({model_kind::mlp, {9}, 0, {}}, sample_shape::flat(8), 3);
+  auto m = make_model({model_kind::mlp, {9}, 0, {}, {}}, sample_shape::flat(8), 3);
   vec theta = random_theta(m->num_params(), 0.5f, 23);
   auto ws = m->make_workspace();
   auto small_fresh = run_gradient(*m, theta, small.view());
@@ -308,7 +308,7 @@ TEST_CASE("a workspace reused across batch sizes gives fresh results") {
 TEST_CASE("evaluate matches a per-sample oracle, bit-identical per threads") {
   auto b = random_batch(1300, 10, 6, 9); // two full chunks and a partial one
   auto m =
-    make_model({model_kind::mlp, {12}, 0.5, {}}, sample_shape::flat(10), 6);
+    make_model({model_kind::mlp, {12}, 0.5, {}, {}}, sample_shape::flat(10), 6);
   vec theta = random_theta(m->num_params(), 0.6f, 4);
   const_vec_map view{theta.data(), theta.size()};
   reference ref{{10, 12, 6}, 0.5};
@@ -337,7 +337,7 @@ TEST_CASE("gradient descent separates a tiny problem") {
     b.x(i, 1) = (i % 4 < 2 ? 2.f : -2.f) + jitter(gen);
   }
   auto m =
-    make_model({model_kind::softmax, {}, 1e-4, {}}, sample_shape::flat(2), 4);
+    make_model({model_kind::softmax, {}, 1e-4, {}, {}}, sample_shape::flat(2), 4);
   vec theta(m->num_params()), grad(m->num_params());
   m->init(vec_map{theta.data(), theta.size()}, gen);
   const_vec_map view{theta.data(), theta.size()};
@@ -359,7 +359,7 @@ TEST_CASE("linear regression: gradient by finite differences, loss and R^2 "
   // Rows of 6 inputs followed by 2 targets.
   auto b = random_batch(9, 8, 2, 5);
   auto m =
-    make_model({model_kind::linear, {}, 0.01, {}}, sample_shape::flat(8), 4, 2);
+    make_model({model_kind::linear, {}, 0.01, {}, {}}, sample_shape::flat(8), 4, 2);
   REQUIRE(m->num_params() == (6 + 1) * 2);
   vec theta = random_theta(m->num_params(), 0.8f, 3);
   auto got = run_gradient(*m, theta, b.view());
@@ -390,12 +390,12 @@ TEST_CASE("linear regression: gradient by finite differences, loss and R^2 "
 TEST_CASE("linear regression model kind must match the data set") {
   CHECK(testing::contains(
     testing::error_of([] {
-      make_model({model_kind::linear, {}, 0, {}}, sample_shape::flat(8), 4, 0);
+      make_model({model_kind::linear, {}, 0, {}, {}}, sample_shape::flat(8), 4, 0);
     }),
     "synthetic-regression"));
   CHECK(testing::contains(
     testing::error_of([] {
-      make_model({model_kind::softmax, {}, 0, {}}, sample_shape::flat(8), 4, 1);
+      make_model({model_kind::softmax, {}, 0, {}, {}}, sample_shape::flat(8), 4, 1);
     }),
     "use \"linear\""));
 }

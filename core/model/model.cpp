@@ -1,6 +1,7 @@
 #include "core/model/model.hpp"
 
 #include "core/base/error.hpp"
+#include "core/model/torchscript.hpp"
 
 #include <cmath>
 #include <string>
@@ -27,8 +28,9 @@ const schema<model_spec>& model_schema() {
       "model.kind", [](C& c) -> model_kind& { return c.kind; },
       "softmax regression, an MLP with ReLU hidden layers, least squares "
       "(linear, for data.name = \"synthetic-regression\"), the layers of "
-      "model.layers, or a preset CNN for 28x28 images: LeNet-5, or ResNet-8 "
-      "with GroupNorm");
+      "model.layers, a preset CNN for 28x28 images: LeNet-5, or ResNet-8 "
+      "with GroupNorm, or a PyTorch module saved as TorchScript (model.path; "
+      "builds with libtorch only)");
     s.add<std::vector<int>>(
       "model.hidden", [](C& c) -> std::vector<int>& { return c.hidden; },
       "mlp: hidden layer widths, e.g. [100]");
@@ -43,6 +45,10 @@ const schema<model_spec>& model_schema() {
       "bias = true), maxpool and avgpool (kernel, stride = kernel), relu, "
       "flatten, linear (out, bias = true), groupnorm (groups), residual "
       "(body, shortcut = identity: output body(x) + shortcut(x))");
+    s.add<std::string>(
+      "model.path", [](C& c) -> std::string& { return c.path; },
+      "torchscript: the module's file (torch.jit.save), relative to the "
+      "working directory, e.g. \"experiments/models/lenet5.pt\"");
     return s;
   }();
   return s;
@@ -65,6 +71,14 @@ void validate(const model_spec& spec) {
   if (spec.kind != model_kind::layers && !spec.layers.empty())
     throw input_error("model.layers: only model.kind = \"layers\" reads them; "
                       "remove model.layers or set model.kind = \"layers\"");
+  if (spec.kind == model_kind::torchscript && spec.path.empty())
+    throw input_error("model.path: model.kind = \"torchscript\" needs the "
+                      "module's file, e.g. model.path = "
+                      "\"experiments/models/lenet5.pt\"");
+  if (spec.kind != model_kind::torchscript && !spec.path.empty())
+    throw input_error("model.path: only model.kind = \"torchscript\" reads "
+                      "it; remove model.path or set model.kind = "
+                      "\"torchscript\"");
 }
 
 std::unique_ptr<model> make_model(const model_spec& spec, sample_shape shape,
@@ -80,6 +94,8 @@ std::unique_ptr<model> make_model(const model_spec& spec, sample_shape shape,
   if (targets > 0)
     return make_linear_regression(dim - targets, targets, spec.weight_decay);
   check_sizes(dim, classes);
+  if (spec.kind == model_kind::torchscript)
+    return make_torchscript_model(spec.path, shape, classes, spec.weight_decay);
   const auto where =
     spec.kind == model_kind::layers
       ? std::string{"model.layers"}

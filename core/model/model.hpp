@@ -21,15 +21,25 @@ public:
   virtual ~workspace() = default;
 };
 
-/// Every classifier is a list of layers (model.layers for `layers`, a
-/// preset otherwise); `linear` is least-squares regression.
-enum class model_kind { softmax, mlp, linear, layers, lenet5, resnet8_gn };
+/// Every native classifier is a list of layers (model.layers for `layers`, a
+/// preset otherwise); `torchscript` is a module saved by PyTorch
+/// (model.path); `linear` is least-squares regression.
+enum class model_kind {
+  softmax,
+  mlp,
+  linear,
+  layers,
+  lenet5,
+  resnet8_gn,
+  torchscript
+};
 
 inline const enum_names<model_kind>& names_of(model_kind) {
   static const enum_names<model_kind> n{
     {"softmax", model_kind::softmax}, {"mlp", model_kind::mlp},
     {"linear", model_kind::linear},   {"layers", model_kind::layers},
-    {"lenet5", model_kind::lenet5},   {"resnet8-gn", model_kind::resnet8_gn}};
+    {"lenet5", model_kind::lenet5},   {"resnet8-gn", model_kind::resnet8_gn},
+    {"torchscript", model_kind::torchscript}};
   return n;
 }
 
@@ -38,6 +48,7 @@ struct model_spec {
   std::vector<int> hidden;        ///< mlp: hidden layer widths (ReLU)
   double weight_decay = 0;        ///< L2 term (wd/2)||theta||^2 inside the loss
   std::vector<layer_spec> layers; ///< layers: input to logits, in order
+  std::string path;               ///< torchscript: the .pt file
 };
 
 /// The model.* keys.
@@ -45,7 +56,8 @@ const schema<model_spec>& model_schema();
 
 /// The rules between model.* keys (hidden layers exactly for an mlp, widths
 /// >= 1, model.layers exactly for kind = "layers"); throws input_error naming
-/// the key. Shapes are checked by make_model, which knows the data's.
+/// the key. model.path exactly for kind = "torchscript". Shapes are checked
+/// by make_model, which knows the data's.
 void validate(const model_spec& spec);
 
 struct eval_result {

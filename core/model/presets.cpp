@@ -122,7 +122,8 @@ std::vector<layer_spec> layers_of(const model_spec& spec, sample_shape shape,
     case model_kind::layers: return spec.layers;
     case model_kind::lenet5: return lenet5(classes);
     case model_kind::resnet8_gn: return resnet8_gn(shape, classes);
-    case model_kind::linear: break;
+    case model_kind::linear:
+    case model_kind::torchscript: break; // not made of native layers
   }
   return {};
 }
