@@ -152,7 +152,7 @@ TEST_CASE("lognormal capacities: median, spread, one stream per agent") {
                     [](double c) { return c == inf; }));
 }
 
-TEST_CASE("per-agent lists; the other direction takes the constant") {
+TEST_CASE("per-agent lists, the other direction takes the constant") {
   network_config cfg;
   cfg.capacity = capacity_kind::list;
   cfg.uplinks = {1e6, 2e6, inf};

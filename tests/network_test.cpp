@@ -181,7 +181,7 @@ TEST_CASE("ring all-reduce: 2(n-1) steps of M/n bytes") {
   }
 }
 
-TEST_CASE("fifo sends one copy at a time; independent copies ignore others") {
+TEST_CASE("fifo sends one copy at a time, independent copies ignore others") {
   const int k = 4;
   const double B = 1e6, M = 2e5, latency = 0.1;
   auto fifo = uniform(k + 1, B, inf, sharing_kind::fifo);
