@@ -6,6 +6,7 @@
 #include "core/time/availability.hpp"
 #include "experiments/cli/run_command.hpp"
 #include "tests/scratch.hpp"
+#include "tests/skip.hpp"
 
 #include <doctest/doctest.h>
 
@@ -500,7 +501,7 @@ TEST_CASE("churn is refused for algorithms that do not model it") {
 
 TEST_CASE("experiments/plexus.toml: smoke size, every method of plexus.sh") {
   testing::scratch_dir dir{"plexus-smoke"};
-  std::string traces = MURMUR_SOURCE_DIR "/../shared/traces/";
+  auto traces = testing::traces_dir();
   std::vector<std::string> common{"data.name=synthetic", "run.agents=30",
                                   "run.time_budget=60",
                                   "run.output=\"" + dir.path().string() + "\""};

@@ -190,8 +190,7 @@ TEST_CASE("the command language refuses huge agents and durations") {
 }
 
 TEST_CASE("device bandwidth JSON: real FLASH statistics and bad input") {
-  fs::path flash =
-    MURMUR_SOURCE_DIR "/../shared/traces/flash-bandwidth-kbps.json";
+  fs::path flash = testing::traces_dir() + "flash-bandwidth-kbps.json";
   if (fs::exists(flash)) {
     auto devices =
       read_bandwidth_json(flash.string(), "network.capacity_trace");
