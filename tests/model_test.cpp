@@ -292,7 +292,8 @@ TEST_CASE("chunked gradient of a large batch matches the serial oracle") {
 TEST_CASE("a workspace reused across batch sizes gives fresh results") {
   auto big = random_batch(700, 8, 3, 21);
   auto small = random_batch(5, 8, 3, 22);
-  auto m = make_model({model_kind::mlp, {9}, 0, {}, {}}, sample_shape::flat(8), 3);
+  auto m =
+    make_model({model_kind::mlp, {9}, 0, {}, {}}, sample_shape::flat(8), 3);
   vec theta = random_theta(m->num_params(), 0.5f, 23);
   auto ws = m->make_workspace();
   auto small_fresh = run_gradient(*m, theta, small.view());
@@ -336,8 +337,8 @@ TEST_CASE("gradient descent separates a tiny problem") {
     b.x(i, 0) = (i % 2 ? 2.f : -2.f) + jitter(gen);
     b.x(i, 1) = (i % 4 < 2 ? 2.f : -2.f) + jitter(gen);
   }
-  auto m =
-    make_model({model_kind::softmax, {}, 1e-4, {}, {}}, sample_shape::flat(2), 4);
+  auto m = make_model({model_kind::softmax, {}, 1e-4, {}, {}},
+                      sample_shape::flat(2), 4);
   vec theta(m->num_params()), grad(m->num_params());
   m->init(vec_map{theta.data(), theta.size()}, gen);
   const_vec_map view{theta.data(), theta.size()};
@@ -358,8 +359,8 @@ TEST_CASE("linear regression: gradient by finite differences, loss and R^2 "
           "in closed form") {
   // Rows of 6 inputs followed by 2 targets.
   auto b = random_batch(9, 8, 2, 5);
-  auto m =
-    make_model({model_kind::linear, {}, 0.01, {}, {}}, sample_shape::flat(8), 4, 2);
+  auto m = make_model({model_kind::linear, {}, 0.01, {}, {}},
+                      sample_shape::flat(8), 4, 2);
   REQUIRE(m->num_params() == (6 + 1) * 2);
   vec theta = random_theta(m->num_params(), 0.8f, 3);
   auto got = run_gradient(*m, theta, b.view());
@@ -388,14 +389,14 @@ TEST_CASE("linear regression: gradient by finite differences, loss and R^2 "
 }
 
 TEST_CASE("linear regression model kind must match the data set") {
-  CHECK(testing::contains(
-    testing::error_of([] {
-      make_model({model_kind::linear, {}, 0, {}, {}}, sample_shape::flat(8), 4, 0);
-    }),
-    "synthetic-regression"));
-  CHECK(testing::contains(
-    testing::error_of([] {
-      make_model({model_kind::softmax, {}, 0, {}, {}}, sample_shape::flat(8), 4, 1);
-    }),
-    "use \"linear\""));
+  CHECK(testing::contains(testing::error_of([] {
+                            make_model({model_kind::linear, {}, 0, {}, {}},
+                                       sample_shape::flat(8), 4, 0);
+                          }),
+                          "synthetic-regression"));
+  CHECK(testing::contains(testing::error_of([] {
+                            make_model({model_kind::softmax, {}, 0, {}, {}},
+                                       sample_shape::flat(8), 4, 1);
+                          }),
+                          "use \"linear\""));
 }

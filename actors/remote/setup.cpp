@@ -23,7 +23,7 @@ struct setup_state {
   double wait = 0;                ///< hosts.wait
   std::vector<std::uint64_t> run_ids;
   std::vector<std::vector<std::string>> peers; ///< to link, by node
-  caf::actor network; ///< the run's network actor (null: instant network)
+  caf::actor network;      ///< the run's network actor (null: instant network)
   std::size_t pending = 0; ///< replies still due in the current step
   std::shared_ptr<std::promise<std::string>> done; ///< "" or the failure
 };

@@ -1,9 +1,9 @@
-// Exact All-Reduce SGD, the centralized reference (as in the RelaySGD code, epfml/relaysgd): every
-// agent takes its local step, then all models are averaged exactly. As in the
-// RelaySGD code the parameters are averaged after the step, which for SGD with
-// heavy-ball or Nesterov momentum equals averaging gradients. Every agent
-// hears from every other (a complete graph), so this is meant for the
-// reference runs (tens to hundreds of agents), not for scale.
+// Exact All-Reduce SGD, the centralized reference (as in the RelaySGD code,
+// epfml/relaysgd): every agent takes its local step, then all models are
+// averaged exactly. As in the RelaySGD code the parameters are averaged after
+// the step, which for SGD with heavy-ball or Nesterov momentum equals averaging
+// gradients. Every agent hears from every other (a complete graph), so this is
+// meant for the reference runs (tens to hundreds of agents), not for scale.
 #include "core/algorithms/kinds.hpp"
 #include "core/algorithms/mixing_ops.hpp"
 #include "core/algorithms/transfers.hpp"

@@ -1,5 +1,5 @@
-#include "core/data/dataset.hpp"
 #include "core/base/error.hpp"
+#include "core/data/dataset.hpp"
 
 #include <filesystem>
 #include <string>

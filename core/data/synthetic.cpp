@@ -1,6 +1,6 @@
-#include "core/data/dataset.hpp"
 #include "core/base/error.hpp"
 #include "core/base/rng.hpp"
+#include "core/data/dataset.hpp"
 
 #include <algorithm>
 #include <cmath>

@@ -1,7 +1,7 @@
 // Least-squares linear regression: the strongly convex problem GOCO's
-// analysis assumes (as GOCO's analysis does). Targets travel as the last columns
-// of each feature row (dataset::targets), so shards, shuffles and minibatches
-// move them with their inputs at no extra cost.
+// analysis assumes (as GOCO's analysis does). Targets travel as the last
+// columns of each feature row (dataset::targets), so shards, shuffles and
+// minibatches move them with their inputs at no extra cost.
 #include "core/model/model.hpp"
 
 #include <tbb/blocked_range.h>
