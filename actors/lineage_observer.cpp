@@ -41,9 +41,7 @@ metrics_row evaluate_tick(self_ptr self,
 void finish(self_ptr self, const run_outcome& end) {
   auto& s = self->state;
   s.finished = true;
-  s.env->ledger->fill_agents(s.env->seconds(self->clock().now()), s.latest);
-  s.env->sink->on_agents(s.latest);
-  s.env->on_done(end);
+  s.env->finish(self->clock().now(), s.latest, end);
 }
 
 /// Writes every tick all present agents have reported, oldest first.

@@ -21,9 +21,7 @@ std::size_t expected(self_ptr self, round_t r) {
 void finish(self_ptr self, const run_outcome& end) {
   auto& s = self->state;
   s.finished = true;
-  s.env->ledger->fill_agents(s.env->seconds(self->clock().now()), s.latest);
-  s.env->sink->on_agents(s.latest);
-  s.env->on_done(end);
+  s.env->finish(self->clock().now(), s.latest, end);
 }
 
 /// Evaluates every complete round, oldest first (rounds complete in order).

@@ -10,6 +10,7 @@
 
 #include <chrono>
 #include <functional>
+#include <vector>
 
 namespace murmur {
 
@@ -32,6 +33,16 @@ struct run_env {
   /// Seconds since the start on the run's clock (simulated or wall).
   double seconds(caf::actor_clock::time_point now) const {
     return std::chrono::duration<double>(now - start).count();
+  }
+
+  /// Ends the run: the agents' last reports, completed with the network's
+  /// per-agent figures at `now`, go to the sink, then the outcome to whoever
+  /// waits for it. Every observer ends a run this way.
+  void finish(caf::actor_clock::time_point now,
+              std::vector<agent_report>& latest, const run_outcome& end) const {
+    ledger->fill_agents(seconds(now), latest);
+    sink->on_agents(latest);
+    on_done(end);
   }
 };
 
