@@ -433,6 +433,20 @@ TEST_CASE("experiments/detag.sweep.toml: smoke size") {
   }
 }
 
+/// Each method's lr was chosen on the tuning seed, and its last reported
+/// seed ran at that lr.
+static void check_tuned_and_reported(const fs::path& out,
+                                     const std::vector<std::string>& methods) {
+  for (auto& method : methods) {
+    CAPTURE(method);
+    auto pick = chosen(out, method);
+    REQUIRE(pick.rfind("optimizer.lr,", 0) == 0);
+    auto lr = pick.substr(std::string{"optimizer.lr,"}.size());
+    CHECK(fs::exists(out / "runs" / (method + "-lr" + lr + "-s3") /
+                     "summary.json"));
+  }
+}
+
 TEST_CASE("experiments/stragglers_async.sweep.toml: smoke size, Dirichlet") {
   testing::scratch_dir dir{"sweep-draco-smoke"};
   auto out = dir.path() / "out";
@@ -446,15 +460,8 @@ TEST_CASE("experiments/stragglers_async.sweep.toml: smoke size, Dirichlet") {
   REQUIRE(result.code == 0);
   // 6 methods x 4 learning rates on seed 0, then 3 seeds per method.
   CHECK(contains(result.out, "42 runs launched"));
-  for (std::string method : {"dpsgd", "deadline", "draco", "draco-psi1",
-                             "draco-psi2", "draco-psi4"}) {
-    CAPTURE(method);
-    auto pick = chosen(out, method);
-    REQUIRE(pick.rfind("optimizer.lr,", 0) == 0);
-    auto lr = pick.substr(std::string{"optimizer.lr,"}.size());
-    CHECK(fs::exists(out / "runs" / (method + "-lr" + lr + "-s3") /
-                     "summary.json"));
-  }
+  check_tuned_and_reported(out, {"dpsgd", "deadline", "draco", "draco-psi1",
+                                 "draco-psi2", "draco-psi4"});
 }
 
 TEST_CASE("experiments/goco_stragglers.sweep.toml: smoke size") {
@@ -469,15 +476,8 @@ TEST_CASE("experiments/goco_stragglers.sweep.toml: smoke size") {
   REQUIRE(result.code == 0);
   // 6 methods x 6 learning rates on seed 0, then 3 seeds per method.
   CHECK(contains(result.out, "54 runs launched"));
-  for (std::string method :
-       {"waits", "skip", "uncoded-d2", "goco-d1", "goco-d2", "goco-d3"}) {
-    CAPTURE(method);
-    auto pick = chosen(out, method);
-    REQUIRE(pick.rfind("optimizer.lr,", 0) == 0);
-    auto lr = pick.substr(std::string{"optimizer.lr,"}.size());
-    CHECK(fs::exists(out / "runs" / (method + "-lr" + lr + "-s3") /
-                     "summary.json"));
-  }
+  check_tuned_and_reported(
+    out, {"waits", "skip", "uncoded-d2", "goco-d1", "goco-d2", "goco-d3"});
 }
 
 TEST_CASE("experiments/plexus.sweep.toml: smoke size") {
@@ -491,15 +491,8 @@ TEST_CASE("experiments/plexus.sweep.toml: smoke size") {
   REQUIRE(result.code == 0);
   // 6 methods x 4 learning rates on seed 0, then 3 seeds per method.
   CHECK(contains(result.out, "42 runs launched"));
-  for (std::string method : {"plexus", "plexus-nochurn", "fl", "dpsgd",
-                             "dpsgd-periodic", "gossip"}) {
-    CAPTURE(method);
-    auto pick = chosen(out, method);
-    REQUIRE(pick.rfind("optimizer.lr,", 0) == 0);
-    auto lr = pick.substr(std::string{"optimizer.lr,"}.size());
-    CHECK(fs::exists(out / "runs" / (method + "-lr" + lr + "-s3") /
-                     "summary.json"));
-  }
+  check_tuned_and_reported(out, {"plexus", "plexus-nochurn", "fl", "dpsgd",
+                                 "dpsgd-periodic", "gossip"});
 }
 
 TEST_CASE("sweep curves: mean ± std over seeds row by row, a budget drawn "
