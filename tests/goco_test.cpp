@@ -30,10 +30,13 @@ constexpr auto dim = testing::quadratic_dim;
 
 /// The quadratic of tests/problems.hpp, but agent i's shard is the union of
 /// the d centres coding_assignment gives it (centre i is base partition i).
-/// `batch` = d makes every step the exact gradient of the union.
+/// The coded step (the default) then takes one centre from each partition:
+/// the exact gradient of the union's mean loss; algorithm.compute = equal
+/// draws `batch` of the d centres from the union.
 std::unique_ptr<experiment>
 replicated_quadratic(std::size_t agents, round_t rounds, std::size_t d,
                      std::size_t batch, std::vector<std::string> sets) {
+  sets.push_back("partition.replication=" + std::to_string(d));
   auto exp = testing::quadratic_experiment(agents, rounds, std::move(sets));
   partition base;
   for (std::size_t i = 0; i < agents; ++i)
@@ -280,7 +283,8 @@ TEST_CASE("the SGC-scaled step is unbiased for the full gradient") {
       auto& algo = dynamic_cast<const goco&>(*slots[i].algo);
       auto share = static_cast<double>(algo.straggled()) / draws;
       CHECK(share == doctest::Approx(p).epsilon(0.02 / p));
-      CHECK(algo.straggled() + slots[i].ctx.steps() == draws);
+      // Two minibatches (one per partition) in each step taken.
+      CHECK(algo.straggled() + slots[i].ctx.steps() / 2 == draws);
     }
   }
 }
@@ -318,11 +322,13 @@ TEST_CASE("GOCO: actor runtime and lock-step loop agree (p = 0.3, d = 2)") {
   CHECK(got.consensus_distance == ref.consensus_distance);
   CHECK(got.train_loss == ref.train_loss);
   CHECK(got.bytes_sent == ref.bytes_sent);
-  // Stragglers skipped steps but still sent every round.
+  // Stragglers skipped steps (2 minibatches each) but still sent every
+  // round.
   std::uint64_t steps = 0;
   for (agent_id i = 0; i < 4; ++i)
     steps += loop.agent(i).steps();
-  CHECK(steps < 4 * 60);
+  CHECK(steps % 2 == 0);
+  CHECK(steps < 4 * 60 * 2);
   CHECK(got.bytes_sent ==
         4 * 2 * 60 * wire_bytes(payload{std::make_shared<vec>(dim)}));
 }
@@ -353,11 +359,13 @@ TEST_CASE("GOCO deadline stragglers: who misses follows the time model") {
   // Step 0.1 s plus an Exp(mean 0.05 s) delay against a 0.15 s deadline:
   // P(miss) = exp(-0.05 / 0.05) = e^-1 = 0.368 per agent and round. Over
   // 4 x 3000 rounds the share's standard error is 0.004; tolerance 0.02.
+  // The equal-compute step (one minibatch per round) keeps the compute at
+  // 0.1 s; the coded step's two would always miss 0.15 s (tested below).
   auto sets = goco_sets(std::exp(-1.0), 0.05);
   for (const char* s :
-       {"algorithm.straggler=deadline", "algorithm.deadline=0.15",
-        "cost.step_seconds=0.1", "stragglers.delay=exponential",
-        "stragglers.delay_mean=0.05"})
+       {"algorithm.compute=equal", "algorithm.straggler=deadline",
+        "algorithm.deadline=0.15", "cost.step_seconds=0.1",
+        "stragglers.delay=exponential", "stragglers.delay_mean=0.05"})
     sets.push_back(s);
   auto exp = replicated_quadratic(4, 3000, 2, 1, sets);
   lockstep loop{*exp};
@@ -424,4 +432,99 @@ TEST_CASE("GOCO deadline options are checked together") {
   CHECK(bad({"algorithm.straggler=deadline", "algorithm.deadline=0.2",
              "algorithm.p_estimate=online"})
           .empty());
+}
+
+TEST_CASE("GOCO's coded step: one minibatch per partition, averaged") {
+  // N = 4, d = 2 cyclic (agent i holds centres i and i+1), p = 0, lr = 1, no
+  // momentum, batch 1, the loss 0.5 |x - c|^2: from x0 the coded step lands
+  // on the mean of the agent's two centres, exactly; the equal-compute step
+  // (one sample from the union) on one of the two centres.
+  std::size_t n = 4;
+  auto centres = testing::quadratic_centres(n);
+  vec x0 = vec::Constant(dim, 1.0f);
+  for (std::string compute : {"coded", "equal"}) {
+    CAPTURE(compute);
+    auto sets = goco_sets(0, 1.0);
+    sets.push_back("algorithm.compute=" + compute);
+    auto exp = replicated_quadratic(n, 10, 2, 1, sets);
+    for (agent_id i = 0; i < n; ++i) {
+      CAPTURE(i);
+      auto slot = make_agent(*exp, i);
+      unsigned minibatches = compute == "coded" ? 2 : 1;
+      CHECK(slot.algo->gradients_in_round(0) == minibatches);
+      for (round_t k = 0; k < 6; ++k) {
+        slot.ctx.writable_model() = x0;
+        slot.algo->before_send(slot.ctx, k, exp->hood(i, k));
+        vec a = centres.row(static_cast<Eigen::Index>(i)).transpose();
+        vec b = centres.row(static_cast<Eigen::Index>((i + 1) % n)).transpose();
+        vec mean = (a + b) / 2;
+        if (compute == "coded")
+          CHECK((slot.ctx.x() - mean).norm() < 1e-6f);
+        else
+          CHECK(std::min((slot.ctx.x() - a).norm(), (slot.ctx.x() - b).norm()) <
+                1e-6f);
+      }
+      CHECK(slot.ctx.steps() == 6 * minibatches);
+    }
+  }
+}
+
+TEST_CASE("GOCO's coded step is charged d minibatches of compute") {
+  // Step 0.1 s, d = 2, no random delay: a coded round computes for 0.2 s, so
+  // a 0.15 s deadline is missed by every agent every round and a 0.25 s one
+  // by none; the equal-compute step (0.1 s) meets both.
+  auto minibatches = [](const std::string& compute, double deadline) {
+    auto sets = goco_sets(0.1, 0.05);
+    for (std::string s : std::vector<std::string>{
+           "algorithm.straggler=deadline", "cost.step_seconds=0.1",
+           "algorithm.compute=" + compute,
+           "algorithm.deadline=" + std::to_string(deadline)})
+      sets.push_back(s);
+    auto exp = replicated_quadratic(4, 50, 2, 1, sets);
+    lockstep loop{*exp};
+    while (loop.rounds_done() < 50)
+      loop.run_round();
+    std::uint64_t steps = 0; // a missed round computes no step
+    for (agent_id i = 0; i < 4; ++i)
+      steps += loop.agent(i).steps();
+    return steps;
+  };
+  CHECK(minibatches("coded", 0.15) == 0);
+  CHECK(minibatches("coded", 0.25) == 4 * 50 * 2);
+  CHECK(minibatches("equal", 0.15) == 4 * 50);
+}
+
+TEST_CASE("replication: each partition's stream walks only its own rows") {
+  // Agent 0 holds pieces of 3 and 5 rows (labels 0 and 1): over many epochs
+  // piece 0 hands out only label-0 rows, piece 1 only label-1 rows, and
+  // reshuffling one never moves the other's rows.
+  dataset data;
+  data.features.resize(8, 2);
+  for (Eigen::Index r = 0; r < 8; ++r)
+    data.features.row(r) << static_cast<float>(r), 0.0f;
+  data.labels = {0, 0, 0, 1, 1, 1, 1, 1};
+  data.num_classes = 2;
+  partition parts;
+  parts.shards = {{0, 1, 2, 3, 4, 5, 6, 7}};
+  parts.pieces = {{3, 5}};
+  auto sharded = make_sharded(data, parts);
+  batch_stream first{sharded, 0, 0, 2, 11};
+  batch_stream second{sharded, 0, 1, 2, 12};
+  std::vector<int> seen(8, 0);
+  for (int k = 0; k < 200; ++k) {
+    for (auto [stream, label] : {std::pair{&first, 0}, std::pair{&second, 1}}) {
+      auto b = stream->next();
+      REQUIRE(b.rows == 2);
+      for (std::size_t r = 0; r < b.rows; ++r) {
+        CHECK(b.labels[r] == label);
+        ++seen.at(static_cast<std::size_t>(b.features[r * 2]));
+      }
+    }
+  }
+  for (int r = 0; r < 8; ++r)
+    CHECK(seen[static_cast<std::size_t>(r)] > 0); // every row came up
+  CHECK(contains(error_of([&] {
+                   batch_stream{sharded, 0, 2, 2, 1};
+                 }),
+                 "piece 2 of only 2"));
 }

@@ -40,7 +40,7 @@ vec_map thread_scratch(std::size_t size, int slot) {
 
 agent_context::agent_context(agent_id id, std::size_t agents, const model& net,
                              const optimizer_spec& opt, const lr_schedule& lr,
-                             batch_stream data, const vec& initial)
+                             std::vector<batch_stream> data, const vec& initial)
   : id_(id), agents_(agents), net_(net),
     opt_(make_optimizer(opt, static_cast<std::size_t>(initial.size()))),
     lr_(lr), data_(std::move(data)),
@@ -63,15 +63,26 @@ vec& agent_context::writable_model() {
 }
 
 void agent_context::propose_step(vec_map u) {
-  auto batch = data_.next();
   auto grad = thread_scratch(static_cast<std::size_t>(x_->size()), 1);
   const_vec_map theta{x_->data(), x_->size()};
-  loss_sum_ +=
-    net_.loss_and_gradient(theta, batch, grad, thread_workspace(net_));
-  ++loss_steps_;
-  opt_->update(theta, const_vec_map{grad.data(), grad.size()}, lr_.at(steps_),
-               u);
-  ++steps_;
+  auto& workspace = thread_workspace(net_);
+  auto lr = lr_.at(steps_);
+  if (data_.size() == 1) {
+    loss_sum_ +=
+      net_.loss_and_gradient(theta, data_[0].next(), grad, workspace);
+  } else {
+    // Sum the pieces' gradients in u (free until the update), then average
+    // into grad: the update reads the gradient while it writes u.
+    u.setZero();
+    for (auto& piece : data_) {
+      loss_sum_ += net_.loss_and_gradient(theta, piece.next(), grad, workspace);
+      u += grad;
+    }
+    grad = u / static_cast<float>(data_.size());
+  }
+  loss_steps_ += data_.size();
+  steps_ += data_.size();
+  opt_->update(theta, const_vec_map{grad.data(), grad.size()}, lr, u);
 }
 
 void agent_context::local_step() {

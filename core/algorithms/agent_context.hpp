@@ -31,9 +31,12 @@ private:
 /// lock-step loop); algorithms keep their extra state themselves.
 class agent_context {
 public:
+  /// `data` holds one stream over the agent's whole shard, or one per piece
+  /// of it (GOCO's coded step: one minibatch from each replicated
+  /// partition).
   agent_context(agent_id id, std::size_t agents, const model& net,
                 const optimizer_spec& opt, const lr_schedule& lr,
-                batch_stream data, const vec& initial);
+                std::vector<batch_stream> data, const vec& initial);
 
   agent_id id() const { return id_; }
   std::size_t agents() const { return agents_; }
@@ -52,14 +55,22 @@ public:
   /// A buffer no one else holds, for building the next model.
   std::shared_ptr<vec> fresh_buffer() { return pool_.acquire(); }
 
-  /// One minibatch gradient at the current model, turned into the
-  /// optimizer's proposed update `u` (x + u is the local step). Counts the
-  /// step and its loss.
+  /// One minibatch gradient at the current model from each data stream,
+  /// averaged (one stream: plain SGD's gradient; d pieces: the coded
+  /// gradient (1/d) sum_j grad f_j), turned into the optimizer's proposed
+  /// update `u` (x + u is the local step). Counts one step and one loss per
+  /// minibatch.
   void propose_step(vec_map u);
+
+  /// Minibatches one propose_step computes (the data streams).
+  unsigned minibatches_per_step() const {
+    return static_cast<unsigned>(data_.size());
+  }
 
   /// Applies one local optimizer step to the model in place.
   void local_step();
 
+  /// Minibatch gradients computed so far.
   std::uint64_t steps() const { return steps_; }
 
   /// Zeroes the optimizer's momentum (Plexus starts every round afresh).
@@ -74,7 +85,7 @@ private:
   const model& net_;
   std::unique_ptr<optimizer> opt_;
   const lr_schedule& lr_;
-  batch_stream data_;
+  std::vector<batch_stream> data_;
   std::shared_ptr<vec> x_;
   buffer_pool pool_;
   std::uint64_t steps_ = 0;

@@ -5,29 +5,33 @@
 //   s = 0: x unchanged (counted in straggled())
 //   publish x, then x <- sum_j W_ij x_j       (stragglers gossip too)
 //
-// The encoded gradient e_i = (1/(d(1-p))) sum_{j in A_i} grad f_j: the 1/d
-// is implicit, because agent i's shard is the union of its d partitions
-// (partition.replication, see coding_assignment) and its minibatch is drawn
-// from that union, so the minibatch gradient estimates the mean loss over the
-// union, (1/d) sum_j f_j. That equality is exact when the d partitions have
-// equal sizes (iid and shards splits, up to one row); with unequal sizes
-// (dirichlet) each f_j is weighted by its share of the union instead. Only
-// the 1/(1-p) is applied here, to the optimizer's update u (for plain SGD
-// the same as scaling the gradient; with momentum and a fixed p as well,
-// since the buffer is linear in the gradients). One minibatch per round of
-// the configured size: the same computation as D-PSGD (pitfall 4 asks to
-// compare at equal computation).
+// The encoded gradient e_i = (1/(d(1-p))) sum_{j in A_i} grad f_j, with
+// agent i's shard the union of its d partitions (partition.replication, see
+// coding_assignment). algorithm.compute says how the sum is computed:
+//   coded (the method as specified): one minibatch from each of the d
+//     partitions, their gradients averaged (agent_context::propose_step with
+//     one data stream per piece): d minibatches per round, which the time
+//     model charges (gradients_in_round = d), so with a deadline d partitions
+//     take d times as long as one;
+//   equal: one minibatch drawn from the union, whose gradient estimates the
+//     same mean over the union (exactly when the d partitions have equal
+//     sizes; with unequal sizes each f_j is weighted by its share): the same
+//     computation per round as D-PSGD, an equal-compute variant.
+// Only the 1/(1-p) is applied here, to the optimizer's update u (for plain
+// SGD the same as scaling the gradient; with momentum and a fixed p as well,
+// since the buffer is linear in the gradients). scaling = none with d > 1 is
+// uncoded replication (the d gradients averaged, no 1/(1-p)).
 //
 // Stragglers come from one of two models (algorithm.straggler):
 //   bernoulli: the coin above, apart from the cost model: the round still
-//     charges its gradient (the straggler was computing but missed the
+//     charges its gradients (the straggler was computing but missed the
 //     deadline) and the synchronous round does not wait any longer for it;
 //   deadline: no coin; the agents whose modelled compute this round (step
-//     time, speed, stragglers' delays and slowdowns, drawn through the time
-//     model) would outlast algorithm.deadline seconds. The runtime tells the
-//     agent before its step, and the round charges it only the deadline. p is
-//     then the probability of missing it, which sets the scale 1/(1-p): give
-//     it from the time model, or estimate it online.
+//     time x gradients, speed, stragglers' delays and slowdowns, drawn
+//     through the time model) would outlast algorithm.deadline seconds. The
+//     runtime tells the agent before its step, and the round charges it only
+//     the deadline. p is then the probability of missing it, which sets the
+//     scale 1/(1-p): give it from the time model, or estimate it online.
 //
 // p_estimate = online (pitfall 1) replaces p with the agent's own straggle
 // frequency so far, shrunk towards 0 by `prior_rounds` pseudo-rounds without
@@ -63,6 +67,14 @@ const enum_names<p_source>& names_of(p_source) {
   return n;
 }
 
+enum class coding_compute { coded, equal };
+
+const enum_names<coding_compute>& names_of(coding_compute) {
+  static const enum_names<coding_compute> n{{"coded", coding_compute::coded},
+                                            {"equal", coding_compute::equal}};
+  return n;
+}
+
 enum class straggler_model { bernoulli, deadline };
 
 const enum_names<straggler_model>& names_of(straggler_model) {
@@ -79,6 +91,7 @@ struct goco_options {
   double prior_rounds = 10;
   straggler_model straggler = straggler_model::bernoulli;
   double deadline = 0;
+  coding_compute compute = coding_compute::coded;
 };
 
 const schema<goco_options>& goco_schema() {
@@ -114,6 +127,12 @@ const schema<goco_options>& goco_schema() {
       [](goco_options& o) -> double& { return o.deadline; },
       "straggler = deadline: seconds a round's compute may take",
       at_least(0.0));
+    s.add<coding_compute>(
+      "algorithm.compute",
+      [](goco_options& o) -> coding_compute& { return o.compute; },
+      "coded (a minibatch from each of the d partitions, charged d "
+      "minibatches) or equal (one minibatch from their union: D-PSGD's "
+      "computation)");
     return s;
   }();
   return s;
@@ -186,14 +205,20 @@ synchronous_factory make_factory() {
   f.options = declared_options<goco_options>(goco_schema(), name, check);
   f.plan = [](const toml::table& resolved, const run_shape& run) {
     auto o = parse_options(goco_schema(), resolved);
-    goco::settings s{o.p, o.scale == scaling::sgc,
-                     o.p_estimate == p_source::online, o.prior_rounds,
-                     o.deadline};
+    bool coded = o.compute == coding_compute::coded && run.replication > 1;
+    goco::settings s{o.p,
+                     o.scale == scaling::sgc,
+                     o.p_estimate == p_source::online,
+                     o.prior_rounds,
+                     o.deadline,
+                     coded ? static_cast<unsigned>(run.replication) : 1u};
     auto seed = run.seed;
-    return synchronous_plan{connected(run, name), [s, seed](agent_id agent) {
+    return synchronous_plan{connected(run, name),
+                            [s, seed](agent_id agent) {
                               return std::make_unique<goco>(
                                 s, derive_seed(seed, stream::algorithm, agent));
-                            }};
+                            },
+                            coded};
   };
   return f;
 }

@@ -23,6 +23,9 @@ public:
     /// > 0: stragglers are the agents whose modelled compute outlasts this
     /// many seconds (no coin; p only sets the scale); 0: Bernoulli(p).
     double deadline = 0;
+    /// Minibatches per step: d for the coded step (one per partition; the
+    /// runtime gives the agent one data stream per piece), 1 otherwise.
+    unsigned gradients = 1;
   };
 
   /// `seed` is this agent's own stream (derive_seed(master,
@@ -47,6 +50,7 @@ public:
   double scale() const;
 
   double deadline() const override { return s_.deadline; }
+  unsigned gradients_in_round(round_t) const override { return s_.gradients; }
   void missed_deadline(round_t) override { late_ = true; }
 
   std::uint64_t straggled() const { return straggled_; }

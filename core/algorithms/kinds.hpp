@@ -41,6 +41,7 @@ struct run_shape {
   std::uint64_t seed = 0;
   const topology* configured = nullptr; ///< the topology the config names
   const cost_model* cost = nullptr;
+  std::size_t replication = 1; ///< base partitions each agent holds
 };
 
 /// Builds agent i's instance of a round-based algorithm.
@@ -49,6 +50,10 @@ using agent_maker = std::function<std::unique_ptr<algorithm>(agent_id)>;
 struct synchronous_plan {
   topology comm; ///< the graph the algorithm talks over
   agent_maker make;
+  /// Each agent samples every piece of its shard apart (one stream per
+  /// replicated partition, see agent_context::propose_step) instead of the
+  /// shard as a whole.
+  bool sample_pieces = false;
 };
 
 struct asynchronous_plan {

@@ -49,6 +49,10 @@ const schema<partition_spec>& partition_schema();
 struct partition {
   std::vector<std::vector<std::size_t>> shards; ///< per agent, sample indices
   bool sequential = false; ///< walk shards in stored order, never reshuffle
+  /// Under replication, per agent the sizes of the base partitions its shard
+  /// concatenates, in order (GOCO's coded step samples each one apart);
+  /// empty without replication.
+  std::vector<std::vector<std::size_t>> pieces;
 };
 
 /// A partitioner maps labels to shards, deterministically for a seed.

@@ -1,5 +1,5 @@
-#include "core/data/partition.hpp"
 #include "core/base/registry.hpp"
+#include "core/data/partition.hpp"
 
 namespace murmur {
 
@@ -9,7 +9,8 @@ partition partition_iid(const std::vector<std::int32_t>& labels, int,
                         std::size_t agents, const partition_spec&,
                         std::uint64_t seed) {
   rng gen{seed};
-  return {split_evenly(shuffled_indices(labels.size(), gen), agents), false};
+  return {
+    split_evenly(shuffled_indices(labels.size(), gen), agents), false, {}};
 }
 
 const bool registered = registry<partitioner>::add(

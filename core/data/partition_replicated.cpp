@@ -49,10 +49,13 @@ partition replicate(partition base, std::size_t d,
   partition result;
   result.sequential = base.sequential;
   result.shards.resize(n);
+  result.pieces.resize(n);
   for (std::size_t i = 0; i < n; ++i)
-    for (auto j : rows[i])
+    for (auto j : rows[i]) {
       result.shards[i].insert(result.shards[i].end(), base.shards[j].begin(),
                               base.shards[j].end());
+      result.pieces[i].push_back(base.shards[j].size());
+    }
   return result;
 }
 

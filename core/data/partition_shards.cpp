@@ -29,7 +29,7 @@ partition partition_shards(const std::vector<std::int32_t>& labels, int,
   std::iota(deal.begin(), deal.end(), std::size_t{0});
   rng gen{seed};
   std::shuffle(deal.begin(), deal.end(), gen);
-  partition result{std::vector<std::vector<std::size_t>>(agents), false};
+  partition result{std::vector<std::vector<std::size_t>>(agents), false, {}};
   for (std::size_t s = 0; s < count; ++s) {
     auto& shard = result.shards[s / per_agent];
     auto& piece = pieces[deal[s]];

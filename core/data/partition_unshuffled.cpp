@@ -25,7 +25,7 @@ partition partition_unshuffled(const std::vector<std::int32_t>& labels, int,
     std::floor(fraction * static_cast<double>(order.size())));
   rng gen{seed};
   std::shuffle(order.begin(), order.begin() + prefix, gen);
-  return {split_evenly(order, agents), false};
+  return {split_evenly(order, agents), false, {}};
 }
 
 const bool registered = registry<partitioner>::add(

@@ -24,6 +24,7 @@ sharded_data make_sharded(const dataset& data, const partition& parts) {
   sharded_data result;
   result.offsets = shard_offsets(parts);
   result.sequential = parts.sequential;
+  result.pieces = parts.pieces;
   result.num_classes = data.num_classes;
   auto total = result.offsets.back();
   result.features.resize(static_cast<Eigen::Index>(total),
@@ -47,23 +48,60 @@ batch_view whole(const dataset& data) {
   return {data.features.data(), data.labels.data(), data.size(), data.dim()};
 }
 
-batch_stream::batch_stream(sharded_data& data, std::size_t agent,
-                           std::size_t batch, std::uint64_t seed)
-  : features_(nullptr), labels_(nullptr), rows_(0),
-    dim_(static_cast<std::size_t>(data.features.cols())), batch_(0),
-    sequential_(data.sequential), gen_(seed), row_tmp_(dim_) {
+namespace {
+
+void check_agent(const sharded_data& data, std::size_t agent) {
   if (agent >= data.agents())
     throw input_error("batch_stream: agent " + std::to_string(agent) +
                       " of only " + std::to_string(data.agents()));
-  rows_ = data.shard_size(agent);
+}
+
+row_range block_rows(const sharded_data& data, std::size_t agent) {
+  check_agent(data, agent);
+  return {0, data.shard_size(agent)};
+}
+
+row_range piece_rows(const sharded_data& data, std::size_t agent,
+                     std::size_t piece) {
+  check_agent(data, agent);
+  if (piece >= data.piece_count(agent))
+    throw input_error("batch_stream: piece " + std::to_string(piece) +
+                      " of only " + std::to_string(data.piece_count(agent)));
+  if (data.pieces.empty())
+    return block_rows(data, agent);
+  auto& sizes = data.pieces[agent];
+  row_range r{0, sizes[piece]};
+  for (std::size_t j = 0; j < piece; ++j)
+    r.first += sizes[j];
+  return r;
+}
+
+} // namespace
+
+batch_stream::batch_stream(sharded_data& data, std::size_t agent,
+                           std::size_t batch, std::uint64_t seed)
+  : batch_stream(data, agent, block_rows(data, agent), batch, seed) {}
+
+batch_stream::batch_stream(sharded_data& data, std::size_t agent,
+                           std::size_t piece, std::size_t batch,
+                           std::uint64_t seed)
+  : batch_stream(data, agent, piece_rows(data, agent, piece), batch, seed) {}
+
+batch_stream::batch_stream(sharded_data& data, std::size_t agent,
+                           row_range range, std::size_t batch,
+                           std::uint64_t seed)
+  : features_(nullptr), labels_(nullptr), rows_(range.count),
+    dim_(static_cast<std::size_t>(data.features.cols())), batch_(0),
+    sequential_(data.sequential), gen_(seed), row_tmp_(dim_) {
   if (rows_ == 0)
     throw input_error("partition: agent " + std::to_string(agent) +
                       " holds no samples; use fewer agents or a milder "
                       "partition");
   if (batch == 0)
     throw input_error("batch size: must be >= 1");
-  features_ = data.features.data() + data.offsets[agent] * dim_;
-  labels_ = data.labels.data() + data.offsets[agent];
+  auto start = data.offsets[agent] + range.first;
+  features_ = data.features.data() + start * dim_;
+  labels_ = data.labels.data() + start;
   batch_ = std::min(batch, rows_);
   if (!sequential_)
     order_.resize(rows_);

@@ -1,8 +1,8 @@
 #pragma once
 
+#include "core/base/rng.hpp"
 #include "core/data/dataset.hpp"
 #include "core/data/partition.hpp"
-#include "core/base/rng.hpp"
 
 #include <cstdint>
 #include <vector>
@@ -18,10 +18,16 @@ struct sharded_data {
   std::vector<std::size_t> offsets;
   bool sequential = false;
   int num_classes = 0;
+  /// Per agent, the sizes of the consecutive pieces (base partitions under
+  /// replication) its block is made of; empty: one piece, the whole block.
+  std::vector<std::vector<std::size_t>> pieces;
 
   std::size_t agents() const { return offsets.size() - 1; }
   std::size_t shard_size(std::size_t a) const {
     return offsets[a + 1] - offsets[a];
+  }
+  std::size_t piece_count(std::size_t a) const {
+    return pieces.empty() ? 1 : pieces[a].size();
   }
 };
 
@@ -45,6 +51,12 @@ struct batch_view {
 /// View of a whole dataset as one batch (evaluation).
 batch_view whole(const dataset& data);
 
+/// Rows [first, first + count) of one agent's block.
+struct row_range {
+  std::size_t first = 0;
+  std::size_t count = 0;
+};
+
 /// One agent's walk over its own block. Each epoch it permutes its block in
 /// place (Fisher-Yates on rows; the block belongs to this agent alone) and
 /// then hands out consecutive slices of min(batch, shard) rows, dropping the
@@ -57,6 +69,13 @@ public:
   batch_stream(sharded_data& data, std::size_t agent, std::size_t batch,
                std::uint64_t seed);
 
+  /// The same over one piece of the agent's block (piece < piece_count):
+  /// it permutes only that piece's rows, so the pieces' streams of one agent
+  /// never disturb each other (but must not be mixed with a whole-block
+  /// stream of the same agent).
+  batch_stream(sharded_data& data, std::size_t agent, std::size_t piece,
+               std::size_t batch, std::uint64_t seed);
+
   /// The next slice. Its rows stay put until the next call that starts a new
   /// epoch (which permutes the block). Never allocates.
   batch_view next();
@@ -65,6 +84,10 @@ public:
   std::uint64_t epochs() const { return epochs_; }
 
 private:
+  /// Rows [first, first + count) of the agent's block.
+  batch_stream(sharded_data& data, std::size_t agent, row_range range,
+               std::size_t batch, std::uint64_t seed);
+
   void shuffle();
 
   float* features_;

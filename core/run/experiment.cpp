@@ -103,8 +103,10 @@ void plan_experiment(experiment& exp) {
   exp.cost = std::make_unique<cost_model>(cfg.cost, cfg.network, cfg.run.agents,
                                           cfg.seed);
   exp.initial.resize(static_cast<Eigen::Index>(exp.net->num_params()));
-  run_shape shape{cfg.run.agents, exp.num_params(), cfg.seed, &exp.configured,
-                  exp.cost.get()};
+  run_shape shape{
+    cfg.run.agents, exp.num_params(),
+    cfg.seed,       &exp.configured,
+    exp.cost.get(), static_cast<std::size_t>(cfg.partition.replication)};
   exp.plan = plan_algorithm(factory.make, cfg.algorithm.options, shape);
   set_communication(exp);
   rng gen{derive_seed(cfg.seed, stream::model_init)};
@@ -135,11 +137,20 @@ std::unique_ptr<experiment> build_experiment(const run_config& cfg) {
 }
 
 agent_context make_context(experiment& exp, agent_id i) {
-  batch_stream stream{exp.train, i, exp.cfg.run.batch_size,
-                      derive_seed(exp.cfg.seed, stream::sampling, i)};
+  auto seed = derive_seed(exp.cfg.seed, stream::sampling, i);
+  std::vector<batch_stream> streams;
+  auto* sync = exp.synchronous();
+  if (sync && sync->sample_pieces) {
+    auto pieces = exp.train.piece_count(i);
+    for (std::size_t j = 0; j < pieces; ++j)
+      streams.emplace_back(exp.train, i, j, exp.cfg.run.batch_size,
+                           derive_seed(seed, stream::sampling, j));
+  } else {
+    streams.emplace_back(exp.train, i, exp.cfg.run.batch_size, seed);
+  }
   return agent_context{
-    i,       exp.agents(),      *exp.net,   exp.cfg.optimizer,
-    *exp.lr, std::move(stream), exp.initial};
+    i,       exp.agents(),       *exp.net,   exp.cfg.optimizer,
+    *exp.lr, std::move(streams), exp.initial};
 }
 
 agent_slot make_agent(experiment& exp, agent_id i) {
@@ -166,6 +177,15 @@ double plan_round_compute(algorithm& algo, agent_pace& pace, double modelled,
 }
 
 std::uint64_t schedule_horizon(const experiment& exp) {
+  if (auto* sync = exp.synchronous()) {
+    // Schedules count minibatches (agent_context::steps), which a round may
+    // hold several of (local steps, DeTAG's phase budget, coded pieces).
+    auto probe = sync->make(0);
+    std::uint64_t minibatches = 0;
+    for (round_t k = 0; k < exp.cfg.run.rounds; ++k)
+      minibatches += probe->gradients_in_round(k);
+    return minibatches;
+  }
   auto* a = exp.asynchronous();
   if (!a)
     return exp.cfg.run.rounds;
