@@ -419,9 +419,9 @@ TEST_CASE("experiments/detag.sweep.toml: smoke size") {
            "partition.shuffled_fraction=0.5"});
   INFO(result.out << result.log);
   REQUIRE(result.code == 0);
-  // 7 + 6 + 7 tuning runs on seed 0, then 3 seeds per method.
-  CHECK(contains(result.out, "29 runs launched"));
-  for (std::string method : {"dpsgd", "gradient-tracking", "detag"}) {
+  // 7 + 6 + 7 + 7 tuning runs on seed 0, then 3 seeds per method.
+  CHECK(contains(result.out, "39 runs launched"));
+  for (std::string method : {"dpsgd", "gradient-tracking", "detag", "detagm"}) {
     CAPTURE(method);
     auto pick = chosen(out, method);
     REQUIRE(pick.rfind("optimizer.lr,", 0) == 0);

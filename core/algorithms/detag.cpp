@@ -18,6 +18,14 @@
 // local-tracker is the docom numpy ordering. Both keep mean(y) equal to the
 // mean of the last phase's accumulated updates.
 //
+// DeTAGM (tracker_momentum = beta > 0): heavy-ball momentum on the tracker,
+// once per phase, as the pcode implementation applies it (OscarYau525/docom
+// pcode/optim/utils.py, apply_gradient_from_gradient_tracker): with t the
+// tracker the model takes (AG(Y)_i gossiped, y^k_i local),
+//   m <- beta m + t;  x^{k+1} = AG(X)_i + m      (m^0 = 0)
+// instead of x^{k+1} = AG(X)_i + t; beta = 0 is DeTAG. Per-minibatch
+// momentum (optimizer.momentum) is separate and applies to the updates u.
+//
 // init = zero: y^0 = g_prev = 0 (the model does not move in phase 0).
 // init = first-gradient: y^0 = g_prev = the average of B extra minibatch
 // updates at x^0, taken before the first phase (B more gradient steps).
@@ -68,6 +76,7 @@ struct detag_options {
   double eta = -1; ///< AG momentum; < 0 = auto
   tracker_ordering ordering = tracker_ordering::gossiped;
   tracker_init init = tracker_init::zero;
+  double momentum = 0; ///< DeTAGM: heavy-ball on the tracker, per phase
 };
 
 const schema<detag_options>& detag_schema() {
@@ -101,6 +110,12 @@ const schema<detag_options>& detag_schema() {
       [](detag_options& o) -> tracker_init& { return o.init; },
       "tracker start: zero, or first-gradient (y^0 = g_prev = updates at "
       "x^0)");
+    s.add<double>(
+      "algorithm.tracker_momentum",
+      [](detag_options& o) -> double& { return o.momentum; },
+      "DeTAGM: heavy-ball momentum in [0, 1) on the tracker the model takes, "
+      "once per phase (0 = DeTAG)",
+      in_range(0, 1, false, true));
     return s;
   }();
   return s;
@@ -112,7 +127,7 @@ public:
   detag(detag_options opts, std::size_t num_params)
     : opts_(std::move(opts)), d_(static_cast<Eigen::Index>(num_params)),
       y_(vec::Zero(d_)), g_(vec::Zero(d_)), g_prev_(vec::Zero(d_)), u_(d_),
-      pool_(2 * num_params) {}
+      m_(vec::Zero(opts_.momentum > 0 ? d_ : 0)), pool_(2 * num_params) {}
 
   void before_send(agent_context& ctx, round_t k,
                    const neighbourhood&) override {
@@ -183,10 +198,15 @@ private:
 
   void end_phase(agent_context& ctx) {
     auto next = ctx.fresh_buffer();
-    if (opts_.ordering == tracker_ordering::gossiped)
-      *next = z_->head(d_) + z_->tail(d_);
-    else
-      *next = z_->head(d_) + y_;
+    auto tracker = opts_.ordering == tracker_ordering::gossiped
+                     ? const_vec_map{z_->data() + d_, d_}
+                     : const_vec_map{y_.data(), d_};
+    if (opts_.momentum > 0) {
+      m_ = static_cast<float>(opts_.momentum) * m_ + tracker;
+      *next = z_->head(d_) + m_;
+    } else {
+      *next = z_->head(d_) + tracker;
+    }
     y_ = z_->tail(d_) + g_ - g_prev_;
     std::swap(g_prev_, g_);
     g_.setZero();
@@ -199,6 +219,7 @@ private:
   vec g_;      ///< this phase's updates at x^k, averaged over B
   vec g_prev_; ///< last phase's
   vec u_;
+  vec m_;            ///< DeTAGM's momentum on the tracker
   buffer_pool pool_; ///< [x_comm | y_comm] iterates
   std::shared_ptr<vec> z_, z_prev_;
 };
