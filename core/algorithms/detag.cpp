@@ -40,6 +40,12 @@
 // R = max(1, int(0.5 ln n / sqrt(1 - lambda))) and
 // eta = (1 - sqrt(1 - lambda^2)) / (1 + sqrt(1 - lambda^2)).
 // Rounds after the last complete phase gossip but do not move the model.
+//
+// A lost message (network.message_loss) leaves its sender out of that AG
+// round's mix, whose row is renormalised over what arrived (mix_into, as
+// the RelaySGD code's gossip does): the row stays stochastic, but AG's mean
+// preservation, and with it mean(y) = mean(g), holds only for rounds
+// without a loss.
 #include "core/algorithms/accelerated_gossip.hpp"
 #include "core/algorithms/kinds.hpp"
 #include "core/algorithms/mixing_ops.hpp"
