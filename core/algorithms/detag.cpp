@@ -82,7 +82,7 @@ struct detag_options {
   double eta = -1; ///< AG momentum; < 0 = auto
   tracker_ordering ordering = tracker_ordering::gossiped;
   tracker_init init = tracker_init::zero;
-  double momentum = 0; ///< DeTAGM: heavy-ball on the tracker, per phase
+  double tracker_momentum = 0; ///< DeTAGM: heavy-ball on the tracker
 };
 
 const schema<detag_options>& detag_schema() {
@@ -118,7 +118,7 @@ const schema<detag_options>& detag_schema() {
       "x^0)");
     s.add<double>(
       "algorithm.tracker_momentum",
-      [](detag_options& o) -> double& { return o.momentum; },
+      [](detag_options& o) -> double& { return o.tracker_momentum; },
       "DeTAGM: heavy-ball momentum in [0, 1) on the tracker the model takes, "
       "once per phase (0 = DeTAG)",
       in_range(0, 1, false, true));
@@ -133,7 +133,8 @@ public:
   detag(detag_options opts, std::size_t num_params)
     : opts_(std::move(opts)), d_(static_cast<Eigen::Index>(num_params)),
       y_(vec::Zero(d_)), g_(vec::Zero(d_)), g_prev_(vec::Zero(d_)), u_(d_),
-      m_(vec::Zero(opts_.momentum > 0 ? d_ : 0)), pool_(2 * num_params) {}
+      m_(vec::Zero(opts_.tracker_momentum > 0 ? d_ : 0)),
+      pool_(2 * num_params) {}
 
   void before_send(agent_context& ctx, round_t k,
                    const neighbourhood&) override {
@@ -207,8 +208,8 @@ private:
     auto tracker = opts_.ordering == tracker_ordering::gossiped
                      ? const_vec_map{z_->data() + d_, d_}
                      : const_vec_map{y_.data(), d_};
-    if (opts_.momentum > 0) {
-      m_ = static_cast<float>(opts_.momentum) * m_ + tracker;
+    if (opts_.tracker_momentum > 0) {
+      m_ = static_cast<float>(opts_.tracker_momentum) * m_ + tracker;
       *next = z_->head(d_) + m_;
     } else {
       *next = z_->head(d_) + tracker;
