@@ -38,8 +38,16 @@ pending_round& pending(self_ptr self, round_t k) {
     i = s.rounds.emplace(k, pending_round{}).first;
     auto& in = *s.env->exp->hood(s.id, k).in;
     i->second.slots.resize(in.size());
-    for (std::size_t pos = 0; pos < in.size(); ++pos)
-      i->second.slots[pos].from = static_cast<agent_id>(-1);
+    for (std::size_t pos = 0; pos < in.size(); ++pos) {
+      auto& slot = i->second.slots[pos];
+      slot.from = static_cast<agent_id>(-1);
+      // Lost on the way (network.message_loss): known here without a
+      // message, so the round never waits for it.
+      if (s.env->exp->message_lost(in[pos], s.id, k)) {
+        slot.from = in[pos];
+        ++i->second.filled;
+      }
+    }
     for (auto& [from, sent] : s.departed)
       mark_lost(i->second, in, from, sent, k);
   }
@@ -66,8 +74,11 @@ void send_out(self_ptr self, round_t k, const outbox& box) {
     shared = caf::make_message(exchange{s.id, k, box.items.front()});
   for (auto& t : planned_transfers(box, hood)) {
     transfer_request r{s.id, t.to, s.transfers++, t.bytes, t.hops, {}, shared};
+    // A lost message still rides its transfer (the bytes cost the links),
+    // but lands nowhere.
     for (auto pos : t.carries)
-      r.deliver.push_back(out[pos]);
+      if (!s.env->exp->message_lost(s.id, out[pos], k))
+        r.deliver.push_back(out[pos]);
     if (box.per_neighbour && !t.carries.empty())
       r.msg = caf::make_message(exchange{s.id, k, box.items[t.carries[0]]});
     send_transfer(self, *s.env, *s.directory, std::move(r));

@@ -27,7 +27,8 @@ struct pending_round {
 /// published that round and every in-neighbour has been heard from. Neighbours
 /// may run ahead by several rounds on directed graphs, so future rounds are
 /// buffered. A neighbour that is gone (killed) counts as lost from the first
-/// round it never sent.
+/// round it never sent; a message the network loses (network.message_loss)
+/// counts as lost from the start, sender and receiver agreeing on which.
 struct mailer_state {
   static inline const char* name = "mailer";
   const run_env* env = nullptr;

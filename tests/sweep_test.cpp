@@ -419,9 +419,9 @@ TEST_CASE("experiments/detag.sweep.toml: smoke size") {
            "partition.shuffled_fraction=0.5"});
   INFO(result.out << result.log);
   REQUIRE(result.code == 0);
-  // 7 + 6 + 7 tuning runs on seed 0, then 3 seeds per method.
-  CHECK(contains(result.out, "29 runs launched"));
-  for (std::string method : {"dpsgd", "gradient-tracking", "detag"}) {
+  // 7 + 6 + 7 + 7 tuning runs on seed 0, then 3 seeds per method.
+  CHECK(contains(result.out, "39 runs launched"));
+  for (std::string method : {"dpsgd", "gradient-tracking", "detag", "detagm"}) {
     CAPTURE(method);
     auto pick = chosen(out, method);
     REQUIRE(pick.rfind("optimizer.lr,", 0) == 0);
@@ -479,6 +479,39 @@ TEST_CASE("experiments/goco_stragglers.sweep.toml: smoke size") {
   check_tuned_and_reported(out, {"waits", "skip", "uncoded-d2", "goco-d1",
                                  "goco-d2", "goco-d3", "goco-d2-equal",
                                  "goco-d3-equal"});
+}
+
+TEST_CASE("experiments/relaysgd_drops.sweep.toml: smoke size") {
+  testing::scratch_dir dir{"sweep-drops-smoke"};
+  auto out = dir.path() / "out";
+  auto result =
+    sweep(MURMUR_SOURCE_DIR "/experiments/relaysgd_drops.sweep.toml", out,
+          {"data.name=synthetic", "run.agents=4", "run.rounds=12",
+           "run.eval_every=2", "run.threads=1", "eval.test_samples=200"});
+  INFO(result.out << result.log);
+  REQUIRE(result.code == 0);
+  // 3 methods x 4 learning rates on seed 0, then 3 seeds per method.
+  CHECK(contains(result.out, "21 runs launched"));
+  check_tuned_and_reported(out,
+                           {"dpsgd-ring", "relaysgd-chain", "relaysgd-trees"});
+  // The runs lost messages: by the end fewer arrived than were sent.
+  std::istringstream csv{
+    slurp(out / "runs" / "dpsgd-ring-lr0.05-s0" / "metrics.csv")};
+  std::string header, line, last;
+  std::getline(csv, header);
+  while (std::getline(csv, line))
+    if (!line.empty())
+      last = line;
+  auto column = [&](const std::string& name) {
+    std::istringstream h{header}, row{last};
+    std::string key, value;
+    while (std::getline(h, key, ',') && std::getline(row, value, ','))
+      if (key == name)
+        return std::stod(value);
+    return -1.0;
+  };
+  CHECK(column("messages_delivered") > 0);
+  CHECK(column("messages_delivered") < column("messages_sent"));
 }
 
 TEST_CASE("experiments/plexus.sweep.toml: smoke size") {

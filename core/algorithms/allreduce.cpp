@@ -60,6 +60,10 @@ private:
 synchronous_factory make_factory() {
   synchronous_factory f;
   f.options = declared_options(allreduce_schema(), "allreduce");
+  // A lost chunk of a ring or tree all-reduce corrupts everyone's result;
+  // averaging what arrived would no longer be All-Reduce, the exact
+  // reference this algorithm is for.
+  f.survives_message_loss = false;
   f.plan = [](const toml::table& resolved, const run_shape& run) {
     auto pattern = parse_options(allreduce_schema(), resolved).pattern;
     topology_spec complete;

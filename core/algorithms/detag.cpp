@@ -18,6 +18,14 @@
 // local-tracker is the docom numpy ordering. Both keep mean(y) equal to the
 // mean of the last phase's accumulated updates.
 //
+// DeTAGM (tracker_momentum = beta > 0): heavy-ball momentum on the tracker,
+// once per phase, as the pcode implementation applies it (OscarYau525/docom
+// pcode/optim/utils.py, apply_gradient_from_gradient_tracker): with t the
+// tracker the model takes (AG(Y)_i gossiped, y^k_i local),
+//   m <- beta m + t;  x^{k+1} = AG(X)_i + m      (m^0 = 0)
+// instead of x^{k+1} = AG(X)_i + t; beta = 0 is DeTAG. Per-minibatch
+// momentum (optimizer.momentum) is separate and applies to the updates u.
+//
 // init = zero: y^0 = g_prev = 0 (the model does not move in phase 0).
 // init = first-gradient: y^0 = g_prev = the average of B extra minibatch
 // updates at x^0, taken before the first phase (B more gradient steps).
@@ -32,6 +40,12 @@
 // R = max(1, int(0.5 ln n / sqrt(1 - lambda))) and
 // eta = (1 - sqrt(1 - lambda^2)) / (1 + sqrt(1 - lambda^2)).
 // Rounds after the last complete phase gossip but do not move the model.
+//
+// A lost message (network.message_loss) leaves its sender out of that AG
+// round's mix, whose row is renormalised over what arrived (mix_into, as
+// the RelaySGD code's gossip does): the row stays stochastic, but AG's mean
+// preservation, and with it mean(y) = mean(g), holds only for rounds
+// without a loss.
 #include "core/algorithms/accelerated_gossip.hpp"
 #include "core/algorithms/kinds.hpp"
 #include "core/algorithms/mixing_ops.hpp"
@@ -68,6 +82,7 @@ struct detag_options {
   double eta = -1; ///< AG momentum; < 0 = auto
   tracker_ordering ordering = tracker_ordering::gossiped;
   tracker_init init = tracker_init::zero;
+  double tracker_momentum = 0; ///< DeTAGM: heavy-ball on the tracker
 };
 
 const schema<detag_options>& detag_schema() {
@@ -101,6 +116,12 @@ const schema<detag_options>& detag_schema() {
       [](detag_options& o) -> tracker_init& { return o.init; },
       "tracker start: zero, or first-gradient (y^0 = g_prev = updates at "
       "x^0)");
+    s.add<double>(
+      "algorithm.tracker_momentum",
+      [](detag_options& o) -> double& { return o.tracker_momentum; },
+      "DeTAGM: heavy-ball momentum in [0, 1) on the tracker the model takes, "
+      "once per phase (0 = DeTAG)",
+      in_range(0, 1, false, true));
     return s;
   }();
   return s;
@@ -112,6 +133,7 @@ public:
   detag(detag_options opts, std::size_t num_params)
     : opts_(std::move(opts)), d_(static_cast<Eigen::Index>(num_params)),
       y_(vec::Zero(d_)), g_(vec::Zero(d_)), g_prev_(vec::Zero(d_)), u_(d_),
+      m_(vec::Zero(opts_.tracker_momentum > 0 ? d_ : 0)),
       pool_(2 * num_params) {}
 
   void before_send(agent_context& ctx, round_t k,
@@ -183,10 +205,15 @@ private:
 
   void end_phase(agent_context& ctx) {
     auto next = ctx.fresh_buffer();
-    if (opts_.ordering == tracker_ordering::gossiped)
-      *next = z_->head(d_) + z_->tail(d_);
-    else
-      *next = z_->head(d_) + y_;
+    auto tracker = opts_.ordering == tracker_ordering::gossiped
+                     ? const_vec_map{z_->data() + d_, d_}
+                     : const_vec_map{y_.data(), d_};
+    if (opts_.tracker_momentum > 0) {
+      m_ = static_cast<float>(opts_.tracker_momentum) * m_ + tracker;
+      *next = z_->head(d_) + m_;
+    } else {
+      *next = z_->head(d_) + tracker;
+    }
     y_ = z_->tail(d_) + g_ - g_prev_;
     std::swap(g_prev_, g_);
     g_.setZero();
@@ -199,6 +226,7 @@ private:
   vec g_;      ///< this phase's updates at x^k, averaged over B
   vec g_prev_; ///< last phase's
   vec u_;
+  vec m_;            ///< DeTAGM's momentum on the tracker
   buffer_pool pool_; ///< [x_comm | y_comm] iterates
   std::shared_ptr<vec> z_, z_prev_;
 };

@@ -36,6 +36,11 @@ bool runs_by_time(const algorithm_factory& f) {
   return !std::holds_alternative<synchronous_factory>(f);
 }
 
+bool survives_message_loss(const algorithm_factory& f) {
+  auto* sync = std::get_if<synchronous_factory>(&f);
+  return sync && sync->survives_message_loss;
+}
+
 algorithm_plan plan_algorithm(const algorithm_factory& f,
                               const toml::table& resolved,
                               const run_shape& shape) {

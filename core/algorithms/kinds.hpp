@@ -89,7 +89,13 @@ struct factory_of {
   std::function<Plan(const toml::table& resolved, const run_shape&)> plan;
 };
 
-using synchronous_factory = factory_of<synchronous_plan>;
+/// A round-based algorithm also says whether it has a defined behaviour when
+/// one of a round's messages is lost (network.message_loss > 0): every one
+/// does that combines the messages that arrived, but a collective whose
+/// result is only defined when everything arrives does not.
+struct synchronous_factory : factory_of<synchronous_plan> {
+  bool survives_message_loss = true;
+};
 using asynchronous_factory = factory_of<asynchronous_plan>;
 using protocol_factory = factory_of<protocol_plan>;
 
@@ -104,6 +110,10 @@ const option_spec& options_of(const algorithm_factory& f);
 /// Asynchronous algorithms and protocols run by time (run.time_budget),
 /// evaluated every run.eval_seconds; synchronous ones run by rounds.
 bool runs_by_time(const algorithm_factory& f);
+
+/// Whether a synchronous algorithm accepts network.message_loss > 0 (false
+/// for the other kinds, which model their losses themselves).
+bool survives_message_loss(const algorithm_factory& f);
 
 /// Parses the resolved options once and plans the run.
 algorithm_plan plan_algorithm(const algorithm_factory& f,

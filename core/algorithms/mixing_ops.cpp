@@ -16,8 +16,14 @@ void mix_into(vec& out, const vec& self, const mixing_row& w, const inbox& in) {
     out.noalias() += static_cast<float>(w.weights[k]) * *in[k].msg.data;
     arrived += w.weights[k];
   }
-  // Lost messages: renormalise the row over the weight that arrived (the
-  // RelaySGD code's GossipMechanism). Nothing lost: exactly the mix.
+  // Lost messages: renormalise the row over the weight that arrived, as the
+  // RelaySGD code does (epfml/relaysgd utils/communication.py,
+  // GossipMechanism.gossip_update), which is the D-PSGD / gradient-tracking
+  // baseline of that paper's dropped-message experiment; we keep its choice
+  // so the comparison is with the same baseline. Like the other standard
+  // choice (the missing weight to the self weight) it keeps the row
+  // stochastic, so a consensus stays a consensus; neither keeps W doubly
+  // stochastic, as drops are not symmetric. Nothing lost: exactly the mix.
   if (lost)
     out *= static_cast<float>(1 / arrived);
 }

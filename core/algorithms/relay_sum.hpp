@@ -1,7 +1,8 @@
 #pragma once
 
-// The RelaySum mechanism (Vogels et al., NeurIPS 2021; epfml/relaysgd) apart from the runtime, so that
-// RelaySGD, its learning-rate correction and the tests share one copy.
+// The RelaySum mechanism (Vogels et al., NeurIPS 2021; epfml/relaysgd) apart
+// from the runtime, so that RelaySGD, its learning-rate correction and the
+// tests share one copy.
 //
 // A run relays over one spanning tree, or over T = 2 trees (double binary
 // trees) where tree t owns the flat indices i with i % T == t. The payload
@@ -39,7 +40,12 @@ public:
   outbox publish(const vec& own, std::int64_t own_count);
 
   /// Keeps this step's messages (inbox in sorted union order). A lost
-  /// message counts as zero with counter 0, so it is never relayed.
+  /// message counts as zero with counter 0, so it is never relayed and
+  /// world-size normalisation fills its count with x_ref (the neighbour's
+  /// previous message is not reused). This is what the RelaySGD code does
+  /// with a dropped message (epfml/relaysgd utils/communication.py,
+  /// RelayMechanism.receive_average: it deletes the message and its count
+  /// before summing and relaying them).
   void receive(const inbox& in);
 
   /// out += sum of the stored messages of tree `tree`.

@@ -39,6 +39,7 @@ constexpr std::uint64_t comm_clock = 11;    ///< asynchronous broadcasts
 constexpr std::uint64_t channel = 12;       ///< delivery losses
 constexpr std::uint64_t churn = 13;         ///< synthetic availability
 constexpr std::uint64_t network = 14;       ///< link capacity draws
+constexpr std::uint64_t message_loss = 15;  ///< synchronous message drops
 } // namespace stream
 
 } // namespace murmur

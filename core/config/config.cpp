@@ -283,6 +283,14 @@ void validate(run_config& cfg) {
                       "draco), not for synchronous rounds; set churn.kind = "
                       "\"none\" for '" +
                       cfg.algorithm.name + "'");
+  if (cfg.network.message_loss > 0 && !survives_message_loss(entry.make))
+    throw input_error(
+      "network.message_loss: " +
+      std::string{by_time ? "message drops are modelled for synchronous "
+                            "rounds only (DRACO has algorithm.erasure)"
+                          : "a collective has no defined result when a "
+                            "message is lost"} +
+      "; set network.message_loss = 0 for '" + cfg.algorithm.name + "'");
   if (by_time) {
     if (!(cfg.run.time_budget > 0))
       throw input_error("run.time_budget: asynchronous algorithm '" +

@@ -2,6 +2,7 @@
 
 #include "core/base/memory.hpp"
 #include "core/model/footprint.hpp"
+#include "core/time/message_loss.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -49,6 +50,10 @@ neighbourhood experiment::hood(agent_id i, round_t k) const {
   auto phase = k % comm.phases.size();
   auto& g = comm.phases[phase];
   return {&g.in[i], &g.out[i], &weights[phase][i]};
+}
+
+bool experiment::message_lost(agent_id from, agent_id to, round_t k) const {
+  return murmur::message_lost(cfg.network.message_loss, cfg.seed, from, to, k);
 }
 
 bool experiment::is_eval_round(round_t completed) const {

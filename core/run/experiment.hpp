@@ -63,6 +63,10 @@ struct experiment {
   /// Agent i's view of the communication graph in round k.
   neighbourhood hood(agent_id i, round_t k) const;
 
+  /// Whether the message from `from` to `to` in synchronous round k is lost
+  /// (network.message_loss; see core/time/message_loss.hpp).
+  bool message_lost(agent_id from, agent_id to, round_t k) const;
+
   /// Whether the trainers report to the observer after `completed` rounds.
   bool is_eval_round(round_t completed) const;
 };

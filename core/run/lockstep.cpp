@@ -34,7 +34,8 @@ const payload& addressed_to(const outbox& box, const neighbourhood& sender,
 
 lockstep::lockstep(experiment& exp)
   : exp_(exp), out_(exp.agents()), in_(exp.agents()), bytes_(exp.agents(), 0),
-    messages_(exp.agents(), 0), wire_(exp.agents()), compute_(exp.agents()),
+    messages_(exp.agents(), 0), delivered_(exp.agents(), 0),
+    wire_(exp.agents()), compute_(exp.agents()),
     ledger_(exp.cost->links(), exp.agents()) {
   slots_.reserve(exp.agents());
   for (agent_id i = 0; i < exp.agents(); ++i)
@@ -64,8 +65,16 @@ void lockstep::run_round() {
     auto hood = exp_.hood(i, k);
     auto& box = in_[i];
     box.clear();
-    for (auto from : *hood.in)
+    for (auto from : *hood.in) {
+      // A lost message was sent (its bytes are on the wire) but leaves an
+      // empty slot, as in the actors' mailers.
+      if (exp_.message_lost(from, i, k)) {
+        box.push_back({from, payload{}});
+        continue;
+      }
       box.push_back({from, addressed_to(out_[from], exp_.hood(from, k), i)});
+      ++delivered_[i];
+    }
     auto& [ctx, algo] = slots_[i];
     algo->combine(ctx, k, hood, box);
   });
@@ -120,10 +129,10 @@ std::vector<agent_report> lockstep::reports() {
   result.reserve(slots_.size());
   for (std::size_t i = 0; i < slots_.size(); ++i) {
     auto& ctx = slots_[i].ctx;
-    // No loss here: every message sent is delivered.
     agent_report r{ctx.shared_model(), ctx.take_loss().first, bytes_[i],
                    ctx.steps()};
-    r.messages_sent = r.messages_delivered = messages_[i];
+    r.messages_sent = messages_[i];
+    r.messages_delivered = delivered_[i];
     result.push_back(r);
   }
   return result;

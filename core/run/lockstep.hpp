@@ -48,7 +48,8 @@ private:
   std::vector<outbox> out_;
   std::vector<inbox> in_;
   std::vector<std::uint64_t> bytes_;
-  std::vector<std::uint64_t> messages_;
+  std::vector<std::uint64_t> messages_;     ///< sent, per sender
+  std::vector<std::uint64_t> delivered_;    ///< arrived, per receiver
   std::vector<std::vector<transfer>> wire_; ///< this round's, per agent
   std::vector<double> compute_;             ///< this round's, per agent
   network_ledger ledger_;

@@ -90,6 +90,13 @@ const schema<network_config>& network_schema() {
       "network.sharing", [](C& c) -> sharing_kind& { return c.sharing; },
       "how concurrent transfers share links: max-min fair flows, one transfer "
       "at a time per uplink, or every transfer alone");
+    s.add<double>(
+      "network.message_loss", [](C& c) -> double& { return c.message_loss; },
+      "synchronous algorithms: probability in [0, 1) that a message is lost "
+      "(each sender, receiver and round independently, the same in every "
+      "engine); it still costs its sender the bytes and link time, and the "
+      "receiver combines without it",
+      in_range(0, 1, false, true));
     return s;
   }();
   return s;

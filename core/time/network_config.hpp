@@ -37,6 +37,9 @@ struct network_config {
   double capacity_sigma = 1.0;   ///< lognormal: sigma of log(capacity)
   std::string capacity_trace;    ///< trace: per-agent rows or a device JSON
   sharing_kind sharing = sharing_kind::max_min;
+  /// Synchronous rounds: each message lost independently with this
+  /// probability (core/time/message_loss.hpp); it still used the links.
+  double message_loss = 0;
 };
 
 /// The network.* keys.
