@@ -83,8 +83,10 @@ void broadcast(self_ptr self) {
 void set_online(self_ptr self, bool up) {
   auto& s = self->state;
   s.online = up;
-  if (!up)
+  if (!up) {
     s.buffer->drain(now_seconds(self));
+    leave_network(self, *s.env, s.id);
+  }
   if (schedule_of(self).sends != send_clock::periodic)
     return;
   ++s.clock_epoch;
@@ -150,10 +152,18 @@ async_mailer(caf::stateful_actor<async_mailer_state>* self, const run_env* env,
       return in;
     },
     [=](stats_atom) { return self->state.stats; },
+    // A transfer of ours was cut short (we or its receiver went offline):
+    // only the bytes that left count as sent.
+    [=](refund_atom, std::uint64_t unsent) {
+      self->state.stats.bytes_sent -= unsent;
+    },
     [=](churn_atom, bool up) { set_online(self, up); },
-    // Our trainer is gone: stop broadcasting. Neighbours need no notice,
-    // they simply stop hearing from us.
-    [=](depart_atom, round_t) { self->quit(); },
+    // Our trainer is gone: stop broadcasting, and our transfers in flight
+    // stop. Neighbours need no notice, they simply stop hearing from us.
+    [=](depart_atom, round_t) {
+      leave_network(self, *self->state.env, self->state.id);
+      self->quit();
+    },
   };
 }
 
