@@ -19,25 +19,31 @@ const async_schedule& schedule_of(self_ptr self) {
   return self->state.env->exp->asynchronous()->schedule;
 }
 
-void schedule_broadcast(self_ptr self) {
+/// The next tick of the send clock, if it has one: an Exp(comm_rate) gap
+/// (Poisson) or one period. Ticks carry the clock's epoch, so a restarted
+/// clock ignores the ticks of the old one.
+void schedule_tick(self_ptr self) {
   auto& s = self->state;
-  std::exponential_distribution<double> gap{schedule_of(self).comm_rate};
-  self->delayed_send(self, to_timespan(gap(s.clock_gen)),
-                     broadcast_atom::value);
+  auto& sched = schedule_of(self);
+  double gap = 0;
+  if (sched.sends == send_clock::poisson)
+    gap = std::exponential_distribution<double>{sched.comm_rate}(s.clock_gen);
+  else if (sched.sends == send_clock::periodic)
+    gap = sched.period;
+  else
+    return; // after_compute: the trainer says when
+  self->delayed_send(self, to_timespan(gap), broadcast_atom::value,
+                     s.clock_epoch);
 }
 
-/// One event of the communication clock: the latest snapshot to everyone in
-/// range, each delivery lost independently.
+/// One send: the latest snapshot to everyone in range (or `fanout` of the
+/// online ones), each delivery lost independently.
 void broadcast(self_ptr self) {
   auto& s = self->state;
-  if (!s.online) {
-    // Offline agents send nothing; the clock keeps its own stream.
-    ++s.broadcasts;
-    schedule_broadcast(self);
-    return;
-  }
-  auto& exp = *s.env->exp;
   auto k = s.broadcasts++;
+  if (!s.online)
+    return; // offline agents send nothing
+  auto& exp = *s.env->exp;
   auto out = *exp.hood(s.id, k).out;
   auto fanout = schedule_of(self).fanout;
   // Picking peers (Gossip Learning): among those online now, as the
@@ -68,7 +74,37 @@ void broadcast(self_ptr self) {
       r.deliver.push_back(j);
     send_transfer(self, *s.env, *s.directory, std::move(r));
   }
-  schedule_broadcast(self);
+}
+
+/// Churn. Offline, whatever was buffered is lost with the connection. A
+/// periodic clock stops while offline and restarts on return (the reference
+/// cancels and restarts its round task); a Poisson clock keeps its own
+/// stream going.
+void set_online(self_ptr self, bool up) {
+  auto& s = self->state;
+  s.online = up;
+  if (!up) {
+    s.buffer->drain(now_seconds(self));
+    leave_network(self, *s.env, s.id);
+  }
+  if (schedule_of(self).sends != send_clock::periodic)
+    return;
+  ++s.clock_epoch;
+  if (up)
+    schedule_tick(self);
+}
+
+/// A model arrived: filed in the buffer; an agent that trains on receipt is
+/// woken (an agent already training drains it when it is done).
+void receive(self_ptr self, const exchange& e) {
+  auto& s = self->state;
+  if (!s.online)
+    return; // lost, as on a real network
+  auto v = s.buffer->offer(e.from, e.sent_at, now_seconds(self), e.msg);
+  bool filed = v == arrival_buffer::verdict::accepted ||
+               v == arrival_buffer::verdict::replaced;
+  if (filed && schedule_of(self).computes == compute_start::on_receipt)
+    self->send(s.trainer, fetch_atom::value);
 }
 
 } // namespace
@@ -86,23 +122,27 @@ async_mailer(caf::stateful_actor<async_mailer_state>* self, const run_env* env,
   s.clock_gen.seed(derive_seed(env->exp->cfg.seed, stream::comm_clock, id));
   s.channel_gen.seed(derive_seed(env->exp->cfg.seed, stream::channel, id));
   return {
-    // The trainer's newest model; the first one starts the clock (first
-    // broadcast after one Exp(comm_rate) gap, like every later one).
+    // The trainer's newest model; the first one starts the send clock (first
+    // send after one gap, like every later one).
     [=](snapshot_atom, const payload& p) {
       auto& s = self->state;
       s.latest = p;
       if (!s.started) {
         s.started = true;
-        schedule_broadcast(self);
+        s.trainer = caf::actor_cast<caf::actor>(self->current_sender());
+        schedule_tick(self);
       }
     },
-    [=](broadcast_atom) { broadcast(self); },
-    [=](const exchange& e) {
-      auto& s = self->state;
-      if (!s.online)
-        return; // lost, as on a real network
-      s.buffer->offer(e.from, e.sent_at, now_seconds(self), e.msg);
+    // A tick of the send clock.
+    [=](broadcast_atom, std::uint64_t epoch) {
+      if (epoch != self->state.clock_epoch)
+        return; // the clock was restarted since
+      broadcast(self);
+      schedule_tick(self);
     },
+    // The trainer just finished a compute cycle (send_clock::after_compute).
+    [=](broadcast_atom) { broadcast(self); },
+    [=](const exchange& e) { receive(self, e); },
     // Counted here, not on arrival: a buffered model that a newer one from
     // the same sender replaces, or that goes stale, is never mixed.
     [=](drain_atom) {
@@ -112,16 +152,18 @@ async_mailer(caf::stateful_actor<async_mailer_state>* self, const run_env* env,
       return in;
     },
     [=](stats_atom) { return self->state.stats; },
-    // Churn: offline, whatever was buffered is lost with the connection.
-    [=](churn_atom, bool up) {
-      auto& s = self->state;
-      s.online = up;
-      if (!up)
-        s.buffer->drain(now_seconds(self));
+    // A transfer of ours was cut short (we or its receiver went offline):
+    // only the bytes that left count as sent.
+    [=](refund_atom, std::uint64_t unsent) {
+      self->state.stats.bytes_sent -= unsent;
     },
-    // Our trainer is gone: stop broadcasting. Neighbours need no notice,
-    // they simply stop hearing from us.
-    [=](depart_atom, round_t) { self->quit(); },
+    [=](churn_atom, bool up) { set_online(self, up); },
+    // Our trainer is gone: stop broadcasting, and our transfers in flight
+    // stop. Neighbours need no notice, they simply stop hearing from us.
+    [=](depart_atom, round_t) {
+      leave_network(self, *self->state.env, self->state.id);
+      self->quit();
+    },
   };
 }
 

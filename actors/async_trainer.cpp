@@ -51,8 +51,8 @@ void publish(self_ptr self) {
 /// at speed 1 (more local steps take longer, not free), times the
 /// agent's cost-model speed ratio, charged through agent_core::charge (real
 /// clock: at least what the work took; pace: slow, delay, outages). With a
-/// schedule period the cycle is that fixed round and only its local steps
-/// are charged.
+/// schedule period the cycle is the training alone: its local steps'
+/// modelled compute (the next round starts on its own clock, next_cycle).
 double cycle_seconds(self_ptr self) {
   auto& s = self->state;
   auto& exp = *s.env->exp;
@@ -61,7 +61,7 @@ double cycle_seconds(self_ptr self) {
   if (sched.period > 0) {
     s.charged_last = s.charge(static_cast<double>(sched.local_steps) *
                               exp.cost->step_seconds(id));
-    return std::max(sched.period, s.charged_last);
+    return s.charged_last;
   }
   std::exponential_distribution<double> draw{sched.compute_rate};
   double base = 0;
@@ -71,6 +71,23 @@ double cycle_seconds(self_ptr self) {
     base *= exp.cost->step_seconds(id) / exp.cfg.cost.step_seconds;
   s.charged_last = s.charge(base);
   return s.charged_last;
+}
+
+/// Rounds of a fixed period (compute_start::back_to_back) begin `period`
+/// seconds after the previous one began, or at once when its training took
+/// longer; any other cycle begins as soon as the previous one ends.
+void next_cycle(self_ptr self) {
+  auto& s = self->state;
+  auto& sched = *s.schedule;
+  if (sched.period > 0 && sched.computes == compute_start::back_to_back) {
+    double wait =
+      s.cycle_start + sched.period - s.env->seconds(self->clock().now());
+    if (wait > 0) {
+      self->delayed_send(self, to_timespan(wait), fetch_atom::value, s.cycle);
+      return;
+    }
+  }
+  begin_cycle(self);
 }
 
 void computed(self_ptr self, round_t k) {
@@ -86,7 +103,9 @@ void computed(self_ptr self, round_t k) {
   s.steps = ctx.steps();
   s.cycle = k + 1;
   s.running = false;
-  begin_cycle(self);
+  if (s.schedule->sends == send_clock::after_compute)
+    self->send(s.mailer, broadcast_atom::value);
+  next_cycle(self);
 }
 
 /// Back from offline: takes the first model that arrived as its own (the
@@ -139,6 +158,10 @@ void run_cycle(self_ptr self, inbox& in) {
   s.join(); // an abandoned cycle's task may still hold the model
   auto& [ctx, algo] = *s.slot;
   auto k = s.cycle;
+  if (in.empty() && s.schedule->computes == compute_start::on_receipt) {
+    s.running = false; // nothing to merge and train on: wait for the mailer
+    return;
+  }
   if (s.rejoining && !adopt(self, in))
     return;
   auto hood = s.env->exp->hood(ctx.id(), k);
@@ -194,6 +217,11 @@ caf::behavior async_trainer(caf::stateful_actor<async_trainer_state>* self,
     [=](compute_atom, round_t k) { computed(self, k); },
     [=](churn_atom, bool up) { set_online(self, up); },
     [=](fetch_atom) { begin_cycle(self); },
+    // The start of round k, unless churn restarted the rounds meanwhile.
+    [=](fetch_atom, round_t k) {
+      if (k == self->state.cycle)
+        begin_cycle(self);
+    },
     [=](eval_atom) {
       send_report(self, self->state.reported + 1);
       self->delayed_send(self, every, eval_atom::value);

@@ -12,14 +12,21 @@
 
 namespace murmur {
 
-/// The compute half of an agent of an asynchronous algorithm (DRACO): it
-/// runs the agent's computation clock and never waits for anyone.
+/// The compute half of an agent of an asynchronous algorithm (DRACO, the
+/// round-based gossip baselines): it runs the agent's computation clock and
+/// never waits for anyone.
 ///
 ///   start --> cycle(k): drain the mailer's buffer --> combine (mixing)
 ///      ^          --> before_send (local step; oneTBB task under the
 ///      |              virtual clock) ... Exp(compute_rate) x speed x pace
+///      |              (with a period: local_steps x step_seconds)
 ///      |          --> computed(k): publish the snapshot to the mailer
+///      |              (send_clock::after_compute: and have it sent now)
 ///      +------------- cycle(k+1) (unless paused) <-------+
+///                     (with a period: one period after cycle(k) began)
+///
+///   compute_start::on_receipt: a cycle whose drain finds nothing ends at
+///   once, and the mailer wakes the trainer (fetch) when a model arrives.
 ///
 ///   eval tick every run.eval_seconds (own delayed message, independent of
 ///   the cycle): report the last published snapshot and the mailer's

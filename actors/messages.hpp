@@ -42,6 +42,8 @@ using fetch_atom = caf::atom_constant<caf::atom("fetch")>;
 using transfer_atom = caf::atom_constant<caf::atom("transfer")>;
 using flush_atom = caf::atom_constant<caf::atom("flush")>;
 using wake_atom = caf::atom_constant<caf::atom("wake")>;
+using leave_atom = caf::atom_constant<caf::atom("leave")>;
+using refund_atom = caf::atom_constant<caf::atom("refund")>;
 
 /// A payload travelling from one agent's mailer to another's.
 struct exchange {

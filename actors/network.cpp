@@ -1,6 +1,7 @@
 #include "actors/network.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <tuple>
 
 namespace murmur {
@@ -61,6 +62,44 @@ void start_batch(self_ptr self) {
   schedule_wake(self, now);
 }
 
+/// Agent `who` went offline: its uploads and downloads in flight (and those
+/// asked for at this instant) stop where they are and are never delivered;
+/// the capacity they held goes to the others. Each sender was charged the
+/// full size when it sent: it gets back the bytes that never left.
+void drop_agent(self_ptr self, agent_id who) {
+  auto& s = self->state;
+  auto now = now_seconds(self);
+  settle(self, now);
+  auto involves = [who](const transfer_request& r) {
+    return r.from == who || r.to == who;
+  };
+  auto refund = [&](const transfer_request& r, std::uint64_t unsent) {
+    if (unsent > 0)
+      self->send((*s.directory)[r.from], refund_atom::value, unsent);
+  };
+  auto kept = std::stable_partition(s.batch.begin(), s.batch.end(),
+                                    [&](auto& r) { return !involves(r); });
+  for (auto r = kept; r != s.batch.end(); ++r)
+    refund(*r, r->bytes);
+  s.batch.erase(kept, s.batch.end());
+  std::vector<flow_id> gone;
+  for (auto& [id, r] : s.in_flight)
+    if (involves(r))
+      gone.push_back(id);
+  std::sort(gone.begin(), gone.end()); // canonical order: by start
+  s.env->ledger->drive([&](flow_network& flows) {
+    auto t = std::max(now, flows.time());
+    for (auto id : gone) {
+      auto i = s.in_flight.find(id);
+      auto sent = flows.cancel(t, id).value_or(0.0);
+      auto through = static_cast<std::uint64_t>(std::llround(sent));
+      refund(i->second, i->second.bytes - std::min(through, i->second.bytes));
+      s.in_flight.erase(i);
+    }
+  });
+  schedule_wake(self, now);
+}
+
 } // namespace
 
 caf::behavior
@@ -80,6 +119,7 @@ network(caf::stateful_actor<network_state>* self, const run_env* env,
         self->delayed_send(self, caf::timespan{0}, flush_atom::value);
     },
     [=](flush_atom) { start_batch(self); },
+    [=](leave_atom, agent_id who) { drop_agent(self, who); },
     [=](wake_atom, std::uint64_t token) {
       auto& s = self->state;
       if (token != s.wake_token)

@@ -25,6 +25,8 @@ namespace murmur {
 ///   transfer --> batch --(flush, same instant)--> flows started
 ///                                   wake at next event <--+
 ///   wake --> advance --> deliver completed messages ------+
+///   leave(i) --> i's uploads and downloads cancelled, never delivered;
+///                each sender refunded the bytes that never left
 struct network_state {
   static inline const char* name = "network";
   const run_env* env = nullptr;
@@ -53,6 +55,15 @@ void send_transfer(Self* self, const run_env& env,
     return;
   }
   self->send(env.network, transfer_atom::value, std::move(r));
+}
+
+/// Tells the run's network that agent `id` went offline, so that the
+/// transfers it sends or receives stop (nothing to stop on an instant
+/// network, where transfers take no time).
+template <class Self>
+void leave_network(Self* self, const run_env& env, agent_id id) {
+  if (env.network)
+    self->send(env.network, leave_atom::value, id);
 }
 
 } // namespace murmur

@@ -36,6 +36,14 @@ void send(self_ptr self, protocol::effects::send& out) {
   send_transfer(self, *s.env, *s.directory, std::move(r));
 }
 
+/// Going offline stops the transfers we send or receive, before the node's
+/// goodbyes (sent as it leaves) go out.
+void go_offline(self_ptr self) {
+  auto& s = self->state;
+  if (s.node->online())
+    leave_network(self, *s.env, s.id());
+}
+
 /// Drops the training in flight; only the compute it really used counts.
 void cancel_training(self_ptr self) {
   auto& s = self->state;
@@ -153,12 +161,17 @@ protocol_agent(caf::stateful_actor<protocol_agent_state>* self,
       protocol::effects fx;
       if (self->state.pace->killed())
         return;
-      if (up)
+      if (up) {
         self->state.node->join(fx);
-      else
+      } else {
+        go_offline(self);
         self->state.node->leave(fx);
+      }
       apply(self, fx);
     },
+    // A transfer of ours was cut short (we or its receiver went offline):
+    // only the bytes that left count as sent.
+    [=](refund_atom, std::uint64_t unsent) { self->state.bytes -= unsent; },
     [=](eval_atom) {
       report_tick(self);
       self->delayed_send(self, every, eval_atom::value);
@@ -170,6 +183,7 @@ protocol_agent(caf::stateful_actor<protocol_agent_state>* self,
       s.pace->apply(c);
       if (s.pace->killed()) {
         protocol::effects fx;
+        go_offline(self);
         s.node->leave(fx);
         apply(self, fx);
       }

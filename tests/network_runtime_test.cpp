@@ -1,9 +1,10 @@
 // The flow model in the runtime: transfers of the actors (virtual clock) and
-// of the lock-step loop share links as core/time/flow_network says, against
-// closed forms.
+// of the lock-step loop share links as core/time/flow_network says, and stop
+// when an agent goes offline, against closed forms.
 #include "actors/runtime.hpp"
 #include "core/run/lockstep.hpp"
 #include "tests/problems.hpp"
+#include "tests/scratch.hpp"
 
 #include <doctest/doctest.h>
 
@@ -114,4 +115,62 @@ TEST_CASE("all-reduce patterns: direct sends n-1 models, tree (1 + children)") {
         doctest::Approx(3 * m / megabyte + 4 * 0.01).epsilon(1e-9));
   CHECK(tree.actors.rows.back().time_seconds / 2 ==
         doctest::Approx(3 * m / megabyte + 4 * 0.01).epsilon(1e-9));
+}
+
+TEST_CASE("an agent going offline stops its transfers and frees its uplink "
+          "share") {
+  // Three agents, complete graph, dpsgd-periodic with 10 s rounds whose
+  // 2 x 0.125 s training ends at t = 0.25, 10.25, 20.25: each agent then
+  // sends its model (M = 56 bytes) to both others through an 8 byte/s
+  // uplink, 4 byte/s per copy. Agent 2 goes offline for good at t = 2.25,
+  // 8 bytes into each of its transfers and of those to it: they stop. Agent
+  // 0's copy to agent 1 then has the whole uplink: its last 48 bytes land at
+  // 2.25 + 6 = 8.25 (not 14.25), in time for the mix at t = 10. Agent 2's
+  // models never arrive.
+  testing::scratch_dir dir{"offline-transfers"};
+  auto trace = dir.write("avail.csv", "0,0,1000\n"
+                                      "1,0,1000\n"
+                                      "2,0,2.25\n");
+  auto run = [&](std::size_t threads) {
+    auto exp = testing::quadratic_experiment(
+      3, 10,
+      {"algorithm.name=dpsgd-periodic", "algorithm.period=10",
+       "algorithm.local_steps=2", "cost.step_seconds=0.125",
+       "clock.kind=virtual", "run.time_budget=29", "run.eval_seconds=1",
+       "topology.kind=complete", "network.latency=0", "network.uplink=8",
+       "churn.kind=trace", "churn.trace=\"" + trace.string() + "\""});
+    exp->online = std::make_unique<availability>(
+      make_availability(exp->cfg.churn, 3, 29, exp->cfg.seed));
+    testing::row_recorder c;
+    run_actors(*exp, c, threads);
+    return c;
+  };
+  auto c = run(2);
+  REQUIRE(c.agents.size() == 3);
+  REQUIRE(wire_bytes(payload{
+            std::make_shared<vec>(vec::Zero(testing::quadratic_dim))}) == 56);
+  for (auto& row : c.rows) {
+    CAPTURE(row.time_seconds);
+    if (row.time_seconds > 10.5)
+      CHECK(row.messages_delivered == 2); // 0 <- 1 and 1 <- 0, mixed at 10
+    if (row.time_seconds < 9.5)
+      CHECK(row.messages_delivered == 0);
+  }
+  // The copies sent at t = 10.25 share the uplink again (to agent 1, and to
+  // agent 2 though offline): they land at 24.25, after the mix at t = 20.
+  CHECK(c.agents[0].messages_delivered == 1);
+  CHECK(c.agents[1].messages_delivered == 1);
+  // Senders are charged what left: agent 2 sent 8 bytes of each copy;
+  // agents 0 and 1 one whole model and 8 bytes at t = 0.25, then two whole
+  // models at t = 10.25 and at t = 20.25.
+  CHECK(c.agents[2].bytes_sent == 16);
+  CHECK(c.agents[0].bytes_sent == 56 + 8 + 2 * 56 + 2 * 56);
+  CHECK(c.agents[1].bytes_sent == c.agents[0].bytes_sent);
+  // Deterministic: the same with one thread.
+  auto one = run(1);
+  for (std::size_t i = 0; i < 3; ++i) {
+    CHECK(one.agents[i].bytes_sent == c.agents[i].bytes_sent);
+    CHECK(one.agents[i].messages_delivered == c.agents[i].messages_delivered);
+    CHECK(one.agents[i].bytes_received == c.agents[i].bytes_received);
+  }
 }

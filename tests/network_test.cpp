@@ -210,8 +210,10 @@ TEST_CASE("a cancelled flow frees its share and keeps its bytes counted") {
   auto a = net.start(0, 0, 1, 10);
   auto b = net.start(0, 0, 2, 10);
   CHECK(net.advance(4).empty());
-  CHECK(net.cancel(4, a));
-  CHECK(!net.cancel(4, a));
+  auto sent = net.cancel(4, a);
+  REQUIRE(sent.has_value());
+  CHECK(*sent == doctest::Approx(2)); // 4 s at 1/2 byte/s
+  CHECK(!net.cancel(4, a).has_value());
   // b sent 2 bytes at 1/2 each second, 8 left at the full uplink.
   auto done = drain(net);
   REQUIRE(done.size() == 1);

@@ -7,6 +7,8 @@
 #include "core/run/experiment.hpp"
 #include "core/run/metrics.hpp"
 
+#include <cmath>
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <vector>
@@ -66,6 +68,33 @@ inline std::vector<std::string> round_gossip_sets(const std::string& name,
           "run.eval_seconds=10",     "run.time_budget=200",
           "optimizer.lr=0.05",       "topology.kind=" + graph,
           "cost.step_seconds=0.1"};
+}
+
+/// round_gossip_sets over 6 s with a row every 0.1 s and trainings of
+/// 2 x 0.125 s, so that no row falls on the end of a training and the rows
+/// show when each send and each step happened.
+inline std::vector<std::string> timed_gossip_sets(const std::string& name,
+                                                  const std::string& graph) {
+  auto s = round_gossip_sets(name, graph);
+  s.insert(s.end(), {"cost.step_seconds=0.125", "run.eval_seconds=0.1",
+                     "run.time_budget=6"});
+  return s;
+}
+
+/// How many of the events at first, first + period, first + 2 period, ...
+/// happened by time t.
+inline std::uint64_t events_by(double t, double first, double period) {
+  if (t < first)
+    return 0;
+  return static_cast<std::uint64_t>(std::floor((t - first) / period + 1e-9)) +
+         1;
+}
+
+/// Whether t is (to rounding) one of first + k period: a row there may come
+/// before or after the event.
+inline bool at_event(double t, double first, double period) {
+  double k = std::round((t - first) / period);
+  return k >= 0 && std::abs(t - (first + k * period)) < 1e-6;
 }
 
 constexpr std::size_t quadratic_dim = 5;

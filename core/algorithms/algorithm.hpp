@@ -123,9 +123,31 @@ inline const enum_names<channel_model>& names_of(channel_model) {
   return n;
 }
 
-/// How an asynchronous algorithm's agents compute and communicate. The
-/// trainer's computation clock and the mailer's communication clock are
-/// independent Poisson processes with their own random streams.
+/// What makes an asynchronous agent's mailer send its latest model.
+enum class send_clock {
+  /// A Poisson process at comm_rate, independent of the compute (DRACO).
+  poisson,
+  /// The end of each compute cycle: the freshly trained model leaves at once
+  /// (D-PSGD with fixed rounds).
+  after_compute,
+  /// Every `period` seconds from the start, restarted when the agent comes
+  /// back online (Gossip Learning's round timer).
+  periodic,
+};
+
+/// What starts an asynchronous agent's compute cycle.
+enum class compute_start {
+  /// The end of the previous cycle: cycles run back to back.
+  back_to_back,
+  /// The arrival of models: merge what arrived, then train (Gossip
+  /// Learning); an idle agent that hears nothing does not train.
+  on_receipt,
+};
+
+/// How an asynchronous algorithm's agents compute and communicate. By
+/// default the trainer's computation clock and the mailer's communication
+/// clock are independent Poisson processes with their own random streams;
+/// `sends` and `computes` tie them together for the round-based baselines.
 struct async_schedule {
   /// Local steps per second at speed 1: a cycle of local_steps steps lasts
   /// the sum of that many Exp(compute_rate) draws, scaled by the agent's
@@ -148,10 +170,13 @@ struct async_schedule {
   /// Receivers per broadcast: 0 = every out-neighbour, k = k of them drawn
   /// at random each time (Gossip Learning sends to one peer).
   std::size_t fanout = 0;
-  /// > 0: cycles are rounds of this fixed length in seconds instead of
-  /// Exp(compute_rate) draws, and only the local steps' modelled compute
-  /// (local_steps x cost.step_seconds(i), through the pace) counts as busy.
+  /// > 0: a cycle is a training of the local steps' modelled compute
+  /// (local_steps x cost.step_seconds(i), through the pace) instead of
+  /// Exp(compute_rate) draws; back to back, cycles begin `period` seconds
+  /// apart (rounds); the periodic send clock ticks every `period`.
   double period = 0;
+  send_clock sends = send_clock::poisson;
+  compute_start computes = compute_start::back_to_back;
 };
 
 } // namespace murmur

@@ -81,7 +81,9 @@ const schema<round_options>& round_schema() {
     schema<o> s;
     s.add<double>(
       "algorithm.period", [](o& x) -> double& { return x.period; },
-      "seconds per round: combine what arrived, train, send", positive());
+      "seconds per round (gossip-learning: between sends; dpsgd-periodic: "
+      "from one mix-train-send to the next)",
+      positive());
     s.add<std::uint64_t>(
       "algorithm.local_steps",
       [](o& x) -> std::uint64_t& { return x.local_steps; },
@@ -91,13 +93,16 @@ const schema<round_options>& round_schema() {
   return s;
 }
 
-async_schedule fixed_rounds(const round_options& o, std::size_t fanout) {
+async_schedule fixed_rounds(const round_options& o,
+                            const round_pacing& pacing) {
   async_schedule a;
   a.period = o.period;
   a.compute_rate = 1 / o.period;
-  a.comm_rate = 1 / o.period;
+  a.comm_rate = 1 / o.period; // a rejoining agent polls for a model this often
   a.local_steps = o.local_steps;
-  a.fanout = fanout;
+  a.fanout = pacing.fanout;
+  a.sends = pacing.sends;
+  a.computes = pacing.computes;
   return a;
 }
 

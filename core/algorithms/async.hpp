@@ -107,23 +107,30 @@ struct round_options {
 
 const schema<round_options>& round_schema();
 
-/// The schedule of round-based gossip: a compute round every `period`
-/// seconds charging only its local steps, and a Poisson send clock at one
-/// send per period to `fanout` random out-neighbours (0 = all).
-async_schedule fixed_rounds(const round_options& o, std::size_t fanout);
+/// How one round-based gossip algorithm paces its agents (the policy; the
+/// asynchronous trainer and mailer are the mechanism).
+struct round_pacing {
+  std::size_t fanout = 0; ///< receivers per send, 0 = every out-neighbour
+  send_clock sends = send_clock::after_compute;
+  compute_start computes = compute_start::back_to_back;
+};
+
+/// The schedule of round-based gossip: rounds of `period` seconds charging
+/// only their local steps, sends and compute cycles as `pacing` says.
+async_schedule fixed_rounds(const round_options& o, const round_pacing& pacing);
 
 /// The factory of a round-based gossip algorithm `Algorithm` (constructed
 /// from its local steps) over any connected graph.
 template <class Algorithm>
 asynchronous_factory round_gossip_factory(std::string name,
-                                          std::size_t fanout) {
+                                          round_pacing pacing) {
   asynchronous_factory f;
   f.options = declared_options(round_schema(), name);
-  f.plan = [name, fanout](const toml::table& resolved, const run_shape& run) {
+  f.plan = [name, pacing](const toml::table& resolved, const run_shape& run) {
     auto o = parse_options(round_schema(), resolved);
     auto steps = static_cast<unsigned>(o.local_steps);
     return asynchronous_plan{
-      connected(run, name), fixed_rounds(o, fanout),
+      connected(run, name), fixed_rounds(o, pacing),
       [steps](agent_id) { return std::make_unique<Algorithm>(steps); }};
   };
   return f;

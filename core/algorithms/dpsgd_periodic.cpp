@@ -1,12 +1,13 @@
 // D-PSGD with a fixed round duration, the baseline of the Plexus code
-// (sacs-epfl/plexus, dlsim/dl: k-regular graph, 60 s rounds). Every `period` seconds
-// an agent mixes the newest model each neighbour sent since its last round,
+// (sacs-epfl/plexus, dlsim/dl/community.py do_round and
+// simulations/dl/dl_simulation.py on_round_done). Every `period` seconds an
+// agent mixes the newest model each neighbour sent since its last round,
 // with Metropolis-Hastings weights renormalised over the neighbours heard
-// from, trains local_steps minibatches and broadcasts to all its neighbours.
-// Nobody waits for anybody, so agents can go offline (churn): their
-// neighbours simply do not hear from them. Driven by the asynchronous trainer
-// and mailer (actors/async_*) with fixed rounds on the compute clock and a
-// Poisson send clock at one broadcast per period on average.
+// from (uniform over itself and them on a regular graph, as the reference's
+// FedAvg), trains local_steps minibatches and, as soon as the training ends,
+// sends the trained model to all its neighbours. Nobody waits for anybody,
+// so agents can go offline (churn): their neighbours simply do not hear from
+// them. Driven by the asynchronous trainer and mailer (actors/async_*).
 #include "core/algorithms/async.hpp"
 #include "core/algorithms/mixing_ops.hpp"
 
@@ -44,10 +45,12 @@ private:
 };
 
 const bool registered = algorithm_registry::add(
-  name, round_gossip_factory<dpsgd_periodic>(name, 0),
+  name,
+  round_gossip_factory<dpsgd_periodic>(
+    name, {0, send_clock::after_compute, compute_start::back_to_back}),
   "D-PSGD with a fixed round duration: every period mix what arrived "
-  "(Metropolis-Hastings, renormalised), train, broadcast; works under churn "
-  "(run.time_budget, run.eval_seconds)");
+  "(Metropolis-Hastings, renormalised), train, and broadcast as soon as the "
+  "training ends; works under churn (run.time_budget, run.eval_seconds)");
 
 } // namespace
 

@@ -1,12 +1,23 @@
 // Gossip Learning (Ormandi, Hegedus, Jelasity; the baseline of the Plexus
-// code, sacs-epfl/plexus dlsim/gl): every round of `period` seconds an agent
-// merges the models that reached it, each weighted by its age (the number of
-// updates behind it),
-//   x <- (a x + a_j x_j) / (a + a_j),   a <- max(a, a_j)
-// then trains local_steps minibatches (a += local_steps) and sends its model
-// with its age to one random online neighbour. Driven by the asynchronous
-// trainer and mailer (actors/async_*): fixed rounds on the compute clock, a
-// Poisson send clock at one message per period, fan-out 1.
+// code, sacs-epfl/plexus, dlsim/gl/community.py). Two independent halves, as
+// there:
+//  - sending (do_round): every `period` seconds (round_timeout, 60 s) an
+//    online agent sends its current model with its age to one peer drawn at
+//    random among the online ones; the timer restarts when it comes back
+//    online;
+//  - receiving (on_receive): a model that arrives is merged at once, each
+//    side weighted by its age (the number of updates behind it),
+//      x <- (a x + a_j x_j) / (a + a_j),   a <- max(a, a_j)
+//    and the merged model is trained for local_steps minibatches
+//    (a += local_steps). An agent that hears nothing does not train.
+// Models that arrive while a training runs are merged when it ends and
+// trained once more; the reference merges them at once and restarts the
+// training, dropping the one in progress. The reference's round lasts
+// round_timeout plus its send's transfer; here sends are exactly `period`
+// apart (a model's transfer takes seconds against a 60 s round). The age
+// counts local steps where the reference counts samples: with one batch
+// size the weights are the same. Driven by the asynchronous trainer and
+// mailer (actors/async_*).
 #include "core/algorithms/async.hpp"
 
 namespace murmur {
@@ -51,9 +62,12 @@ private:
 };
 
 const bool registered = algorithm_registry::add(
-  name, round_gossip_factory<gossip_learning>(name, 1),
-  "Gossip Learning: age-weighted pairwise merge, train, send to one random "
-  "neighbour every period (run.time_budget, run.eval_seconds)");
+  name,
+  round_gossip_factory<gossip_learning>(
+    name, {1, send_clock::periodic, compute_start::on_receipt}),
+  "Gossip Learning: every period send the model to one random online "
+  "neighbour; on receipt merge (age-weighted) and train "
+  "(run.time_budget, run.eval_seconds)");
 
 } // namespace
 

@@ -77,13 +77,25 @@ flow_id flow_network::start(double now, agent_id from, agent_id to,
   return f.id;
 }
 
-bool flow_network::cancel(double now, flow_id id) {
+std::optional<double> flow_network::cancel(double now, flow_id id) {
   auto slot = slot_of(id);
   if (slot == no_slot)
-    return false;
+    return std::nullopt;
   enter(now);
+  auto& f = flows_[slot];
+  double left = static_cast<double>(f.bytes);
+  if (f.state == phase::sending) {
+    // The rate has held since settled_at: changes made at this instant
+    // take effect from now on.
+    left = f.remaining;
+    if (f.rate > 0)
+      left = f.rate == unlimited
+               ? 0.0
+               : f.remaining - f.rate * (time_ - f.settled_at);
+  }
+  double sent = static_cast<double>(f.bytes) - std::max(0.0, left);
   release(slot, now);
-  return true;
+  return sent;
 }
 
 double flow_network::next_event() {

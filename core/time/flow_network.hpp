@@ -5,6 +5,7 @@
 #include "core/time/indexed_heap.hpp"
 
 #include <cstdint>
+#include <optional>
 #include <vector>
 
 namespace murmur {
@@ -95,9 +96,11 @@ public:
   flow_id start(double now, agent_id from, agent_id to, std::uint64_t bytes,
                 double latency = 0);
 
-  /// Drops a transfer at `now` (e.g. an agent going offline): its bytes so
-  /// far stay counted, it never completes. False when it is not in flight.
-  bool cancel(double now, flow_id id);
+  /// Drops a transfer at `now` (e.g. an agent going offline): it never
+  /// completes, its bytes so far stay counted, and the capacity it held goes
+  /// to the other flows (rates recomputed). Returns the bytes it had sent
+  /// (0 while it paid its latency), nothing when it was not in flight.
+  std::optional<double> cancel(double now, flow_id id);
 
   /// When the next transfer finishes its latency or its bytes (+inf when
   /// nothing is in flight). Calling advance() then may complete nothing: a
