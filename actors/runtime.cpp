@@ -98,6 +98,9 @@ run_outcome run_real(experiment& exp, metrics_sink& sink, int threads,
     if (live)
       live->close();
   }
+  // The actors read env and the sink until they quit (a run ended by a
+  // failed write has an observer still mid-loop); both die before sys.
+  sys.await_all_actors_done();
   return end.result();
 }
 

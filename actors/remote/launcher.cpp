@@ -137,6 +137,9 @@ run_outcome run_across_hosts(experiment& exp, metrics_sink& sink, int threads,
   if (live)
     live->close();
   shut_down(); // the supervisor first: agents going down now are expected
+  // The local actors read env and the sink until they quit; both die
+  // before sys.
+  sys.await_all_actors_done();
   return end.result();
 }
 
