@@ -375,8 +375,8 @@ TEST_CASE("experiments/relaysgd_dirichlet.sweep.toml: smoke size") {
            "run.eval_every=2", "run.threads=1", "eval.test_samples=200"});
   INFO(result.out << result.log);
   REQUIRE(result.code == 0);
-  // Four methods with four learning rates each on seed 0, then 3 seeds.
-  CHECK(contains(result.out, "28 runs launched"));
+  // 5 + 6 + 4 + 4 learning rates on seed 0, then 3 seeds per method.
+  CHECK(contains(result.out, "31 runs launched"));
   for (std::string method :
        {"allreduce", "dpsgd-ring", "relaysgd-chain", "relaysgd-trees"}) {
     CAPTURE(method);
