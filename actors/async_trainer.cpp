@@ -83,6 +83,7 @@ void next_cycle(self_ptr self) {
     double wait =
       s.cycle_start + sched.period - s.env->seconds(self->clock().now());
     if (wait > 0) {
+      s.round_pending = true;
       self->delayed_send(self, to_timespan(wait), fetch_atom::value, s.cycle);
       return;
     }
@@ -219,6 +220,7 @@ caf::behavior async_trainer(caf::stateful_actor<async_trainer_state>* self,
     [=](fetch_atom) { begin_cycle(self); },
     // The start of round k, unless churn restarted the rounds meanwhile.
     [=](fetch_atom, round_t k) {
+      self->state.round_pending = false;
       if (k == self->state.cycle)
         begin_cycle(self);
     },
@@ -231,7 +233,7 @@ caf::behavior async_trainer(caf::stateful_actor<async_trainer_state>* self,
       s.pace->apply(c);
       if (s.pace->killed())
         depart(self);
-      else
+      else if (!s.round_pending) // e.g. resume; a scheduled round waits
         begin_cycle(self);
     },
     [=](status_atom) {

@@ -49,6 +49,9 @@ struct async_trainer_state : agent_core {
   double loss_sum = 0; ///< since the last report
   std::uint64_t loss_steps = 0;
   bool running = false; ///< a cycle is in flight
+  /// A fixed-period round start is scheduled: commands must not start it
+  /// early.
+  bool round_pending = false;
   double cycle_compute = 0;
   double cycle_start = 0;  ///< when the cycle in flight began (seconds)
   double charged_last = 0; ///< compute charged for the cycle in flight

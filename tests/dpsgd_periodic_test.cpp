@@ -61,6 +61,28 @@ TEST_CASE("dpsgd-periodic sends each trained model as the training ends") {
   }
 }
 
+TEST_CASE("dpsgd-periodic: a command between rounds does not start one early") {
+  // Scripted commands land while the agents idle between rounds (t = 0.5 s
+  // and 3.7 s); a no-op slowdown must leave every round where it was.
+  auto run = [](std::vector<std::string> sets) {
+    testing::row_recorder c;
+    run_actors(*testing::quadratic_experiment(8, 10, std::move(sets)), c, 2);
+    return c.rows;
+  };
+  auto sets = testing::timed_gossip_sets("dpsgd-periodic", "ring");
+  auto plain = run(sets);
+  sets.push_back(
+    "stragglers.events=[\"at 0.5s slow 0-7 1x\", \"at 3.7s slow 2 1x\"]");
+  auto commanded = run(sets);
+  REQUIRE(plain.size() == commanded.size());
+  for (std::size_t i = 0; i < plain.size(); ++i) {
+    CAPTURE(plain[i].time_seconds);
+    CHECK(commanded[i].local_steps == plain[i].local_steps);
+    CHECK(commanded[i].messages_sent == plain[i].messages_sent);
+    CHECK(commanded[i].test_loss == plain[i].test_loss);
+  }
+}
+
 TEST_CASE("dpsgd-periodic runs fixed rounds, learns, and goes on under "
           "churn") {
   std::size_t n = 8;
