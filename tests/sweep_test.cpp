@@ -458,8 +458,8 @@ TEST_CASE("experiments/stragglers_async.sweep.toml: smoke size, Dirichlet") {
            "partition.alpha=1"});
   INFO(result.out << result.log);
   REQUIRE(result.code == 0);
-  // 6 methods x 4 learning rates on seed 0, then 3 seeds per method.
-  CHECK(contains(result.out, "42 runs launched"));
+  // 6 methods x 6 learning rates on seed 0, then 3 seeds per method.
+  CHECK(contains(result.out, "54 runs launched"));
   check_tuned_and_reported(out, {"dpsgd", "deadline", "draco", "draco-psi1",
                                  "draco-psi2", "draco-psi4"});
 }
