@@ -476,9 +476,9 @@ TEST_CASE("experiments/goco_stragglers.sweep.toml: smoke size") {
   REQUIRE(result.code == 0);
   // 8 methods x 6 learning rates on seed 0, then 3 seeds per method.
   CHECK(contains(result.out, "72 runs launched"));
-  check_tuned_and_reported(out, {"waits", "skip", "uncoded-d2", "goco-d1",
-                                 "goco-d2", "goco-d3", "goco-d2-equal",
-                                 "goco-d3-equal"});
+  check_tuned_and_reported(out,
+                           {"waits", "skip", "uncoded-d2", "goco-d1", "goco-d2",
+                            "goco-d3", "goco-d2-equal", "goco-d3-equal"});
 }
 
 TEST_CASE("experiments/relaysgd_drops.sweep.toml: smoke size") {
