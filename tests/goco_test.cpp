@@ -174,22 +174,32 @@ TEST_CASE("replication: config keys, sharded copies and input errors") {
   CHECK(msg.find("algorithm.p") != std::string::npos);
 }
 
+namespace {
+
+/// The models of 6 agents after 30 lock-step rounds on a synthetic set with
+/// Dirichlet skew, momentum 0.9 and batch 8, under `sets` (algorithm, lr...).
+std::vector<vec> models_after_30_rounds(std::vector<std::string> sets) {
+  for (const char* s :
+       {"data.name=synthetic", "run.agents=6", "data.synthetic.train_size=300",
+        "run.batch_size=8", "optimizer.momentum=0.9",
+        "partition.kind=dirichlet", "partition.alpha=0.5"})
+    sets.push_back(s);
+  auto exp = build_experiment(load_config("", sets));
+  lockstep loop{*exp};
+  while (loop.rounds_done() < 30)
+    loop.run_round();
+  std::vector<vec> models;
+  for (agent_id i = 0; i < 6; ++i)
+    models.push_back(loop.agent(i).x());
+  return models;
+}
+
+} // namespace
+
 TEST_CASE("GOCO with p = 0 and d = 1 is D-PSGD, bit for bit") {
   auto run = [](const std::string& algorithm) {
-    auto cfg =
-      load_config("", {"data.name=synthetic", "run.agents=6",
-                       "data.synthetic.train_size=300", "run.batch_size=8",
-                       "optimizer.lr=0.2", "optimizer.momentum=0.9",
-                       "partition.kind=dirichlet", "partition.alpha=0.5",
-                       "algorithm.name=" + algorithm});
-    auto exp = build_experiment(cfg);
-    lockstep loop{*exp};
-    while (loop.rounds_done() < 30)
-      loop.run_round();
-    std::vector<vec> models;
-    for (agent_id i = 0; i < 6; ++i)
-      models.push_back(loop.agent(i).x());
-    return models;
+    return models_after_30_rounds(
+      {"optimizer.lr=0.2", "algorithm.name=" + algorithm});
   };
   auto dpsgd = run("dpsgd");
   auto goco = run("goco");
@@ -208,21 +218,9 @@ TEST_CASE("GOCO with d = 1 and a known p is skipping at lr / (1 - p)") {
   auto run = [](double p, double lr, const std::string& scaling) {
     std::ostringstream exact; // all digits: to_string keeps only six
     exact << std::setprecision(17) << lr;
-    auto cfg = load_config(
-      "",
-      {"data.name=synthetic", "run.agents=6", "data.synthetic.train_size=300",
-       "run.batch_size=8", "optimizer.lr=" + exact.str(),
-       "optimizer.momentum=0.9", "partition.kind=dirichlet",
-       "partition.alpha=0.5", "algorithm.name=goco",
+    return models_after_30_rounds(
+      {"optimizer.lr=" + exact.str(), "algorithm.name=goco",
        "algorithm.p=" + std::to_string(p), "algorithm.scaling=" + scaling});
-    auto exp = build_experiment(cfg);
-    lockstep loop{*exp};
-    while (loop.rounds_done() < 30)
-      loop.run_round();
-    std::vector<vec> models;
-    for (agent_id i = 0; i < 6; ++i)
-      models.push_back(loop.agent(i).x());
-    return models;
   };
   SUBCASE("p = 0.5: a factor of 2 is exact in floating point, bit for bit") {
     auto coded = run(0.5, 0.05, "sgc");

@@ -62,11 +62,6 @@ public:
   /// minibatch.
   void propose_step(vec_map u);
 
-  /// Minibatches one propose_step computes (the data streams).
-  unsigned minibatches_per_step() const {
-    return static_cast<unsigned>(data_.size());
-  }
-
   /// Applies one local optimizer step to the model in place.
   void local_step();
 
