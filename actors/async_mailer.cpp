@@ -83,7 +83,9 @@ void broadcast(self_ptr self) {
 void set_online(self_ptr self, bool up) {
   auto& s = self->state;
   s.online = up;
-  if (!up) {
+  if (up) {
+    join_network(self, *s.env, s.id);
+  } else {
     s.buffer->drain(now_seconds(self));
     leave_network(self, *s.env, s.id);
   }

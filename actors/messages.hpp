@@ -43,6 +43,7 @@ using transfer_atom = caf::atom_constant<caf::atom("transfer")>;
 using flush_atom = caf::atom_constant<caf::atom("flush")>;
 using wake_atom = caf::atom_constant<caf::atom("wake")>;
 using leave_atom = caf::atom_constant<caf::atom("leave")>;
+using join_atom = caf::atom_constant<caf::atom("join")>;
 using refund_atom = caf::atom_constant<caf::atom("refund")>;
 
 /// A payload travelling from one agent's mailer to another's.

@@ -40,10 +40,25 @@ void schedule_wake(self_ptr self, double now) {
                      wake_atom::value, ++s.wake_token);
 }
 
+/// Gives the sender of `r` back the bytes that never left (it was charged
+/// the full size when it sent).
+void refund(self_ptr self, const transfer_request& r, std::uint64_t unsent) {
+  if (unsent > 0)
+    self->send((*self->state.directory)[r.from], refund_atom::value, unsent);
+}
+
 void start_batch(self_ptr self) {
   auto& s = self->state;
   auto now = now_seconds(self);
   settle(self, now);
+  // A transfer to an agent that is offline fails at once, as a connection
+  // to a host that is gone: it takes no capacity and sends no bytes.
+  auto reachable = std::stable_partition(
+    s.batch.begin(), s.batch.end(),
+    [&](const transfer_request& r) { return !s.offline[r.to]; });
+  for (auto r = reachable; r != s.batch.end(); ++r)
+    refund(self, *r, r->bytes);
+  s.batch.erase(reachable, s.batch.end());
   std::sort(s.batch.begin(), s.batch.end(),
             [](const transfer_request& a, const transfer_request& b) {
               return std::tie(a.from, a.to, a.seq) <
@@ -64,23 +79,20 @@ void start_batch(self_ptr self) {
 
 /// Agent `who` went offline: its uploads and downloads in flight (and those
 /// asked for at this instant) stop where they are and are never delivered;
-/// the capacity they held goes to the others. Each sender was charged the
-/// full size when it sent: it gets back the bytes that never left.
+/// the capacity they held goes to the others. Each sender gets back the
+/// bytes that never left. Until it comes back, transfers to it fail.
 void drop_agent(self_ptr self, agent_id who) {
   auto& s = self->state;
   auto now = now_seconds(self);
   settle(self, now);
+  s.offline[who] = true;
   auto involves = [who](const transfer_request& r) {
     return r.from == who || r.to == who;
-  };
-  auto refund = [&](const transfer_request& r, std::uint64_t unsent) {
-    if (unsent > 0)
-      self->send((*s.directory)[r.from], refund_atom::value, unsent);
   };
   auto kept = std::stable_partition(s.batch.begin(), s.batch.end(),
                                     [&](auto& r) { return !involves(r); });
   for (auto r = kept; r != s.batch.end(); ++r)
-    refund(*r, r->bytes);
+    refund(self, *r, r->bytes);
   s.batch.erase(kept, s.batch.end());
   std::vector<flow_id> gone;
   for (auto& [id, r] : s.in_flight)
@@ -93,7 +105,8 @@ void drop_agent(self_ptr self, agent_id who) {
       auto i = s.in_flight.find(id);
       auto sent = flows.cancel(t, id).value_or(0.0);
       auto through = static_cast<std::uint64_t>(std::llround(sent));
-      refund(i->second, i->second.bytes - std::min(through, i->second.bytes));
+      refund(self, i->second,
+             i->second.bytes - std::min(through, i->second.bytes));
       s.in_flight.erase(i);
     }
   });
@@ -108,6 +121,7 @@ network(caf::stateful_actor<network_state>* self, const run_env* env,
   auto& s = self->state;
   s.env = env;
   s.directory = std::move(directory);
+  s.offline.assign(env->exp->agents(), false); // the directory may fill later
   return {
     [=](transfer_atom, transfer_request& r) {
       auto& s = self->state;
@@ -120,6 +134,7 @@ network(caf::stateful_actor<network_state>* self, const run_env* env,
     },
     [=](flush_atom) { start_batch(self); },
     [=](leave_atom, agent_id who) { drop_agent(self, who); },
+    [=](join_atom, agent_id who) { self->state.offline[who] = false; },
     [=](wake_atom, std::uint64_t token) {
       auto& s = self->state;
       if (token != s.wake_token)

@@ -26,13 +26,15 @@ namespace murmur {
 ///                                   wake at next event <--+
 ///   wake --> advance --> deliver completed messages ------+
 ///   leave(i) --> i's uploads and downloads cancelled, never delivered;
-///                each sender refunded the bytes that never left
+///                each sender refunded the bytes that never left; until
+///                join(i), transfers to i fail at once (fully refunded)
 struct network_state {
   static inline const char* name = "network";
   const run_env* env = nullptr;
   std::shared_ptr<const std::vector<caf::actor>> directory; ///< by agent
   std::vector<transfer_request> batch; ///< asked at this instant
   std::unordered_map<flow_id, transfer_request> in_flight;
+  std::vector<bool> offline; ///< by agent, as its leave/join said
   double wake_at = std::numeric_limits<double>::infinity();
   std::uint64_t wake_token = 0; ///< only the latest wake-up counts
 };
@@ -64,6 +66,14 @@ template <class Self>
 void leave_network(Self* self, const run_env& env, agent_id id) {
   if (env.network)
     self->send(env.network, leave_atom::value, id);
+}
+
+/// Tells the run's network that agent `id` is back online: transfers to it
+/// go through again.
+template <class Self>
+void join_network(Self* self, const run_env& env, agent_id id) {
+  if (env.network)
+    self->send(env.network, join_atom::value, id);
 }
 
 } // namespace murmur

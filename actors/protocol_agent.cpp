@@ -162,6 +162,7 @@ protocol_agent(caf::stateful_actor<protocol_agent_state>* self,
       if (self->state.pace->killed())
         return;
       if (up) {
+        join_network(self, *self->state.env, self->state.id());
         self->state.node->join(fx);
       } else {
         go_offline(self);

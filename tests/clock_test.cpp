@@ -134,28 +134,34 @@ fs::path run_with_ctl_slowdown(const scratch& s, const std::string& sets) {
   int port = 20000 + static_cast<int>(::getpid() % 20000);
   std::string bin = MURMUR_BINARY;
   auto out = s.dir / "out";
+  // Every agent starts paused, so however long `ctl` takes to connect on a
+  // loaded machine, the slowdown is in place before the first step counts.
   std::string run_cmd =
     bin + " run " + MURMUR_SOURCE_DIR + "/experiments/quickstart.toml" +
     " --set data.name=synthetic run.agents=8 run.threads=2 " + sets +
-    " control.port=" + std::to_string(port) + " run.output=\\\"" +
-    out.string() + "\\\" run.name=live > " + (s.dir / "log").string() + " 2>&1";
+    " 'stragglers.events=[\"at 0s pause 0-7\"]' control.port=" +
+    std::to_string(port) + " run.output=\\\"" + out.string() +
+    "\\\" run.name=live > " + (s.dir / "log").string() + " 2>&1";
   std::thread runner{[&] { CHECK(std::system(run_cmd.c_str()) == 0); }};
+  auto ctl = [&](const std::string& command, const std::string& reply_file) {
+    auto cmd = bin + " ctl --port " + std::to_string(port) + " " + command +
+               " > " + (s.dir / reply_file).string() + " 2>&1";
+    return std::system(cmd.c_str());
+  };
   std::string reply;
-  for (int attempt = 0; attempt < 100 && reply.find("ok") != 0; ++attempt) {
+  for (int attempt = 0; attempt < 200 && reply.find("ok") != 0; ++attempt) {
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    auto cmd = bin + " ctl --port " + std::to_string(port) + " slow 3 10x > " +
-               (s.dir / "reply").string() + " 2>&1";
-    if (std::system(cmd.c_str()) == 0)
+    if (ctl("slow 3 10x", "reply") == 0)
       reply = slurp(s.dir / "reply");
   }
-  auto bad = bin + " ctl --port " + std::to_string(port) + " slow 99 2x > " +
-             (s.dir / "bad").string() + " 2>&1";
-  int bad_exit = std::system(bad.c_str());
+  int bad_exit = ctl("slow 99 2x", "bad");
+  int resume_exit = ctl("resume 0-7", "resume");
   runner.join();
   CHECK(reply.rfind("ok: slow 3 10x", 0) == 0);
   CHECK(bad_exit != 0);
   CHECK(slurp(s.dir / "bad").find("agent 99 does not exist") !=
         std::string::npos);
+  CHECK(resume_exit == 0);
   auto folder = out / "live";
   REQUIRE(fs::exists(folder / "summary.json"));
   auto events = slurp(folder / "events.csv");

@@ -118,7 +118,7 @@ TEST_CASE("all-reduce patterns: direct sends n-1 models, tree (1 + children)") {
 }
 
 TEST_CASE("an agent going offline stops its transfers and frees its uplink "
-          "share") {
+          "share; transfers to it then fail at once") {
   // Three agents, complete graph, dpsgd-periodic with 10 s rounds whose
   // 2 x 0.125 s training ends at t = 0.25, 10.25, 20.25: each agent then
   // sends its model (M = 56 bytes) to both others through an 8 byte/s
@@ -126,7 +126,10 @@ TEST_CASE("an agent going offline stops its transfers and frees its uplink "
   // 8 bytes into each of its transfers and of those to it: they stop. Agent
   // 0's copy to agent 1 then has the whole uplink: its last 48 bytes land at
   // 2.25 + 6 = 8.25 (not 14.25), in time for the mix at t = 10. Agent 2's
-  // models never arrive.
+  // models never arrive. From then on a copy sent to agent 2 fails at once,
+  // so the one to agent 1 has the whole uplink again: sent at 10.25, it
+  // lands at 17.25, in time for the mix at t = 20 (sharing the uplink with
+  // a copy to nobody, it would land at 24.25, after it).
   testing::scratch_dir dir{"offline-transfers"};
   auto trace = dir.write("avail.csv", "0,0,1000\n"
                                       "1,0,1000\n"
@@ -151,20 +154,20 @@ TEST_CASE("an agent going offline stops its transfers and frees its uplink "
             std::make_shared<vec>(vec::Zero(testing::quadratic_dim))}) == 56);
   for (auto& row : c.rows) {
     CAPTURE(row.time_seconds);
-    if (row.time_seconds > 10.5)
-      CHECK(row.messages_delivered == 2); // 0 <- 1 and 1 <- 0, mixed at 10
     if (row.time_seconds < 9.5)
       CHECK(row.messages_delivered == 0);
+    else if (row.time_seconds > 10.5 && row.time_seconds < 19.5)
+      CHECK(row.messages_delivered == 2); // 0 <- 1 and 1 <- 0, mixed at 10
+    else if (row.time_seconds > 20.5)
+      CHECK(row.messages_delivered == 4); // and again at 20
   }
-  // The copies sent at t = 10.25 share the uplink again (to agent 1, and to
-  // agent 2 though offline): they land at 24.25, after the mix at t = 20.
-  CHECK(c.agents[0].messages_delivered == 1);
-  CHECK(c.agents[1].messages_delivered == 1);
+  CHECK(c.agents[0].messages_delivered == 2);
+  CHECK(c.agents[1].messages_delivered == 2);
   // Senders are charged what left: agent 2 sent 8 bytes of each copy;
-  // agents 0 and 1 one whole model and 8 bytes at t = 0.25, then two whole
-  // models at t = 10.25 and at t = 20.25.
+  // agents 0 and 1 one whole model and 8 bytes at t = 0.25, then one whole
+  // model at t = 10.25 and one at t = 20.25 (the copies to agent 2 failed).
   CHECK(c.agents[2].bytes_sent == 16);
-  CHECK(c.agents[0].bytes_sent == 56 + 8 + 2 * 56 + 2 * 56);
+  CHECK(c.agents[0].bytes_sent == 56 + 8 + 56 + 56);
   CHECK(c.agents[1].bytes_sent == c.agents[0].bytes_sent);
   // Deterministic: the same with one thread.
   auto one = run(1);
@@ -173,4 +176,38 @@ TEST_CASE("an agent going offline stops its transfers and frees its uplink "
     CHECK(one.agents[i].messages_delivered == c.agents[i].messages_delivered);
     CHECK(one.agents[i].bytes_received == c.agents[i].bytes_received);
   }
+}
+
+TEST_CASE("transfers to an agent back online go through again") {
+  // As above, but agent 2 is back at t = 12. The copies sent to it at
+  // t = 10.25 fail; those sent at t = 20.25 and 30.25 go through. Each
+  // survivor's uplink (8 byte/s): from 20.25 two copies at 4 byte/s (40
+  // bytes each by 30.25), from 30.25 four at 2 byte/s (the old two finish
+  // at 38.25), from 38.25 two at 4 byte/s until the budget ends at 39.
+  // Agent 2 thus receives, from each survivor, 56 + 16 + 3 = 75 bytes after
+  // its return and 8 before it left. (Back online, it adopts the first
+  // model that arrives, at 38.25, before training again: it sends nothing
+  // more.)
+  testing::scratch_dir dir{"rejoin-transfers"};
+  auto trace = dir.write("avail.csv", "0,0,1000\n"
+                                      "1,0,1000\n"
+                                      "2,0,2.25\n"
+                                      "2,12,1000\n");
+  auto exp = testing::quadratic_experiment(
+    3, 10,
+    {"algorithm.name=dpsgd-periodic", "algorithm.period=10",
+     "algorithm.local_steps=2", "cost.step_seconds=0.125", "clock.kind=virtual",
+     "run.time_budget=39", "run.eval_seconds=1", "topology.kind=complete",
+     "network.latency=0", "network.uplink=8", "churn.kind=trace",
+     "churn.trace=\"" + trace.string() + "\""});
+  exp->online = std::make_unique<availability>(
+    make_availability(exp->cfg.churn, 3, 39, exp->cfg.seed));
+  testing::row_recorder c;
+  run_actors(*exp, c, 2);
+  REQUIRE(c.agents.size() == 3);
+  CHECK(c.agents[2].bytes_received == 2 * (8 + 56 + 16 + 3));
+  // Survivors: 56 + 8 at 0.25, 56 at 10.25, 2 x 56 at 20.25 and at 30.25.
+  CHECK(c.agents[0].bytes_sent == 56 + 8 + 56 + 2 * 56 + 2 * 56);
+  CHECK(c.agents[1].bytes_sent == c.agents[0].bytes_sent);
+  CHECK(c.agents[2].bytes_sent == 16);
 }
