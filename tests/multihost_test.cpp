@@ -236,6 +236,45 @@ TEST_CASE("insecure nodes on loopback run the ring over plain TCP") {
                  "hosts"));
 }
 
+TEST_CASE("across nodes, a star's rounds last the hub's uplink transfers") {
+  // 5 agents of D-PSGD on a star over 2 nodes, real clock, no step time, no
+  // latency. The model is M = 372 bytes; every uplink carries 29,760
+  // byte/s, so the hub's 4 copies a round take 4 M / B = 0.05 s: 30 rounds
+  // last 1.5 s (0.375 s if each copy had the uplink to itself). The clock
+  // can only run late under load, so the bound above is loose.
+  scratch_dir s{"hoststar"};
+  std::vector<std::string> plain{"--insecure"};
+  node_process a{plain, s.path() / "a.log"};
+  node_process b{plain, s.path() / "b.log"};
+  auto out = s.path() / "out";
+  std::vector<std::string> sets{
+    "data.name=synthetic",  "run.agents=5",
+    "run.rounds=30",        "run.eval_every=10",
+    "run.threads=1",        "run.output=\"" + out.string() + "\"",
+    "run.name=star",        "topology.kind=star",
+    "algorithm.name=dpsgd", "clock.kind=real",
+    "cost.step_seconds=0",  "network.latency=0",
+    "network.uplink=29760", "eval.test_samples=500",
+    "hosts.insecure=true",  hosts_of({&a, &b})};
+  auto code = launch(sets, s.path() / "star.log", 60);
+  INFO(slurp(s.path() / "star.log"));
+  REQUIRE(code == 0);
+  std::istringstream agents{slurp(out / "star" / "agents.csv")};
+  std::string line;
+  std::getline(agents, line);
+  std::getline(agents, line);         // the hub
+  CHECK(contains(line, ",120,120,")); // 4 copies a round, all delivered
+  std::getline(agents, line);         // a leaf: 30 models of M bytes
+  CHECK(contains(line, ",11160,30,"));
+  std::istringstream metrics{slurp(out / "star" / "metrics.csv")};
+  double seconds = 0;
+  while (std::getline(metrics, line))
+    if (line.rfind("30,", 0) == 0)
+      seconds = std::stod(line.substr(3));
+  CHECK(seconds > 1.5 * 0.98);
+  CHECK(seconds < 1.5 * 4);
+}
+
 TEST_CASE("an asynchronous algorithm (DRACO) runs across nodes") {
   scratch_dir s{"hostasync"};
   std::vector<std::string> plain{"--insecure"};
