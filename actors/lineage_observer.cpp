@@ -20,6 +20,7 @@ metrics_row evaluate_tick(self_ptr self,
     auto& r = reports[i];
     row.bytes_sent += r.bytes_sent;
     row.compute_seconds += r.busy_seconds;
+    row.local_steps += r.steps;
     row.online_agents += r.online;
     auto taken = r.steps - s.steps[i];
     s.steps[i] = r.steps;

@@ -13,6 +13,7 @@
 #include <cmath>
 #include <functional>
 #include <queue>
+#include <sstream>
 
 using namespace murmur;
 using namespace murmur::plexus;
@@ -466,6 +467,14 @@ TEST_CASE("plexus on actors: online agents follow the availability trace") {
   CHECK(out.rows[4].online_agents == 20); // t = 40: all devices but 1
   CHECK(out.rows.back().round > 20);      // rounds went on through churn
   CHECK(out.rows.back().test_accuracy > out.rows.front().test_accuracy + 0.3);
+  // Training resources: the rows count every agent's minibatches so far.
+  std::istringstream agents{testing::slurp(out.folder / "agents.csv")};
+  std::string line;
+  std::getline(agents, line);
+  std::uint64_t steps = 0;
+  while (std::getline(agents, line))
+    steps += std::stoull(line.substr(line.find(',') + 1));
+  CHECK(out.rows.back().local_steps == steps);
 }
 
 TEST_CASE("plexus on actors: same seed, same metrics at 1 and 2 threads, FL "
