@@ -135,7 +135,8 @@ fs::path run_with_ctl_slowdown(const scratch& s, const std::string& sets) {
   std::string bin = MURMUR_BINARY;
   auto out = s.dir / "out";
   // Every agent starts paused, so however long `ctl` takes to connect on a
-  // loaded machine, the slowdown is in place before the first step counts.
+  // loaded machine, the slowdown is in place before the first step counts
+  // (a time budget keeps running meanwhile: it must cover the connect).
   std::string run_cmd =
     bin + " run " + MURMUR_SOURCE_DIR + "/experiments/quickstart.toml" +
     " --set data.name=synthetic run.agents=8 run.threads=2 " + sets +
@@ -154,8 +155,8 @@ fs::path run_with_ctl_slowdown(const scratch& s, const std::string& sets) {
     if (ctl("slow 3 10x", "reply") == 0)
       reply = slurp(s.dir / "reply");
   }
-  int bad_exit = ctl("slow 99 2x", "bad");
   int resume_exit = ctl("resume 0-7", "resume");
+  int bad_exit = ctl("slow 99 2x", "bad");
   runner.join();
   CHECK(reply.rfind("ok: slow 3 10x", 0) == 0);
   CHECK(bad_exit != 0);
@@ -192,7 +193,7 @@ TEST_CASE("murmur ctl slows an asynchronous (DRACO) agent's steps only") {
   scratch s{"ctl-draco"};
   auto folder = run_with_ctl_slowdown(
     s, "algorithm.name=draco algorithm.compute_rate=50 "
-       "algorithm.comm_rate=50 run.time_budget=2 run.eval_seconds=0.5");
+       "algorithm.comm_rate=50 run.time_budget=5 run.eval_seconds=0.5");
   // Nobody waits: agent 3's step count falls behind its neighbours' by about
   // the factor, while its communication clock keeps broadcasting.
   auto steps = agents_column(folder, 1);
