@@ -118,7 +118,7 @@ TEST_CASE("all-reduce patterns: direct sends n-1 models, tree (1 + children)") {
 }
 
 TEST_CASE("an agent going offline stops its transfers and frees its uplink "
-          "share; transfers to it then fail at once") {
+          "share, and transfers to it then fail at once") {
   // Three agents, complete graph, dpsgd-periodic with 10 s rounds whose
   // 2 x 0.125 s training ends at t = 0.25, 10.25, 20.25: each agent then
   // sends its model (M = 56 bytes) to both others through an 8 byte/s
