@@ -201,7 +201,7 @@ TEST_CASE("murmur ctl slows an asynchronous (DRACO) agent's steps only") {
   auto folder = run_with_ctl_slowdown(
     s,
     "algorithm.name=draco algorithm.compute_rate=50 "
-    "algorithm.comm_rate=50 run.time_budget=3 run.eval_seconds=0.5",
+    "algorithm.comm_rate=50 run.time_budget=6 run.eval_seconds=0.5",
     false);
   // Nobody waits: agent 3's step count falls behind its neighbours' by about
   // the factor, while its communication clock keeps broadcasting.
