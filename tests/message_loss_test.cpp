@@ -9,6 +9,7 @@
 #include "actors/runtime.hpp"
 #include "core/run/lockstep.hpp"
 #include "core/time/message_loss.hpp"
+#include "tests/oracle_match.hpp"
 #include "tests/problems.hpp"
 
 #include <doctest/doctest.h>
@@ -80,7 +81,9 @@ std::uint64_t drops_over(const std::vector<std::string>& sets, round_t k) {
   return dropped;
 }
 
-using mat = Eigen::MatrixXd; ///< one row per agent
+using testing::mat;
+using testing::tolerance;
+using testing::worst_gap;
 
 mat centres() {
   return testing::quadratic_centres(agents).cast<double>();
@@ -178,38 +181,10 @@ mat relaysum_with_drops(const std::vector<std::vector<agent_id>>& nb, double lr,
   return x;
 }
 
-double worst_gap(const std::vector<vec>& got, const mat& want) {
-  double worst = 0;
-  for (std::size_t i = 0; i < got.size(); ++i)
-    worst = std::max(worst, (got[i].cast<double>() -
-                             want.row(static_cast<Eigen::Index>(i)).transpose())
-                              .cwiseAbs()
-                              .maxCoeff());
-  return worst;
-}
-
-/// Float rounding over the rounds, relative to the models' size (as in
-/// tests/oracle_test.cpp).
-constexpr double tolerance = 5e-5;
-
 void check_both_engines(const std::vector<std::string>& sets, round_t k,
                         const mat& want) {
-  double scale = std::max(1.0, want.cwiseAbs().maxCoeff());
-  auto a = run_lockstep(sets, k);
-  auto b = run_actor_engine(sets, k, 2);
-  CAPTURE(scale);
-  {
-    INFO("lock-step loop");
-    auto gap = worst_gap(a.models, want);
-    CAPTURE(gap);
-    CHECK(gap <= tolerance * scale);
-  }
-  {
-    INFO("actors");
-    auto gap = worst_gap(b.models, want);
-    CAPTURE(gap);
-    CHECK(gap <= tolerance * scale);
-  }
+  testing::check_engines_match(run_lockstep(sets, k).models,
+                               run_actor_engine(sets, k, 2).models, want);
 }
 
 } // namespace

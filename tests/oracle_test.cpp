@@ -22,6 +22,7 @@
 // the tolerance means something).
 #include "actors/runtime.hpp"
 #include "core/run/lockstep.hpp"
+#include "tests/oracle_match.hpp"
 #include "tests/problems.hpp"
 
 #include <doctest/doctest.h>
@@ -40,7 +41,10 @@ using namespace murmur;
 
 namespace {
 
-using mat = Eigen::MatrixXd; ///< one row per agent
+using testing::check_engines_match;
+using testing::largest;
+using testing::mat;
+using testing::tolerance;
 
 constexpr std::size_t agents = 8;
 constexpr round_t rounds = 120;
@@ -295,39 +299,12 @@ engine_models run_engines(const std::vector<std::string>& sets, round_t k) {
   return out;
 }
 
-double largest(const mat& m) {
-  return std::max(1.0, m.cwiseAbs().maxCoeff());
-}
-
-/// Float rounding over the rounds stays below this share of the models'
-/// size (5e-6 measured at most).
-constexpr double tolerance = 5e-5;
-
-void check_matches(const std::vector<vec>& got, const mat& want) {
-  REQUIRE(got.size() == static_cast<std::size_t>(want.rows()));
-  double worst = 0;
-  for (std::size_t i = 0; i < got.size(); ++i)
-    worst = std::max(worst, (got[i].cast<double>() -
-                             want.row(static_cast<Eigen::Index>(i)).transpose())
-                              .cwiseAbs()
-                              .maxCoeff());
-  CAPTURE(worst);
-  CHECK(worst <= tolerance * largest(want));
-}
-
 /// Both engines against the recursion, and the recursion without
 /// communication far from it.
 void check_oracle(const std::vector<std::string>& sets, const mat& want,
                   const mat& without_communication) {
   auto got = run_engines(sets, rounds);
-  {
-    INFO("lock-step loop");
-    check_matches(got.lockstep, want);
-  }
-  {
-    INFO("actors");
-    check_matches(got.actors, want);
-  }
+  check_engines_match(got.lockstep, got.actors, want);
   double apart = (want - without_communication).cwiseAbs().maxCoeff();
   CAPTURE(apart);
   CHECK(apart > 1000 * tolerance * largest(want));
@@ -474,14 +451,7 @@ TEST_CASE("oracle: DeTAG follows Algorithm 2 with accelerated gossip") {
           auto k = rounds - rounds % static_cast<round_t>(d.R);
           auto got = run_engines(sets, k);
           mat want = detag(s, w, o, d, k);
-          {
-            INFO("lock-step loop");
-            check_matches(got.lockstep, want);
-          }
-          {
-            INFO("actors");
-            check_matches(got.actors, want);
-          }
+          check_engines_match(got.lockstep, got.actors, want);
           CHECK((want - detag(s, identity, o, d, k)).cwiseAbs().maxCoeff() >
                 1000 * tolerance * largest(want));
         }
@@ -508,14 +478,7 @@ TEST_CASE("oracle: DeTAGM takes heavy-ball momentum on the tracker once per "
       sets.push_back("algorithm.B=" + std::to_string(budget));
       auto got = run_engines(sets, k);
       mat want = detag(s, w, o, d, k);
-      {
-        INFO("lock-step loop");
-        check_matches(got.lockstep, want);
-      }
-      {
-        INFO("actors");
-        check_matches(got.actors, want);
-      }
+      check_engines_match(got.lockstep, got.actors, want);
       // Momentum changes the trajectory (beta = 0 is DeTAG): far apart
       // after 10 phases, and still 100 tolerances apart at the end, where
       // both approach the optimum. Communication matters.
