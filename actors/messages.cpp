@@ -19,6 +19,9 @@ void register_messages(caf::actor_system_config& cfg) {
   cfg.add_message_type<host_request>("murmur::host_request");
   cfg.add_message_type<hosted_agents>("murmur::hosted_agents");
   cfg.add_message_type<wiring>("murmur::wiring");
+  cfg.add_message_type<peer_traffic>("murmur::peer_traffic");
+  cfg.add_message_type<std::vector<peer_traffic>>(
+    "std::vector<murmur::peer_traffic>");
   cfg.add_message_type<protocol::message>("murmur::protocol::message");
   cfg.add_message_type<protocol::timer>("murmur::protocol::timer");
 }

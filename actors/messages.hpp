@@ -230,6 +230,23 @@ typename Inspector::result_type inspect(Inspector& f, wiring& x) {
   return f(caf::meta::type_name("wiring"), x.run, x.mailers, x.network);
 }
 
+/// Launcher to node, at the end of a run: the bytes over the node's direct
+/// links, one entry per peer node it connected to.
+using links_atom = caf::atom_constant<caf::atom("links")>;
+
+/// Bytes that crossed the connection from one node to a peer node, as the
+/// kernel counted them (sent = acknowledged by the peer, received = arrived).
+struct peer_traffic {
+  std::string peer; ///< "host:port" as hosts.list names it
+  std::uint64_t sent = 0;
+  std::uint64_t received = 0;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, peer_traffic& x) {
+  return f(caf::meta::type_name("peer_traffic"), x.peer, x.sent, x.received);
+}
+
 /// Registers every message type with a config (same names on every node).
 void register_messages(caf::actor_system_config& cfg);
 

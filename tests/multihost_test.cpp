@@ -2,6 +2,7 @@
 // the single-process run, a node killed or frozen mid-run, and a node that
 // refuses bad credentials and survives garbage. Certificates come from the
 // openssl CLI; the tests skip when it is missing.
+#include "tests/hosts_support.hpp"
 #include "tests/processes.hpp"
 #include "tests/scratch.hpp"
 #include "tests/skip.hpp"
@@ -24,48 +25,6 @@ using namespace murmur::testing;
 
 namespace {
 
-bool have_openssl() {
-  return std::system("command -v openssl >/dev/null 2>&1") == 0;
-}
-
-/// A CA in `dir`/`ca` and certificates signed by it for `names`.
-void make_pki(const fs::path& dir, const std::string& ca,
-              const std::vector<std::string>& names) {
-  auto sh = [](const std::string& cmd) {
-    INFO(cmd);
-    REQUIRE(std::system((cmd + " >/dev/null 2>&1").c_str()) == 0);
-  };
-  auto d = dir.string() + "/";
-  auto ec = std::string{" -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes"};
-  sh("openssl req -x509" + ec + " -keyout " + d + ca + ".key -out " + d + ca +
-     ".pem -days 1 -subj /CN=" + ca);
-  for (auto& n : names) {
-    sh("openssl req" + ec + " -keyout " + d + n + ".key -out " + d + n +
-       ".csr -subj /CN=" + n);
-    sh("openssl x509 -req -in " + d + n + ".csr -CA " + d + ca +
-       ".pem -CAkey " + d + ca + ".key -CAcreateserial -out " + d + n +
-       ".pem -days 1");
-  }
-}
-
-std::vector<std::string> node_tls(const fs::path& dir, const std::string& ca,
-                                  const std::string& me) {
-  auto d = dir.string() + "/";
-  return {
-    "--certificate", d + me + ".pem", "--key", d + me + ".key", "--cafile",
-    d + ca + ".pem", "--heartbeat",   "0.2",   "--timeout",     "1"};
-}
-
-std::vector<std::string> launcher_tls(const fs::path& dir,
-                                      const std::string& ca,
-                                      const std::string& me) {
-  auto d = dir.string() + "/";
-  return {"hosts.certificate=\"" + d + me + ".pem\"",
-          "hosts.key=\"" + d + me + ".key\"",
-          "hosts.cafile=\"" + d + ca + ".pem\"", "hosts.heartbeat=0.2",
-          "hosts.timeout=1"};
-}
-
 /// 12 agents of D-PSGD on a ring over the synthetic problem.
 std::vector<std::string> ring_config(const fs::path& out,
                                      const std::string& name,
@@ -81,16 +40,6 @@ std::vector<std::string> ring_config(const fs::path& out,
           "topology.kind=ring",
           "algorithm.name=dpsgd",
           "eval.test_samples=500"};
-}
-
-int launch(const std::vector<std::string>& sets, const fs::path& log,
-           double seconds, pid_t* pid_out = nullptr) {
-  std::vector<std::string> args{"run", "/dev/null", "--set"};
-  args.insert(args.end(), sets.begin(), sets.end());
-  auto pid = spawn_murmur(args, log, nullptr);
-  if (pid_out)
-    *pid_out = pid;
-  return wait_exit(pid, seconds);
 }
 
 /// The last metrics row's test accuracy, and how many complete rows there
@@ -111,13 +60,6 @@ std::pair<double, std::size_t> final_accuracy(const fs::path& run) {
     ++rows;
   }
   return {acc, rows};
-}
-
-std::string hosts_of(const std::vector<node_process*>& nodes) {
-  std::string list;
-  for (auto* n : nodes)
-    list += (list.empty() ? "" : "\",\"") + n->address();
-  return "hosts.list=[\"" + list + "\"]";
 }
 
 long rss_kib(pid_t pid) {
@@ -776,46 +718,6 @@ TEST_CASE("optional: the ring across network namespaces with distinct "
   CHECK(acc > 0.5);
 }
 
-namespace {
-
-/// metrics.csv without the columns measured on the real clock (time_seconds
-/// and compute_seconds, the second and the 13th), the only ones a run across
-/// processes may differ in.
-std::string metrics_without_time(const fs::path& run) {
-  std::istringstream in{slurp(run / "metrics.csv")};
-  std::string line;
-  std::string out;
-  while (std::getline(in, line)) {
-    std::istringstream cells{line};
-    std::string cell;
-    for (int column = 1; std::getline(cells, cell, ','); ++column)
-      if (column != 2 && column != 13)
-        out += cell + ",";
-    out += "\n";
-  }
-  return out;
-}
-
-/// The sum of the launcher's "TCP bytes between the launcher and ...: sent
-/// S, received R" lines in `log`.
-std::uint64_t launcher_tcp_bytes(const std::string& log) {
-  std::uint64_t total = 0;
-  std::istringstream in{log};
-  std::string line;
-  const std::string tag = "murmur: TCP bytes between the launcher and ";
-  while (std::getline(in, line)) {
-    if (line.rfind(tag, 0) != 0)
-      continue;
-    auto sent = line.find(": sent ");
-    auto received = line.find(", received ");
-    total += std::stoull(line.substr(sent + 7)) +
-             std::stoull(line.substr(received + 11));
-  }
-  return total;
-}
-
-} // namespace
-
 TEST_CASE("model traffic flows node to node, not through the launcher") {
   scratch_dir s{"hostdirect"};
   std::vector<std::string> plain{"--insecure"};
@@ -848,20 +750,16 @@ TEST_CASE("model traffic flows node to node, not through the launcher") {
   CHECK(contains(log, "node " + b.address() + " linked 1 of 1 peers directly"));
   // Every model message crosses nodes here: the metrics' modelled bytes are
   // the cross-node model bytes.
-  std::istringstream rows{slurp(s.path() / "out" / "spread" / "metrics.csv")};
-  std::string row;
-  std::string last;
-  while (std::getline(rows, row))
-    last = row;
-  std::istringstream cells{last};
-  std::string cell;
-  for (int column = 0; column < 9; ++column)
-    std::getline(cells, cell, ',');
-  auto model_bytes = std::stod(cell);
-  auto through_launcher = launcher_tcp_bytes(log);
+  auto model_bytes = final_bytes_sent(s.path() / "out" / "spread");
+  auto through_launcher = tcp_bytes(log, "the launcher and ");
+  auto between_nodes = tcp_bytes(log, "node ");
   CAPTURE(model_bytes);
   CAPTURE(through_launcher);
+  CAPTURE(between_nodes);
   CHECK(model_bytes > 1e7);
   CHECK(through_launcher > 0);
   CHECK(static_cast<double>(through_launcher) < 0.05 * model_bytes);
+  // The direct links carried the models, plus framing and heartbeats.
+  CHECK(static_cast<double>(between_nodes) > model_bytes);
+  CHECK(static_cast<double>(between_nodes) < 1.1 * model_bytes);
 }

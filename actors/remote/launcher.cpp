@@ -49,10 +49,40 @@ void log_links(const run_env& env, double t, link_watchdog& watchdog) {
   }
 }
 
+/// Logs the bytes over every direct link between nodes, as the connecting
+/// node's kernel counted them (events.csv, kind "measured"), beside the
+/// launcher's own links (log_links). A node that does not answer within
+/// hosts.timeout (lost, or frozen) is named instead.
+void log_node_links(caf::actor_system& sys, const run_env& env,
+                    const placement_map& where, double t) {
+  caf::scoped_actor self{sys};
+  auto wait = to_timespan(env.exp->cfg.hosts.timeout);
+  for (std::size_t k = 0; k < where.nodes.size(); ++k) {
+    std::vector<std::string> lines;
+    self->request(where.nodes[k], wait, links_atom::value)
+      .receive(
+        [&](const std::vector<peer_traffic>& links) {
+          for (auto& l : links)
+            lines.push_back("TCP bytes between node " + where.names[k] +
+                            " and node " + l.peer + ": sent " +
+                            std::to_string(l.sent) + ", received " +
+                            std::to_string(l.received));
+        },
+        [&](const caf::error& err) {
+          lines.push_back("no byte counts from node " + where.names[k] + " (" +
+                          sys.render(err) + ")");
+        });
+    for (auto& text : lines) {
+      std::cerr << "murmur: " << text << "\n";
+      env.sink->on_event(t, "hosts", text, "measured");
+    }
+  }
+}
+
 /// Connects to every node and splits the agents among them, logging how
 /// many graph edges the placement cuts (each carries messages between
 /// processes every round). `linked` receives the pairs of nodes to connect
-/// directly (placement::linked).
+/// directly (placement::linked; none when hosts.routing relays them all).
 placement_map place(caf::actor_system& sys, const experiment& exp,
                     const run_env& env, link_watchdog& watchdog,
                     std::vector<std::vector<std::size_t>>& linked) {
@@ -66,7 +96,13 @@ placement_map place(caf::actor_system& sys, const experiment& exp,
   }
   auto placed = place_agents(exp);
   where.hosted = placed.hosted;
-  linked = placed.linked;
+  if (h.routing == routing_kind::direct) {
+    linked = placed.linked;
+  } else {
+    linked.assign(h.list.size(), {});
+    std::cerr << "murmur: hosts.routing = launcher: every node-to-node "
+                 "message goes through the launcher\n";
+  }
   auto text = "placement " + to_string(h.placement) + ": " + placed.describe();
   std::cerr << "murmur: " << text << "\n";
   env.sink->on_event(env.seconds(sys.clock().now()), "hosts", text,
@@ -134,6 +170,7 @@ run_outcome run_across_hosts(experiment& exp, metrics_sink& sink, int threads,
   if (!exp.cfg.hosts.insecure)
     log_traffic(env, env.seconds(sys.clock().now()), traffic);
   log_links(env, env.seconds(sys.clock().now()), watchdog);
+  log_node_links(sys, env, where, env.seconds(sys.clock().now()));
   if (live)
     live->close();
   shut_down(); // the supervisor first: agents going down now are expected

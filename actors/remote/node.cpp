@@ -103,7 +103,9 @@ void wire(hosted_run& run, const wiring& w) {
 
 } // namespace
 
-caf::behavior node(caf::stateful_actor<node_state>* self) {
+caf::behavior node(caf::stateful_actor<node_state>* self,
+                   link_watchdog* watchdog) {
+  self->state.watchdog = watchdog;
   self->set_down_handler(
     [=](caf::down_msg& dm) { end_runs_of(self, dm.source, dm.reason); });
   // Only this process stops the node (on SIGINT/SIGTERM); an exit sent by
@@ -123,7 +125,20 @@ caf::behavior node(caf::stateful_actor<node_state>* self) {
   });
   return {
     [=](link_atom, const std::vector<std::string>& peers, double wait) {
+      auto& st = self->state;
+      for (auto& p : peers) {
+        st.watchdog->watch_peer(parse_endpoint(p, "link"));
+        st.peers.push_back(p);
+      }
       return link_to_peers(self, peers, wait);
+    },
+    [=](links_atom) {
+      std::vector<peer_traffic> out;
+      for (auto& p : self->state.peers) {
+        auto b = self->state.watchdog->bytes_to(parse_endpoint(p, "link"));
+        out.push_back({p, b.sent, b.received});
+      }
+      return out;
     },
     [=](hello_atom) { return caf::ok_atom::value; },
     [=](host_atom, const host_request& req, const caf::actor& observer) {

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "actors/remote/link_watchdog.hpp"
 #include "actors/run_env.hpp"
 #include "core/run/experiment.hpp"
 
@@ -8,6 +9,7 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <string>
 #include <vector>
 
 namespace murmur {
@@ -34,9 +36,10 @@ struct hosted_run {
 /// them (wire_atom: the full mailer directory), then has it connect directly
 /// to the nodes that hold neighbours of its agents (link_atom,
 /// peer_links.hpp; it answers other nodes' hello_atom), before the launcher's
-/// supervisor starts the trainers. The mailer handles of other nodes arrive
-/// as proxies routed through the launcher; once the direct connection is up,
-/// CAF sends over it instead. Direct links used to lose their route: CAF
+/// supervisor starts the trainers. At the end the launcher asks for the bytes
+/// over those direct links (links_atom). The mailer handles of other nodes
+/// arrive as proxies routed through the launcher; once the direct connection is
+/// up, CAF sends over it instead. Direct links used to lose their route: CAF
 /// 0.17.6's connection timeout could close a connection mid-handshake, and
 /// the stale connection's cleanup erased the live route to that peer. That
 /// timeout is off (link_watchdog.hpp) and only one side of each pair
@@ -50,8 +53,13 @@ struct node_state {
   static inline const char* name = "node";
   std::map<std::uint64_t, std::shared_ptr<hosted_run>> runs;
   std::uint64_t next_run = 1;
+  link_watchdog* watchdog = nullptr; ///< the process's; outlives the actor
+  std::vector<std::string> peers;    ///< nodes this one connected to directly
 };
 
-caf::behavior node(caf::stateful_actor<node_state>* self);
+/// `watchdog` also watches the links this node opens to its peers, and
+/// counts their bytes for links_atom.
+caf::behavior node(caf::stateful_actor<node_state>* self,
+                   link_watchdog* watchdog);
 
 } // namespace murmur

@@ -67,6 +67,10 @@ const schema<hosts_section>& hosts_schema() {
       "hosts.placement", [](C& c) -> placement_kind& { return c.placement; },
       "agents to hosts: contiguous blocks, round-robin, hosts.assignment, or "
       "graph (neighbours share hosts: fewest cut edges)");
+    s.add<routing_kind>(
+      "hosts.routing", [](C& c) -> routing_kind& { return c.routing; },
+      "node-to-node messages: direct (nodes holding neighbours connect to "
+      "each other) or launcher (all relayed through the launcher)");
     s.add<std::vector<int>>(
       "hosts.assignment",
       [](C& c) -> std::vector<int>& { return c.assignment; },

@@ -30,12 +30,26 @@ inline const enum_names<loss_policy>& names_of(loss_policy) {
   return n;
 }
 
+/// Which way model messages between nodes travel.
+///  - direct: each pair of nodes holding graph neighbours connects itself
+///    (the launcher carries control and evaluation only);
+///  - launcher: every node talks to the launcher alone, which relays all
+///    node-to-node messages (a hub: kept to measure what direct links save).
+enum class routing_kind { direct, launcher };
+
+inline const enum_names<routing_kind>& names_of(routing_kind) {
+  static const enum_names<routing_kind> n{{"direct", routing_kind::direct},
+                                          {"launcher", routing_kind::launcher}};
+  return n;
+}
+
 /// Where the agents of a run live when it spans processes (`murmur node`),
 /// how the processes authenticate each other and what happens when one is
 /// lost. An empty `list` is a single-process run.
 struct hosts_section {
   std::vector<std::string> list; ///< "host:port" of each `murmur node`
   placement_kind placement = placement_kind::blocks;
+  routing_kind routing = routing_kind::direct;
   std::vector<int> assignment; ///< explicit: host index of each agent
   loss_policy on_loss = loss_policy::stop;
   double heartbeat = 0.5; ///< seconds between heartbeats on every connection

@@ -59,13 +59,14 @@ void node_command(const node_options& opts, std::ostream& out) {
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
   tbb::global_control limit{tbb::global_control::max_allowed_parallelism,
                             static_cast<std::size_t>(threads)};
+  // Before the actor system, so it outlives the node actor that uses it.
+  link_watchdog watchdog{opts.net.heartbeat, opts.net.timeout};
   caf::actor_system_config cfg;
   configure_system(cfg, threads);
   configure_network(cfg, opts.net);
   caf::actor_system sys{cfg};
-  auto self = sys.spawn(node);
+  auto self = sys.spawn(node, &watchdog);
   auto port = publish_on(sys, self, at, opts.net.insecure, "--listen");
-  link_watchdog watchdog{opts.net.heartbeat, opts.net.timeout};
   watchdog.watch_accepted(port);
   out << "murmur node listening on " << at.host << ":" << port << " ("
       << (opts.net.insecure ? "plain TCP, no authentication"
