@@ -47,6 +47,8 @@ caf::result<hosted_agents> host(self_ptr self, const host_request& req,
   std::cerr << "node: building a run for agents " + describe(req.agents) + "\n";
   try {
     auto cfg = config_from_text(req.config, "config from the launcher");
+    if (!self->state.data_path.empty())
+      cfg.data.path = self->state.data_path;
     for (auto i : req.agents)
       if (i >= cfg.run.agents)
         throw input_error("agent " + std::to_string(i) + " outside 0.." +
@@ -104,8 +106,9 @@ void wire(hosted_run& run, const wiring& w) {
 } // namespace
 
 caf::behavior node(caf::stateful_actor<node_state>* self,
-                   link_watchdog* watchdog) {
+                   link_watchdog* watchdog, std::string data_path) {
   self->state.watchdog = watchdog;
+  self->state.data_path = std::move(data_path);
   self->set_down_handler(
     [=](caf::down_msg& dm) { end_runs_of(self, dm.source, dm.reason); });
   // Only this process stops the node (on SIGINT/SIGTERM); an exit sent by

@@ -54,12 +54,15 @@ struct node_state {
   std::map<std::uint64_t, std::shared_ptr<hosted_run>> runs;
   std::uint64_t next_run = 1;
   link_watchdog* watchdog = nullptr; ///< the process's; outlives the actor
-  std::vector<std::string> peers;    ///< nodes this one connected to directly
+  std::string data_path; ///< replaces the launcher's data.path when set
+  std::vector<std::string> peers; ///< nodes this one connected to directly
 };
 
 /// `watchdog` also watches the links this node opens to its peers, and
-/// counts their bytes for links_atom.
+/// counts their bytes for links_atom. A non-empty `data_path` is where this
+/// host keeps the dataset (each host of a cluster may keep its copy
+/// elsewhere; the files must be the same).
 caf::behavior node(caf::stateful_actor<node_state>* self,
-                   link_watchdog* watchdog);
+                   link_watchdog* watchdog, std::string data_path);
 
 } // namespace murmur

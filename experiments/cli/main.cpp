@@ -125,6 +125,9 @@ int main(int argc, char** argv) {
     ->capture_default_str();
   node->add_option("--threads,-t", node_opts.threads,
                    "threads (0 = all hardware threads)");
+  node->add_option("--data-path", node_opts.data_path,
+                   "this host's copy of the dataset (overrides the "
+                   "launcher's data.path)");
 
   std::string topo_name;
   std::uint64_t topo_agents = 16;

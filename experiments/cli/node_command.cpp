@@ -65,7 +65,7 @@ void node_command(const node_options& opts, std::ostream& out) {
   configure_system(cfg, threads);
   configure_network(cfg, opts.net);
   caf::actor_system sys{cfg};
-  auto self = sys.spawn(node, &watchdog);
+  auto self = sys.spawn(node, &watchdog, opts.data_path);
   auto port = publish_on(sys, self, at, opts.net.insecure, "--listen");
   watchdog.watch_accepted(port);
   out << "murmur node listening on " << at.host << ":" << port << " ("
