@@ -121,18 +121,8 @@ TEST_CASE("on shaped links, direct node links beat the launcher as a hub") {
   // launcher's when relayed (2.4 s); the evaluation at the end sends the
   // observer 12 models either way.
   constexpr int rounds = 8;
-  std::vector<std::string> sets{"data.name=synthetic",
-                                "model.kind=mlp",
-                                "model.hidden=[2000]",
-                                "run.agents=12",
-                                "run.rounds=" + std::to_string(rounds),
-                                "run.eval_every=" + std::to_string(rounds),
-                                "run.threads=1",
-                                "run.output=\"" + (s.path() / "out").string() +
-                                  "\"",
-                                "topology.kind=ring",
-                                "algorithm.name=dpsgd",
-                                "eval.test_samples=200"};
+  auto sets = mlp_ring(s.path() / "out", 2000, 12, rounds, rounds);
+  sets.push_back("eval.test_samples=200");
   auto local = sets;
   local.push_back("run.name=local");
   REQUIRE(launch(local, s.path() / "local.log", 60) == 0);

@@ -5,6 +5,7 @@
 // that waits for whole messages (CAF 0.17.6's connection timeout) declares
 // the nodes lost; counting bytes as they arrive keeps them alive. A node
 // frozen on the same busy link is still declared lost.
+#include "tests/hosts_support.hpp"
 #include "tests/processes.hpp"
 #include "tests/scratch.hpp"
 #include "tests/skip.hpp"
@@ -55,22 +56,11 @@ private:
 /// wire), one per node: every round, each model crosses the shaped link
 /// twice (node to launcher, launcher to node).
 std::vector<std::string> heavy_config(const fs::path& out, int rounds) {
-  return {"data.name=synthetic",
-          "model.kind=mlp",
-          "model.hidden=[16000]",
-          "run.agents=2",
-          "run.rounds=" + std::to_string(rounds),
-          "run.eval_every=" + std::to_string(rounds),
-          "run.threads=1",
-          "run.output=\"" + out.string() + "\"",
-          "run.name=busy",
-          "topology.kind=ring",
-          "algorithm.name=dpsgd",
-          "eval.test_samples=200",
-          "hosts.insecure=true",
-          "hosts.placement=round-robin",
-          "hosts.heartbeat=0.2",
-          "hosts.timeout=1"};
+  auto sets = mlp_ring(out, 16000, 2, rounds, rounds);
+  sets.insert(sets.end(), {"run.name=busy", "eval.test_samples=200",
+                           "hosts.insecure=true", "hosts.placement=round-robin",
+                           "hosts.heartbeat=0.2", "hosts.timeout=1"});
+  return sets;
 }
 
 } // namespace

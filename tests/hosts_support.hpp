@@ -57,6 +57,25 @@ inline std::vector<std::string> launcher_tls(const std::filesystem::path& dir,
           "hosts.timeout=1"};
 }
 
+/// D-PSGD on a ring of `agents` over the synthetic problem with an MLP of
+/// one hidden layer of `hidden` units (25 x hidden + 4 parameters),
+/// evaluated at round 0 and every `eval_every` rounds, one thread, results
+/// under `out`: the run the tests across processes time and compare.
+inline std::vector<std::string> mlp_ring(const std::filesystem::path& out,
+                                         int hidden, int agents, int rounds,
+                                         int eval_every) {
+  return {"data.name=synthetic",
+          "model.kind=mlp",
+          "model.hidden=[" + std::to_string(hidden) + "]",
+          "run.agents=" + std::to_string(agents),
+          "run.rounds=" + std::to_string(rounds),
+          "run.eval_every=" + std::to_string(eval_every),
+          "run.threads=1",
+          "run.output=\"" + out.string() + "\"",
+          "topology.kind=ring",
+          "algorithm.name=dpsgd"};
+}
+
 /// Runs `murmur run` with `sets` (behind `prefix`, e.g. `ip netns exec NS`);
 /// its exit code, or -1 when it took longer than `seconds` (wait_exit).
 inline int launch(const std::vector<std::string>& sets,

@@ -727,12 +727,7 @@ TEST_CASE("model traffic flows node to node, not through the launcher") {
   // Round-robin: every ring edge joins two nodes. An MLP of 5004 parameters
   // (20 kB per model); evaluated at rounds 0 and 60 only, so the models the
   // observer needs are a small share of the traffic.
-  std::vector<std::string> sets{
-    "data.name=synthetic", "model.kind=mlp",
-    "model.hidden=[200]",  "run.agents=12",
-    "run.rounds=60",       "run.eval_every=60",
-    "run.threads=1",       "run.output=\"" + (s.path() / "out").string() + "\"",
-    "topology.kind=ring",  "algorithm.name=dpsgd"};
+  auto sets = mlp_ring(s.path() / "out", 200, 12, 60, 60);
   auto local = sets;
   local.push_back("run.name=local");
   REQUIRE(launch(local, s.path() / "local.log", 60) == 0);
