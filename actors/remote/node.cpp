@@ -129,17 +129,20 @@ caf::behavior node(caf::stateful_actor<node_state>* self,
   return {
     [=](link_atom, const std::vector<std::string>& peers, double wait) {
       auto& st = self->state;
+      st.linked.clear();
       for (auto& p : peers) {
-        st.watchdog->watch_peer(parse_endpoint(p, "link"));
-        st.peers.push_back(p);
+        auto at = parse_endpoint(p, "link");
+        st.watchdog->watch_peer(at);
+        st.linked.emplace_back(p, st.watchdog->bytes_to(at));
       }
       return link_to_peers(self, peers, wait);
     },
     [=](links_atom) {
       std::vector<peer_traffic> out;
-      for (auto& p : self->state.peers) {
-        auto b = self->state.watchdog->bytes_to(parse_endpoint(p, "link"));
-        out.push_back({p, b.sent, b.received});
+      for (auto& [p, before] : self->state.linked) {
+        auto now = self->state.watchdog->bytes_to(parse_endpoint(p, "link"));
+        out.push_back(
+          {p, now.sent - before.sent, now.received - before.received});
       }
       return out;
     },

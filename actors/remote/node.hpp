@@ -10,6 +10,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace murmur {
@@ -55,7 +56,10 @@ struct node_state {
   std::uint64_t next_run = 1;
   link_watchdog* watchdog = nullptr; ///< the process's; outlives the actor
   std::string data_path; ///< replaces the launcher's data.path when set
-  std::vector<std::string> peers; ///< nodes this one connected to directly
+  /// The nodes the latest run had this one connect to directly, with the
+  /// bytes over each link before that run: links_atom answers the difference,
+  /// so a node serving run after run reports each run's own traffic.
+  std::vector<std::pair<std::string, link_bytes>> linked;
 };
 
 /// `watchdog` also watches the links this node opens to its peers, and
