@@ -89,11 +89,18 @@ placement_map place(caf::actor_system& sys, const experiment& exp,
   auto& h = exp.cfg.hosts;
   placement_map where;
   where.names = h.list;
+  auto began = std::chrono::steady_clock::now();
   for (auto& name : h.list) {
     auto at = parse_endpoint(name, "hosts.list");
     watchdog.watch_peer(at);
     where.nodes.push_back(connect_to(sys, at, h.insecure, h.wait));
   }
+  std::cerr << "murmur: set-up: connected to " + std::to_string(h.list.size()) +
+                 " nodes in " +
+                 seconds_text(std::chrono::duration<double>(
+                                std::chrono::steady_clock::now() - began)
+                                .count()) +
+                 " s\n";
   auto placed = place_agents(exp);
   where.hosted = placed.hosted;
   if (h.routing == routing_kind::direct) {

@@ -4,6 +4,7 @@
 #include "actors/remote/peer_links.hpp"
 #include "actors/remote/transport.hpp"
 
+#include <chrono>
 #include <future>
 #include <iostream>
 #include <sstream>
@@ -25,10 +26,23 @@ struct setup_state {
   std::vector<std::vector<std::string>> peers; ///< to link, by node
   caf::actor network;      ///< the run's network actor (null: instant network)
   std::size_t pending = 0; ///< replies still due in the current step
-  std::shared_ptr<std::promise<std::string>> done; ///< "" or the failure
+  std::shared_ptr<std::promise<std::string>> done;  ///< "" or the failure
+  std::chrono::steady_clock::time_point step_began; ///< of the current step
 };
 
 using self_ptr = caf::stateful_actor<setup_state>*;
+
+/// Logs how long the step that just ended took (the time before round 0,
+/// step by step) and starts the clock of the next.
+void step_done(self_ptr self, const char* what) {
+  auto& s = self->state;
+  auto now = std::chrono::steady_clock::now();
+  std::cerr << "murmur: set-up: " + std::string{what} + " in " +
+                 seconds_text(
+                   std::chrono::duration<double>(now - s.step_began).count()) +
+                 " s\n";
+  s.step_began = now;
+}
 
 void finish(self_ptr self, std::string failure) {
   auto& s = self->state;
@@ -71,8 +85,10 @@ void link_all(self_ptr self) {
                          std::to_string(linked) + " of " +
                          std::to_string(st.peers[k].size()) +
                          " peers directly\n";
-          if (--st.pending == 0)
+          if (--st.pending == 0) {
+            step_done(self, "nodes linked to their peers");
             finish(self, {});
+          }
         },
         refused(self, k, "link to its peers"));
 }
@@ -87,8 +103,10 @@ void wire_all(self_ptr self) {
                 wiring{s.run_ids[k], w.mailers, s.network})
       .then(
         [=](caf::ok_atom) {
-          if (self->state.where && --self->state.pending == 0)
+          if (self->state.where && --self->state.pending == 0) {
+            step_done(self, "agents wired");
             link_all(self);
+          }
         },
         refused(self, k, "wire its agents"));
 }
@@ -116,8 +134,11 @@ void host_all(self_ptr self, const caf::actor& observer) {
             st.where->trainers[ids[j]] = got.trainers[j];
             st.where->mailers[ids[j]] = got.mailers[j];
           }
-          if (--st.pending == 0)
+          if (--st.pending == 0) {
+            step_done(self, "experiment built and agents spawned on every "
+                            "node");
             wire_all(self);
+          }
         },
         refused(self, k, "spawn its agents"));
 }
@@ -134,6 +155,7 @@ caf::behavior setup(self_ptr self, placement_map* where, std::string config,
   s.network = std::move(network);
   s.done = std::move(done);
   s.run_ids.resize(where->nodes.size());
+  s.step_began = std::chrono::steady_clock::now();
   for (auto& n : where->nodes)
     self->monitor(n);
   self->set_down_handler([=](caf::down_msg& dm) {
