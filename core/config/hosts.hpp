@@ -35,6 +35,8 @@ inline const enum_names<loss_policy>& names_of(loss_policy) {
 ///    (the launcher carries control and evaluation only);
 ///  - launcher: every node talks to the launcher alone, which relays all
 ///    node-to-node messages (a hub: kept to measure what direct links save).
+///    Only on nodes that have not linked directly before: CAF keeps a direct
+///    connection once made and prefers it.
 enum class routing_kind { direct, launcher };
 
 inline const enum_names<routing_kind>& names_of(routing_kind) {
