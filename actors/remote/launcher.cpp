@@ -21,18 +21,30 @@ namespace murmur {
 
 namespace {
 
-/// Logs what crossed the launcher's TLS connections: every node-to-node
-/// message is relayed here, so this is the run's traffic between processes
-/// (model messages, reports with models, control), as opposed to the
-/// metrics' bytes_sent, which counts every model message at its serialized
-/// size whether it left its process or not.
+/// A measured figure: to stderr, and to events.csv as kind "measured".
+void log_measured(const run_env& env, double t, const std::string& text) {
+  std::cerr << "murmur: " << text << "\n";
+  env.sink->on_event(t, "hosts", text, "measured");
+}
+
+/// Logs what crossed the launcher's TLS connections: control, the agents'
+/// reports with their models, and, for node pairs without a direct link
+/// (all of them under hosts.routing = launcher), their model messages; as
+/// opposed to the metrics' bytes_sent, which counts every model message at
+/// its serialized size whether it left its process or not.
 void log_traffic(const run_env& env, double t, const tls_traffic& before) {
   auto now = tls_bytes();
   auto text = "TLS traffic through the launcher: received " +
               std::to_string(now.received - before.received) + " bytes, sent " +
               std::to_string(now.sent - before.sent) + " bytes";
-  std::cerr << "murmur: " << text << "\n";
-  env.sink->on_event(t, "hosts", text, "measured");
+  log_measured(env, t, text);
+}
+
+/// "TCP bytes between A and B: sent S, received R" (the tests read it).
+std::string tcp_bytes_text(const std::string& a, const std::string& b,
+                           std::uint64_t sent, std::uint64_t received) {
+  return "TCP bytes between " + a + " and " + b + ": sent " +
+         std::to_string(sent) + ", received " + std::to_string(received);
 }
 
 /// Logs the bytes that crossed between the launcher and each node, as the
@@ -41,11 +53,8 @@ void log_traffic(const run_env& env, double t, const tls_traffic& before) {
 void log_links(const run_env& env, double t, link_watchdog& watchdog) {
   for (auto& name : env.exp->cfg.hosts.list) {
     auto bytes = watchdog.bytes_to(parse_endpoint(name, "hosts.list"));
-    auto text = "TCP bytes between the launcher and " + name + ": sent " +
-                std::to_string(bytes.sent) + ", received " +
-                std::to_string(bytes.received);
-    std::cerr << "murmur: " << text << "\n";
-    env.sink->on_event(t, "hosts", text, "measured");
+    log_measured(
+      env, t, tcp_bytes_text("the launcher", name, bytes.sent, bytes.received));
   }
 }
 
@@ -63,19 +72,15 @@ void log_node_links(caf::actor_system& sys, const run_env& env,
       .receive(
         [&](const std::vector<peer_traffic>& links) {
           for (auto& l : links)
-            lines.push_back("TCP bytes between node " + where.names[k] +
-                            " and node " + l.peer + ": sent " +
-                            std::to_string(l.sent) + ", received " +
-                            std::to_string(l.received));
+            lines.push_back(tcp_bytes_text(
+              "node " + where.names[k], "node " + l.peer, l.sent, l.received));
         },
         [&](const caf::error& err) {
           lines.push_back("no byte counts from node " + where.names[k] + " (" +
                           sys.render(err) + ")");
         });
-    for (auto& text : lines) {
-      std::cerr << "murmur: " << text << "\n";
-      env.sink->on_event(t, "hosts", text, "measured");
-    }
+    for (auto& text : lines)
+      log_measured(env, t, text);
   }
 }
 
@@ -95,12 +100,8 @@ placement_map place(caf::actor_system& sys, const experiment& exp,
     watchdog.watch_peer(at);
     where.nodes.push_back(connect_to(sys, at, h.insecure, h.wait));
   }
-  std::cerr << "murmur: set-up: connected to " + std::to_string(h.list.size()) +
-                 " nodes in " +
-                 seconds_text(std::chrono::duration<double>(
-                                std::chrono::steady_clock::now() - began)
-                                .count()) +
-                 " s\n";
+  log_set_up_step("connected to " + std::to_string(h.list.size()) + " nodes",
+                  began);
   auto placed = place_agents(exp);
   where.hosted = placed.hosted;
   if (h.routing == routing_kind::direct) {

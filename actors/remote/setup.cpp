@@ -32,16 +32,10 @@ struct setup_state {
 
 using self_ptr = caf::stateful_actor<setup_state>*;
 
-/// Logs how long the step that just ended took (the time before round 0,
-/// step by step) and starts the clock of the next.
+/// Logs the step that just ended and starts the clock of the next.
 void step_done(self_ptr self, const char* what) {
-  auto& s = self->state;
-  auto now = std::chrono::steady_clock::now();
-  std::cerr << "murmur: set-up: " + std::string{what} + " in " +
-                 seconds_text(
-                   std::chrono::duration<double>(now - s.step_began).count()) +
-                 " s\n";
-  s.step_began = now;
+  log_set_up_step(what, self->state.step_began);
+  self->state.step_began = std::chrono::steady_clock::now();
 }
 
 void finish(self_ptr self, std::string failure) {
@@ -181,6 +175,14 @@ std::string config_text(const run_config& cfg) {
 }
 
 } // namespace
+
+void log_set_up_step(const std::string& what,
+                     std::chrono::steady_clock::time_point began) {
+  auto seconds =
+    std::chrono::duration<double>(std::chrono::steady_clock::now() - began);
+  std::cerr << "murmur: set-up: " + what + " in " +
+                 seconds_text(seconds.count()) + " s\n";
+}
 
 void spawn_and_wire(caf::actor_system& sys, placement_map& where,
                     const run_config& cfg, const caf::actor& observer,

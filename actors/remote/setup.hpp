@@ -5,6 +5,9 @@
 
 #include <caf/all.hpp>
 
+#include <chrono>
+#include <string>
+
 namespace murmur {
 
 /// Has every node of `where` spawn its agents (all nodes build their
@@ -20,6 +23,11 @@ namespace murmur {
 /// 0.17.6 never fails a pending request when its receiver's connection
 /// drops. Each node learns the run's network actor (null when the network
 /// is instant), through which its mailers send their transfers.
+/// Logs "murmur: set-up: WHAT in S s", S the seconds since `began`: each
+/// step of the time before round 0 (connecting, spawning, wiring, linking).
+void log_set_up_step(const std::string& what,
+                     std::chrono::steady_clock::time_point began);
+
 void spawn_and_wire(caf::actor_system& sys, placement_map& where,
                     const run_config& cfg, const caf::actor& observer,
                     const std::vector<std::vector<std::size_t>>& linked,
