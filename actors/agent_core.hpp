@@ -86,6 +86,8 @@ struct agent_core {
     pace.emplace(e->exp->cfg.stragglers, id, e->exp->cfg.seed);
     mailer = std::move(m);
     observer = std::move(o);
+    if (e->built)
+      e->built->one_built();
   }
 
   agent_id id() const { return slot->ctx.id(); }

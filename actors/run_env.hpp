@@ -1,5 +1,6 @@
 #pragma once
 
+#include "actors/build_count.hpp"
 #include "core/run/experiment.hpp"
 #include "core/run/metrics.hpp"
 #include "core/run/network_ledger.hpp"
@@ -29,6 +30,8 @@ struct run_env {
   /// network is instant: senders then deliver at once and only count).
   network_ledger* ledger = nullptr;
   caf::actor network{};
+  /// Real clock, one process: counts the agents as they build their state.
+  build_count* built = nullptr;
 
   /// Seconds since the start on the run's clock (simulated or wall).
   double seconds(caf::actor_clock::time_point now) const {

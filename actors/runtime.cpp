@@ -86,9 +86,30 @@ run_outcome run_real(experiment& exp, metrics_sink& sink, int threads,
   run_env env{&exp, &guarded, false, sys.clock().now(),
               [&end](const run_outcome& o) { end.finish(o); }};
   env.ledger = &ledger;
+  build_count built{exp.agents()};
+  env.built = &built;
   {
     run_actors_set a;
+    // Start-up apart from the rounds, in events.csv: spawning and wiring,
+    // then building every agent's state (each agent builds its own when it
+    // first runs). `murmur bench dpsgd` times the rounds from the second.
+    auto t0 = std::chrono::steady_clock::now();
+    auto log_step = [&](const std::string& what) {
+      std::chrono::duration<double> took =
+        std::chrono::steady_clock::now() - t0;
+      guarded.on_event(env.seconds(sys.clock().now()), "runtime",
+                       what + " " + std::to_string(exp.agents()) +
+                         " agents in " + std::to_string(took.count()) + " s",
+                       "measured");
+      t0 = std::chrono::steady_clock::now();
+    };
     spawn_run(sys, env, end, a);
+    log_step("spawned and wired");
+    // Ends when every agent is built or the run failed (an agent that
+    // cannot build its state fails the run).
+    while (!built.wait_for(std::chrono::milliseconds(200)) && !end.over())
+      ;
+    log_step("built the state of");
     if (live)
       live->serve(sys, a.controller);
     for (auto& t : a.trainers)

@@ -91,6 +91,25 @@ TEST_CASE("a 10x straggler sets the synchronous round time") {
   CHECK(slow.rows.back().test_loss == fast.rows.back().test_loss);
 }
 
+TEST_CASE("a real-clock run logs its set-up steps; a virtual one does not") {
+  scratch s{"setup"};
+  auto real = run_experiment(
+    virtual_config(s.dir, {"clock.kind=real", "run.rounds=5", "run.name=r"}),
+    false);
+  auto events = slurp(real.folder / "events.csv");
+  CAPTURE(events);
+  auto spawned = events.find(",runtime,\"spawned and wired 16 agents in ");
+  auto built = events.find(",runtime,\"built the state of 16 agents in ");
+  REQUIRE(spawned != std::string::npos);
+  REQUIRE(built != std::string::npos);
+  CHECK(spawned < built);
+  CHECK(events.find(" s\",\"measured\"", built) != std::string::npos);
+  // Wall times would break the virtual clock's same bytes at any thread
+  // count: its events.csv holds only the run's own events.
+  auto virt = run_experiment(virtual_config(s.dir, {"run.rounds=5"}), false);
+  CHECK(slurp(virt.folder / "events.csv").find("runtime") == std::string::npos);
+}
+
 TEST_CASE("scripted slowdowns happen at their virtual time and are undone") {
   scratch s{"script"};
   auto r = run_experiment(

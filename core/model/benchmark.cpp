@@ -52,6 +52,11 @@ double gemm_microseconds(const model_bench_options& o) {
 
 } // namespace
 
+double gemm_gflops(const model_bench_options& options) {
+  const auto n = static_cast<double>(options.gemm_size);
+  return 2 * n * n * n / gemm_microseconds(options) / 1e3;
+}
+
 model_bench_result model_benchmark(const model_spec& spec, sample_shape shape,
                                    int classes,
                                    const model_bench_options& options) {

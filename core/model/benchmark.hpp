@@ -31,6 +31,10 @@ struct model_bench_result {
   double gemm_fraction() const { return gflops() / gemm_gflops(); }
 };
 
+/// The machine's float GEMM rate in GFLOP/s on the calling thread, as
+/// model_benchmark measures it (options.gemm_size, repeats, round_seconds).
+double gemm_gflops(const model_bench_options& options = {});
+
 /// Times loss_and_gradient of the model `spec` describes on random samples
 /// of `shape` (pixels in [0, 1]) from initial parameters, and the reference
 /// GEMM C = A B on square row-major float matrices. Each of `repeats`

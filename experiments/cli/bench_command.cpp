@@ -2,6 +2,8 @@
 
 #include "actors/runtime.hpp"
 #include "actors/system.hpp"
+#include "core/data/data_config.hpp"
+#include "core/model/benchmark.hpp"
 #include "core/run/experiment.hpp"
 #include "core/run/lockstep.hpp"
 #include "experiments/cli/results.hpp"
@@ -140,12 +142,14 @@ namespace {
 /// One side of `bench dpsgd`, measured in a process of its own so that its
 /// peak memory is its own and neither side runs on the other's heap.
 struct side_figures {
-  double setup_seconds = 0; ///< spawning and wiring (actors), building agents
+  double setup_seconds = 0; ///< building the agents (and spawning them)
+  double spawn_seconds = 0; ///< actors: spawning and wiring, before building
   double round_seconds = 0; ///< all rounds, evaluations excluded
   double eval_seconds = 0;  ///< one evaluation
   double rss_mib = 0;       ///< peak resident memory of the process
   std::size_t num_params = 0;
-  double data_mib = 0; ///< the training and test sets held in memory
+  double flops_per_step = 0; ///< of one agent's gradient on a minibatch
+  double data_mib = 0;       ///< the training and test sets held in memory
   // The final models' fingerprint, to check both sides computed the same.
   double test_loss = 0;
   double train_loss = 0;
@@ -195,14 +199,23 @@ void fingerprint(side_figures& f, const metrics_row& row) {
   f.bytes = row.bytes_sent;
 }
 
-/// Wall time at each row: round 0 arrives after spawning and one
-/// evaluation, the last row after the rounds and another.
+/// Wall time at the runtime's set-up events (agents spawned and wired, then
+/// their state built: the rounds start there) and at each row. Round 0's
+/// row is no mark for the rounds' start: the agents do not wait for its
+/// evaluation, and with a slow model they run rounds while the observer
+/// evaluates.
 class row_times : public metrics_sink {
 public:
   void on_row(const metrics_row& row) override {
     times.push_back(clock_type::now());
     last = row;
   }
+  void on_event(double, const std::string& source, const std::string&,
+                const std::string&) override {
+    if (source == "runtime")
+      set_up.push_back(clock_type::now());
+  }
+  std::vector<clock_type::time_point> set_up;
   std::vector<clock_type::time_point> times;
   metrics_row last;
 };
@@ -223,6 +236,7 @@ side_figures measure_loop(const run_config& cfg) {
   auto row = evaluate_round(*exp, loop.rounds_done(), loop.reports());
   f.eval_seconds = seconds_since(t2);
   f.num_params = exp->num_params();
+  f.flops_per_step = exp->net->gradient_flops(cfg.run.batch_size);
   f.data_mib =
     static_cast<double>(sizeof(float) * (exp->train.features.size() +
                                          exp->test.features.size())) /
@@ -238,15 +252,18 @@ side_figures measure_actors(const run_config& cfg, double eval_seconds) {
   row_times sink;
   auto t0 = clock_type::now();
   run_actors(*exp, sink, cfg.run.threads);
-  if (sink.times.size() != 2)
-    throw std::runtime_error("bench: expected 2 evaluations");
+  if (sink.times.size() != 2 || sink.set_up.size() != 2)
+    throw std::runtime_error("bench: expected 2 set-up steps, 2 evaluations");
   side_figures f;
   auto span = [](clock_type::time_point a, clock_type::time_point b) {
     return std::chrono::duration<double>(b - a).count();
   };
-  f.setup_seconds = std::max(0.0, span(t0, sink.times.front()) - eval_seconds);
+  f.spawn_seconds = span(t0, sink.set_up[0]);
+  f.setup_seconds = span(t0, sink.set_up[1]);
+  // Both evaluations (round 0's beside the rounds, the last one after them)
+  // take the cores from the rounds for about one evaluation's time each.
   f.round_seconds =
-    std::max(0.0, span(sink.times.front(), sink.times.back()) - eval_seconds);
+    std::max(0.0, span(sink.set_up[1], sink.times.back()) - 2 * eval_seconds);
   f.eval_seconds = eval_seconds;
   fingerprint(f, sink.last);
   return f;
@@ -268,6 +285,33 @@ double median_of(std::vector<double> v) {
 }
 
 } // namespace
+
+void bench_step(const run_config& cfg, const bench_options& opts,
+                std::ostream& out) {
+  auto data = load_data(cfg.data, cfg.seed);
+  model_bench_options o;
+  o.batch = cfg.run.batch_size;
+  o.repeats = std::max(1, opts.repeat);
+  auto r =
+    model_benchmark(cfg.model, data.train.shape, data.train.num_classes, o);
+  char text[512];
+  std::snprintf(text, sizeof text,
+                "step bench: batch %zu, one thread, best of %d rounds of "
+                "%.1f s (thread CPU time)\n  gradient step:   %.1f us",
+                o.batch, o.repeats, o.round_seconds, r.microseconds_per_step);
+  out << text;
+  if (!(r.flops_per_step > 0)) { // TorchScript: FLOPs not counted
+    out << " (FLOPs not counted for this model kind)\n";
+    return;
+  }
+  std::snprintf(text, sizeof text,
+                ", %.2f MFLOP, %.1f GFLOP/s\n"
+                "  Eigen float GEMM %zux%zu: %.1f GFLOP/s; the step runs at "
+                "%.2f of it\n",
+                r.flops_per_step / 1e6, r.gflops(), o.gemm_size, o.gemm_size,
+                r.gemm_gflops(), r.gemm_fraction());
+  out << text;
+}
 
 void bench_dpsgd(run_config cfg, const bench_options& opts, std::ostream& out) {
   cfg.clock.kind = clock_kind::real;
@@ -301,8 +345,9 @@ void bench_dpsgd(run_config cfg, const bench_options& opts, std::ostream& out) {
     "  murmur (actors): %9.2f  %9.2f\n"
     "  bare loop:       %9.2f  %9.2f\n"
     "  ratio (best):    %9.3f\n"
-    "  set-up:          actors %.3f s (spawn and wiring), loop %.3f s; one "
-    "evaluation %.3f s (not in the figures above)\n"
+    "  set-up:          actors %.3f s (spawning and wiring %.3f s, then "
+    "building each agent's state), loop %.3f s (building); one evaluation "
+    "%.3f s (not in the figures above)\n"
     "  peak RSS:        actors %.1f MiB, loop %.1f MiB, of which data %.1f "
     "MiB; beyond the data %.1f and %.1f KiB per agent\n"
     "  same final models (loss, consensus, bytes): %s\n",
@@ -311,11 +356,31 @@ void bench_dpsgd(run_config cfg, const bench_options& opts, std::ostream& out) {
     loop_last.num_params, static_cast<unsigned long long>(cfg.run.batch_size),
     actor_us.size(), best_of(actor_us), median_of(actor_us), best_of(loop_us),
     median_of(loop_us), best_of(actor_us) / best_of(loop_us),
-    actor_last.setup_seconds, loop_last.setup_seconds, loop_last.eval_seconds,
-    actor_last.rss_mib, loop_last.rss_mib, loop_last.data_mib,
+    actor_last.setup_seconds, actor_last.spawn_seconds, loop_last.setup_seconds,
+    loop_last.eval_seconds, actor_last.rss_mib, loop_last.rss_mib,
+    loop_last.data_mib,
     1024 * (actor_last.rss_mib - loop_last.data_mib) / agents,
     1024 * (loop_last.rss_mib - loop_last.data_mib) / agents,
     same ? "yes" : "NO");
+  out << text;
+  // The whole round's time against the gradients' FLOPs alone (mixing,
+  // messages and the optimizer step count as time, not work): a lower
+  // bound on the rate the gradient work itself runs at.
+  auto per_thread = [&](double us) {
+    return loop_last.flops_per_step / us / 1e3 / cfg.run.threads;
+  };
+  if (!(loop_last.flops_per_step > 0))
+    return; // a model whose FLOPs murmur does not count (TorchScript)
+  auto gemm = gemm_gflops();
+  std::snprintf(text, sizeof text,
+                "  gradient work:   %.2f MFLOP per agent-round; %.1f GFLOP/s "
+                "per thread (actors, best), %.1f (loop); Eigen's float GEMM "
+                "512x512 on one thread here %.1f GFLOP/s: %.2f and %.2f of "
+                "it\n",
+                loop_last.flops_per_step / 1e6, per_thread(best_of(actor_us)),
+                per_thread(best_of(loop_us)), gemm,
+                per_thread(best_of(actor_us)) / gemm,
+                per_thread(best_of(loop_us)) / gemm);
   out << text;
 }
 

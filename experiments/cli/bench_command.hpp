@@ -31,4 +31,12 @@ void bench_dpsgd(run_config cfg, const bench_options& opts, std::ostream& out);
 /// shared machine does not land on one side only.
 void bench_clock(run_config cfg, const bench_options& opts, std::ostream& out);
 
+/// `murmur bench step`: one agent's gradient step of the config's model on
+/// a minibatch of run.batch_size samples of its dataset's shape, timed on
+/// one thread in that thread's CPU time (best of `repeat` rounds of 0.2 s),
+/// beside Eigen's float GEMM on 512x512 matrices timed the same way; prints
+/// the step's time, its FLOPs, its GFLOP/s and its fraction of the GEMM's.
+void bench_step(const run_config& cfg, const bench_options& opts,
+                std::ostream& out);
+
 } // namespace murmur

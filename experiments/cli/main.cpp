@@ -146,9 +146,9 @@ int main(int argc, char** argv) {
   std::string bench_config;
   std::vector<std::string> bench_sets;
   auto bench_cmd = app.add_subcommand("bench", "benchmark the runtime");
-  bench_cmd->add_option("what", bench_what, "dpsgd | clock | wire")
+  bench_cmd->add_option("what", bench_what, "dpsgd | clock | wire | step")
     ->required()
-    ->check(CLI::IsMember({"dpsgd", "clock", "wire"}));
+    ->check(CLI::IsMember({"dpsgd", "clock", "wire", "step"}));
   bench_cmd->add_option("--agents,-n", bench.agents, "number of agents")
     ->check(CLI::PositiveNumber);
   bench_cmd->add_option("--threads,-t", bench.threads, "threads")
@@ -157,7 +157,8 @@ int main(int argc, char** argv) {
     ->check(CLI::NonNegativeNumber);
   bench_cmd
     ->add_option("--repeat", bench.repeat,
-                 "clock: alternating runs per side, the fastest counts")
+                 "dpsgd, clock: alternating runs per side; step: timed "
+                 "rounds; the fastest counts")
     ->capture_default_str()
     ->check(CLI::PositiveNumber);
   bench_cmd->add_option("--config", bench_config, "base config (TOML)");
@@ -274,6 +275,8 @@ int main(int argc, char** argv) {
       auto cfg = load_config(bench_config, bench_sets);
       if (bench_what == "clock")
         bench_clock(cfg, bench, std::cout);
+      else if (bench_what == "step")
+        bench_step(cfg, bench, std::cout);
       else
         bench_dpsgd(cfg, bench, std::cout);
       return 0;
