@@ -12,9 +12,13 @@ here="$(cd "$(dirname "$0")" && pwd)"
 out="${1:-runs/detag}"
 murmur="${MURMUR:-$here/../build/murmur}"
 [ -x "$murmur" ] || { echo "detag_unshuffled: no binary at $murmur; run experiments/setup.sh or set MURMUR" >&2; exit 2; }
+# A sweep with a failed run (e.g. a diverged grid point) still writes its
+# report; go on with the other settings and exit non-zero at the end.
+status=0
 for fraction in 0 0.5 1; do
   for agents in 8 16 32 64; do
     "$murmur" sweep "$here/detag.sweep.toml" --output "$out/f$fraction-n$agents" \
-      --set partition.shuffled_fraction="$fraction" run.agents="$agents"
+      --set partition.shuffled_fraction="$fraction" run.agents="$agents" || status=$?
   done
 done
+exit "$status"

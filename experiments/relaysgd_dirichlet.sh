@@ -21,7 +21,11 @@ case "${MODEL:-softmax}" in
   lenet5) sweep="$here/relaysgd_dirichlet_lenet5.sweep.toml" ;;
   *) echo "relaysgd_dirichlet: MODEL=$MODEL: use softmax or lenet5" >&2; exit 2 ;;
 esac
+# A sweep with a failed run (e.g. a diverged grid point) still writes its
+# report; go on with the other alphas and exit non-zero at the end.
+status=0
 for alpha in 1 0.1 0.01; do
   "$murmur" sweep "$sweep" \
-    --output "$out/alpha$alpha" --set partition.alpha="$alpha"
+    --output "$out/alpha$alpha" --set partition.alpha="$alpha" || status=$?
 done
+exit "$status"

@@ -91,7 +91,7 @@ TEST_CASE("a 10x straggler sets the synchronous round time") {
   CHECK(slow.rows.back().test_loss == fast.rows.back().test_loss);
 }
 
-TEST_CASE("a real-clock run logs its set-up steps; a virtual one does not") {
+TEST_CASE("a real-clock run logs its set-up steps and a virtual one does not") {
   scratch s{"setup"};
   auto real = run_experiment(
     virtual_config(s.dir, {"clock.kind=real", "run.rounds=5", "run.name=r"}),
