@@ -220,6 +220,23 @@ public:
   metrics_row last;
 };
 
+/// One agent-round's gradient FLOPs, averaged over the agents: each piece
+/// of an agent's block gives one minibatch per step, of at most its rows
+/// (many agents on a small dataset hold fewer rows than run.batch_size).
+double mean_gradient_flops(const experiment& exp) {
+  const auto& data = exp.train;
+  double sum = 0;
+  for (std::size_t a = 0; a < data.agents(); ++a) {
+    auto pieces = data.pieces.empty()
+                    ? std::vector<std::size_t>{data.shard_size(a)}
+                    : data.pieces[a];
+    for (auto rows : pieces)
+      sum += exp.net->gradient_flops(
+        std::min<std::size_t>(exp.cfg.run.batch_size, rows));
+  }
+  return sum / static_cast<double>(data.agents());
+}
+
 side_figures measure_loop(const run_config& cfg) {
   tbb::global_control limit{tbb::global_control::max_allowed_parallelism,
                             static_cast<std::size_t>(cfg.run.threads)};
@@ -236,7 +253,7 @@ side_figures measure_loop(const run_config& cfg) {
   auto row = evaluate_round(*exp, loop.rounds_done(), loop.reports());
   f.eval_seconds = seconds_since(t2);
   f.num_params = exp->num_params();
-  f.flops_per_step = exp->net->gradient_flops(cfg.run.batch_size);
+  f.flops_per_step = mean_gradient_flops(*exp);
   f.data_mib =
     static_cast<double>(sizeof(float) * (exp->train.features.size() +
                                          exp->test.features.size())) /
