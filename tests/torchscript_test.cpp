@@ -4,14 +4,12 @@
 // experiments/models/write_models.py gives the same loss and gradient on
 // the same parameters and batch. Skipped, visibly, in builds without
 // libtorch (MURMUR_TORCH off).
-#include "actors/runtime.hpp"
 #include "core/base/error.hpp"
 #include "core/config/config.hpp"
 #include "core/model/model.hpp"
 #include "core/model/torchscript.hpp"
-#include "core/run/lockstep.hpp"
 #include "experiments/cli/run_command.hpp"
-#include "tests/problems.hpp"
+#include "tests/engines_match.hpp"
 #include "tests/scratch.hpp"
 #include "tests/skip.hpp"
 
@@ -264,27 +262,8 @@ TEST_CASE("a torchscript model trains: actors match lock-step bit for bit") {
   if (!torchscript_available())
     return testing::skip(no_torch);
   testing::scratch_dir dir{"torchscript-engines"};
-  const auto cfg = load_config("", synthetic_sets(dir.path().string()));
-  auto a = build_experiment(cfg);
-  testing::row_recorder got;
-  run_actors(*a, got, 2);
-  REQUIRE(got.rows.size() == 4); // rounds 0, 10, 20, 30
-  auto b = build_experiment(cfg);
-  lockstep loop{*b};
-  for (auto& row : got.rows) {
-    while (loop.rounds_done() < row.round)
-      loop.run_round();
-    // The agents' training loss is over the rounds since the last
-    // evaluation: take the loop's reports at the same rounds.
-    auto ref = evaluate_round(*b, row.round, loop.reports());
-    CAPTURE(row.round);
-    // The same models (their test loss and distance to consensus) from the
-    // same minibatches (the training loss), bit for bit.
-    CHECK(row.test_loss == ref.test_loss);
-    CHECK(row.consensus_distance == ref.consensus_distance);
-    CHECK(row.train_loss == ref.train_loss);
-  }
-  CHECK(got.rows.back().test_loss < got.rows.front().test_loss); // it learned
+  testing::check_actors_match_lockstep(
+    load_config("", synthetic_sets(dir.path().string())), 4); // 0, 10, 20, 30
 }
 
 TEST_CASE("a virtual torchscript run is byte-identical with 1 and 2 threads") {
