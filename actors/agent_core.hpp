@@ -151,14 +151,19 @@ struct agent_core {
     }
   }
 
-  agent_status status(round_t round, std::uint64_t steps) const {
+  agent_status status(round_t round, std::uint64_t steps,
+                      agent_activity activity,
+                      protocol::role role = protocol::role::none) const {
     return {id(),
             round,
             steps,
             pace->slowdown(),
             pace->extra_delay(),
             pace->paused(),
-            pace->killed()};
+            pace->killed(),
+            busy,
+            activity,
+            role};
   }
 };
 

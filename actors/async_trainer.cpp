@@ -238,7 +238,10 @@ caf::behavior async_trainer(caf::stateful_actor<async_trainer_state>* self,
     },
     [=](status_atom) {
       auto& s = self->state;
-      return s.status(s.reported, s.steps);
+      return s.status(s.reported, s.steps,
+                      s.offline   ? agent_activity::offline
+                      : s.running ? agent_activity::computing
+                                  : agent_activity::waiting);
     },
   };
 }

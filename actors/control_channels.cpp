@@ -88,9 +88,9 @@ control_channels::~control_channels() {
   close();
 }
 
-void control_channels::serve(caf::actor_system& sys, caf::actor controller) {
-  sys_ = &sys;
-  controller_ = std::move(controller);
+void control_channels::serve(const live_run& run) {
+  sys_ = &run.sys;
+  controller_ = run.controller;
   if (listener_ >= 0)
     threads_.emplace_back([this] { serve_socket(); });
   if (console_) {
@@ -109,16 +109,27 @@ void control_channels::close() {
   listener_ = -1;
 }
 
+std::string ask_controller(caf::actor_system& sys, const caf::actor& controller,
+                           const std::string& line, const std::string& source) {
+  std::string reply;
+  {
+    caf::scoped_actor self{sys};
+    self
+      ->request(controller, std::chrono::seconds(10), command_atom::value, line,
+                source)
+      .receive([&](std::string& r) { reply = std::move(r); },
+               [&](caf::error& e) { reply = "error: " + sys.render(e); });
+  }
+  // The scoped actor made this thread hold the system's logger, and the
+  // system's destructor waits until every holder lets go: a thread that
+  // outlives the run (an HTTP server's pool) would block it forever.
+  caf::logger::set_current_actor_system(nullptr);
+  return reply;
+}
+
 std::string control_channels::ask(const std::string& line,
                                   const std::string& source) {
-  caf::scoped_actor self{*sys_};
-  std::string reply;
-  self
-    ->request(controller_, std::chrono::seconds(10), command_atom::value, line,
-              source)
-    .receive([&](std::string& r) { reply = std::move(r); },
-             [&](caf::error& e) { reply = "error: " + sys_->render(e); });
-  return reply;
+  return ask_controller(*sys_, controller_, line, source);
 }
 
 void control_channels::serve_console() {

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "actors/live.hpp"
 #include "core/config/config.hpp"
 
 #include <caf/all.hpp>
@@ -17,20 +18,20 @@ namespace murmur {
 /// are opened, before the run creates anything, so a taken port fails first;
 /// serving starts once the run's controller exists. Closing (or
 /// destruction) stops the threads.
-class control_channels {
+class control_channels : public live_service {
 public:
   /// Binds control.port; throws input_error naming it when it cannot.
   explicit control_channels(const control_section& cfg);
-  ~control_channels();
+  ~control_channels() override;
 
   control_channels(const control_channels&) = delete;
   control_channels& operator=(const control_channels&) = delete;
 
-  /// Starts answering commands with `controller`'s replies.
-  void serve(caf::actor_system& sys, caf::actor controller);
+  /// Starts answering commands with the run's controller's replies.
+  void serve(const live_run& run) override;
 
   /// Stops serving (idempotent); the port is released.
-  void close();
+  void close() override;
 
 private:
   void serve_console();
@@ -44,6 +45,12 @@ private:
   std::atomic<bool> stopping_{false};
   std::vector<std::thread> threads_;
 };
+
+/// Sends a live command line to the run's controller from a thread outside
+/// the actors (real clock only) and returns its one-line reply, waiting 10 s
+/// at most; `source` names the channel in events.csv.
+std::string ask_controller(caf::actor_system& sys, const caf::actor& controller,
+                           const std::string& line, const std::string& source);
 
 /// Opens what `cfg` asks for (null, when neither is set).
 std::unique_ptr<control_channels>

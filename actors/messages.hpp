@@ -154,6 +154,21 @@ typename Inspector::result_type inspect(Inspector& f, command& x) {
            x.seconds);
 }
 
+/// What an agent is doing when asked (live views).
+enum class agent_activity : std::uint8_t {
+  computing, ///< a step, cycle or training is under way
+  waiting,   ///< for its neighbours, its next cycle or the protocol
+  offline,   ///< churned out
+};
+
+inline const enum_names<agent_activity>& names_of(agent_activity) {
+  static const enum_names<agent_activity> n{
+    {"computing", agent_activity::computing},
+    {"waiting", agent_activity::waiting},
+    {"offline", agent_activity::offline}};
+  return n;
+}
+
 /// What a trainer says about itself when asked for its status.
 struct agent_status {
   agent_id id = 0;
@@ -163,12 +178,16 @@ struct agent_status {
   double extra_delay = 0;
   bool paused = false;
   bool killed = false;
+  double busy_seconds = 0; ///< modelled compute charged so far
+  agent_activity activity = agent_activity::waiting;
+  protocol::role role = protocol::role::none; ///< protocols only
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, agent_status& x) {
   return f(caf::meta::type_name("agent_status"), x.id, x.round, x.steps,
-           x.slowdown, x.extra_delay, x.paused, x.killed);
+           x.slowdown, x.extra_delay, x.paused, x.killed, x.busy_seconds,
+           x.activity, x.role);
 }
 
 template <class Inspector>

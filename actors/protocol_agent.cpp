@@ -191,7 +191,11 @@ protocol_agent(caf::stateful_actor<protocol_agent_state>* self,
     },
     [=](status_atom) {
       auto& s = self->state;
-      return s.status(s.node->round(), s.slot->ctx.steps());
+      return s.status(s.node->round(), s.slot->ctx.steps(),
+                      !s.node->online() ? agent_activity::offline
+                      : s.training != 0 ? agent_activity::computing
+                                        : agent_activity::waiting,
+                      s.node->current_role());
     },
   };
 }

@@ -3,6 +3,7 @@
 #include "actors/controller.hpp"
 #include "actors/messages.hpp"
 #include "actors/network.hpp"
+#include "actors/pacer.hpp"
 #include "actors/remote/launcher.hpp"
 #include "actors/run_end.hpp"
 #include "actors/spawn.hpp"
@@ -76,7 +77,7 @@ void spawn_run(caf::actor_system& sys, run_env& env, run_end& end,
 }
 
 run_outcome run_real(experiment& exp, metrics_sink& sink, int threads,
-                     control_channels* live) {
+                     live_service* live) {
   run_end end; // outlives the actor system: its actors report into it
   network_ledger ledger{exp.cost->links(), exp.agents()}; // and use it
   caf::actor_system_config cfg;
@@ -111,7 +112,7 @@ run_outcome run_real(experiment& exp, metrics_sink& sink, int threads,
       ;
     log_step("built the state of");
     if (live)
-      live->serve(sys, a.controller);
+      live->serve({sys, env, a.controller, a.trainers});
     for (auto& t : a.trainers)
       caf::anon_send(t, start_atom::value);
     while (!end.wait_for(std::chrono::milliseconds(200)))
@@ -125,7 +126,8 @@ run_outcome run_real(experiment& exp, metrics_sink& sink, int threads,
   return end.result();
 }
 
-run_outcome run_virtual(experiment& exp, metrics_sink& sink, int threads) {
+run_outcome run_virtual(experiment& exp, metrics_sink& sink, int threads,
+                        live_service* live) {
   // `threads` threads only compute; this thread runs the events and waits.
   tbb::global_control limit{tbb::global_control::max_allowed_parallelism,
                             tbb_threads(clock_kind::simulated, threads)};
@@ -148,6 +150,9 @@ run_outcome run_virtual(experiment& exp, metrics_sink& sink, int threads) {
   {
     run_actors_set a;
     spawn_run(sys, env, end, a);
+    if (live)
+      live->serve({sys, env, a.controller, a.trainers});
+    auto* pace = live ? live->pace() : nullptr;
     for (auto& t : a.trainers)
       caf::anon_send(t, start_atom::value);
     // The discrete-event loop: run everything due now, then jump to the
@@ -156,6 +161,8 @@ run_outcome run_virtual(experiment& exp, metrics_sink& sink, int threads) {
       sched.run();
       if (end.over())
         break;
+      if (pace && pace->hold(sched, env))
+        continue; // it queued jobs (a command, a sample) at this time
       if (!sched.has_pending_timeout()) {
         end.fail("virtual run stalled at t=" +
                  std::to_string(env.seconds(sys.clock().now())) +
@@ -165,6 +172,8 @@ run_outcome run_virtual(experiment& exp, metrics_sink& sink, int threads) {
       }
       sched.trigger_timeout();
     }
+    if (live)
+      live->close();
   }
   sched.run(); // let the stopped actors go
   return end.result();
@@ -173,9 +182,9 @@ run_outcome run_virtual(experiment& exp, metrics_sink& sink, int threads) {
 } // namespace
 
 run_outcome run_actors(experiment& exp, metrics_sink& sink, int threads,
-                       control_channels* live) {
+                       live_service* live) {
   if (exp.cfg.clock.kind == clock_kind::simulated)
-    return run_virtual(exp, sink, threads);
+    return run_virtual(exp, sink, threads, live);
   if (!exp.cfg.hosts.list.empty())
     return run_across_hosts(exp, sink, threads, live);
   return run_real(exp, sink, threads, live);

@@ -1,6 +1,6 @@
 #pragma once
 
-#include "actors/control_channels.hpp"
+#include "actors/live.hpp"
 #include "core/run/experiment.hpp"
 #include "core/run/metrics.hpp"
 #include "core/run/outcome.hpp"
@@ -13,12 +13,13 @@ namespace murmur {
 /// `murmur node`s of exp.cfg.hosts. Throws std::runtime_error if an actor
 /// fails or a virtual run stalls; every actor is stopped on every path.
 ///
-/// clock.kind = "real": CAF's work-stealing scheduler on `threads` workers;
-/// `live` (already bound, may be null) serves console and `murmur ctl`
-/// commands. clock.kind = "virtual": CAF's test coordinator drives the same
-/// actors in (time, sequence) order on one thread, compute runs as oneTBB
-/// tasks.
+/// clock.kind = "real": CAF's work-stealing scheduler on `threads` workers.
+/// clock.kind = "virtual": CAF's test coordinator drives the same actors in
+/// (time, sequence) order on one thread, compute runs as oneTBB tasks, and
+/// `live`'s pacer (if any) is consulted between events. `live` (already
+/// bound, may be null) serves the run while it goes on: console, `murmur
+/// ctl`, the dashboard.
 run_outcome run_actors(experiment& exp, metrics_sink& sink, int threads,
-                       control_channels* live = nullptr);
+                       live_service* live = nullptr);
 
 } // namespace murmur

@@ -176,7 +176,13 @@ caf::behavior trainer(caf::stateful_actor<trainer_state>* self,
     },
     [=](status_atom) {
       auto& s = self->state;
-      return s.status(s.round, s.slot->ctx.steps());
+      // Between begin_round and its completion event the step is under
+      // way; after it, the agent waits for its neighbours (or, stalled, for
+      // a resume).
+      bool computing = !s.computed && !s.stalled;
+      return s.status(s.round, s.slot->ctx.steps(),
+                      computing ? agent_activity::computing
+                                : agent_activity::waiting);
     },
   };
 }

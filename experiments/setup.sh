@@ -34,6 +34,7 @@ packages=(
   libcli11-dev                # command line
   libtomlplusplus-dev         # TOML configs
   nlohmann-json3-dev          # summary.json
+  libcpp-httplib-dev          # the dashboard's web server (murmur run --dashboard)
   doctest-dev                 # tests
   dataset-fashion-mnist       # the default data set
   gnuplot-nox                 # murmur plot (pngcairo and svg terminals)
@@ -43,6 +44,8 @@ test_packages=(
   clang                       # compiles the fuzz targets (libFuzzer is clang's)
   libclang-rt-14-dev          # libFuzzer, ASan and UBSan runtimes for clang 14
   iproute2                    # ip and tc: network namespaces with shaped links
+  chromium                    # headless browser for the dashboard's browser test
+                              #   (driven over the DevTools pipe: no npm)
 )
 # Only for TorchScript models (--torch); its tests (libtorch as the oracle
 # for the native layers' backprop) are skipped, visibly, without it.
@@ -72,9 +75,11 @@ if [ ${#missing[@]} -gt 0 ]; then
   sudo=""
   [ "$(id -u)" -eq 0 ] || sudo="sudo"
   echo "setup: installing ${missing[*]}"
+  started=$SECONDS
   $sudo env DEBIAN_FRONTEND=noninteractive apt-get update -qq
   $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
     --no-install-recommends "${missing[@]}" >/dev/null
+  echo "setup: installed in $((SECONDS - started)) s"
 fi
 
 cmake -S . -B build -DCMAKE_BUILD_TYPE=Release -DMURMUR_FUZZ="$tests" \

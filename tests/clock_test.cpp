@@ -20,6 +20,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
+using testing::agents_column;
 using testing::slurp;
 
 /// A scratch folder whose path reads like the old `dir` member.
@@ -129,26 +130,6 @@ TEST_CASE("scripted slowdowns happen at their virtual time and are undone") {
 
 namespace {
 
-/// One column of agents.csv, per agent.
-std::vector<double> agents_column(const fs::path& folder, std::size_t col) {
-  std::istringstream agents{slurp(folder / "agents.csv")};
-  std::string line;
-  std::getline(agents, line);
-  std::vector<double> values;
-  while (std::getline(agents, line)) {
-    std::stringstream fields{line};
-    std::string f;
-    for (std::size_t c = 0; c <= col; ++c)
-      std::getline(fields, f, ',');
-    values.push_back(std::stod(f));
-  }
-  return values;
-}
-
-/// Runs the quick start on 8 synthetic agents under the real clock with a
-/// control port, sends `slow 3 10x` (and a bad command) through `murmur ctl`
-/// as soon as the port answers, and returns the run's folder after checking
-/// both replies and their lines in events.csv.
 /// Runs 8 agents started paused, slows agent 3 through `murmur ctl`, then
 /// resumes them all. With `refusal`, an unknown agent is also sent (while
 /// still paused: a run with a time budget, whose clock runs meanwhile, goes

@@ -11,6 +11,7 @@
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <vector>
 
 namespace murmur::testing {
 
@@ -45,6 +46,23 @@ inline std::string slurp(const std::filesystem::path& p) {
   std::stringstream ss;
   ss << in.rdbuf();
   return ss.str();
+}
+
+/// One column of a run folder's agents.csv, per agent.
+inline std::vector<double> agents_column(const std::filesystem::path& folder,
+                                         std::size_t col) {
+  std::istringstream agents{slurp(folder / "agents.csv")};
+  std::string line;
+  std::getline(agents, line);
+  std::vector<double> values;
+  while (std::getline(agents, line)) {
+    std::stringstream fields{line};
+    std::string f;
+    for (std::size_t c = 0; c <= col; ++c)
+      std::getline(fields, f, ',');
+    values.push_back(std::stod(f));
+  }
+  return values;
 }
 
 inline bool contains(const std::string& text, const std::string& part) {

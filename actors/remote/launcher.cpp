@@ -121,7 +121,7 @@ placement_map place(caf::actor_system& sys, const experiment& exp,
 } // namespace
 
 run_outcome run_across_hosts(experiment& exp, metrics_sink& sink, int threads,
-                             control_channels* live) {
+                             live_service* live) {
   run_end end; // outlives the actor system: its actors report into it
   network_ledger ledger{exp.cost->links(), exp.agents()}; // and use it
   caf::actor_system_config cfg;
@@ -171,7 +171,7 @@ run_outcome run_across_hosts(experiment& exp, metrics_sink& sink, int threads,
         end.fail("an actor failed: " + sys.render(reason));
     });
   if (live)
-    live->serve(sys, control);
+    live->serve({sys, env, control, trainers});
   caf::anon_send(boss, start_atom::value);
   while (!end.wait_for(std::chrono::milliseconds(200)))
     ;

@@ -1,6 +1,6 @@
 #pragma once
 
-#include "actors/control_channels.hpp"
+#include "actors/live.hpp"
 #include "core/run/experiment.hpp"
 #include "core/run/metrics.hpp"
 #include "core/run/outcome.hpp"
@@ -15,6 +15,6 @@ namespace murmur {
 /// std::runtime_error when a node cannot be reached, refuses, or every node
 /// is lost.
 run_outcome run_across_hosts(experiment& exp, metrics_sink& sink, int threads,
-                             control_channels* live);
+                             live_service* live);
 
 } // namespace murmur

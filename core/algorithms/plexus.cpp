@@ -417,4 +417,12 @@ void node::join(effects& out) {
   advertise(true, out);
 }
 
+protocol::role node::current_role() const {
+  // A buffer is erased when its round completes.
+  for (auto& [k, buffer] : buffers_)
+    if (!buffer.empty())
+      return protocol::role::aggregating;
+  return training_ ? protocol::role::training : protocol::role::none;
+}
+
 } // namespace murmur::plexus

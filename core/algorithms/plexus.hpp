@@ -1,11 +1,11 @@
 #pragma once
 
-// Plexus (de Vos et al., arXiv 2302.13837; sacs-epfl/plexus): decentralized learning with client
-// sampling. One global model lineage moves through a pipeline of samples:
-// the s agents of sample k train it, send it under index k+1 to the
-// aggregator chosen from sample k+1's candidates, which averages once it
-// holds floor(s * sf) models and hands the average to the available agents
-// of sample k+1.
+// Plexus (de Vos et al., arXiv 2302.13837; sacs-epfl/plexus): decentralized
+// learning with client sampling. One global model lineage moves through a
+// pipeline of samples: the s agents of sample k train it, send it under index
+// k+1 to the aggregator chosen from sample k+1's candidates, which averages
+// once it holds floor(s * sf) models and hands the average to the available
+// agents of sample k+1.
 //
 // This file is the protocol of one agent as a pure state machine, free of
 // actors and clocks (a protocol::node): events go in (a message, a timer
@@ -135,6 +135,9 @@ public:
   agent_id id() const { return id_; }
   bool online() const override { return online_; }
   round_t round() const override { return round_; }
+  /// Aggregating while it holds models of a round not yet completed, else
+  /// training while a training is under way.
+  protocol::role current_role() const override;
   std::optional<round_t> training() const { return training_; }
   const view& peers() const { return view_; }
   /// Models held for aggregating round k.

@@ -69,6 +69,13 @@ struct effects {
   std::vector<std::pair<round_t, blob>> aggregated;
 };
 
+/// An agent's part in the protocol's work right now (live views).
+enum class role : std::uint8_t {
+  none,
+  training,    ///< sampled: training the round's model
+  aggregating, ///< collecting the models of a round it aggregates
+};
+
 /// One agent's side of a protocol.
 class node {
 public:
@@ -88,6 +95,7 @@ public:
   virtual bool online() const = 0;
   /// The round the agent believes the population is in.
   virtual round_t round() const = 0;
+  virtual role current_role() const { return role::none; }
 };
 
 /// What every node of a run shares, fixed at its start.

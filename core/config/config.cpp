@@ -129,6 +129,8 @@ schema<run_config> make_schema() {
             [](C& c) -> straggler_config& { return c.stragglers; });
   s.include(churn_schema(), [](C& c) -> churn_config& { return c.churn; });
   s.include(hosts_schema(), [](C& c) -> hosts_section& { return c.hosts; });
+  s.include(dashboard_schema(),
+            [](C& c) -> dashboard_section& { return c.dashboard; });
   return s;
 }
 
@@ -321,6 +323,14 @@ void validate(run_config& cfg) {
                         "\"actors\"");
   }
   validate(cfg.hosts, cfg.run.agents);
+  validate(cfg.dashboard);
+  if (cfg.clock.kind == clock_kind::real &&
+      (cfg.dashboard.speed > 0 || cfg.dashboard.start_paused))
+    throw input_error(std::string{cfg.dashboard.speed > 0
+                                    ? "dashboard.speed"
+                                    : "dashboard.start_paused"} +
+                      ": paces the virtual clock only; set clock.kind = "
+                      "\"virtual\" or leave it unset");
 }
 
 run_config config_from_text(const std::string& text,

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "core/base/schema.hpp"
+#include "core/config/dashboard.hpp"
 #include "core/config/hosts.hpp"
 #include "core/data/data_config.hpp"
 #include "core/data/partition.hpp"
@@ -94,6 +95,7 @@ struct run_config {
   churn_config churn;
   control_section control;
   hosts_section hosts;
+  dashboard_section dashboard;
 };
 
 /// The declaration of every key (default, help, range) in one place.

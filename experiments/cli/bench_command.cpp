@@ -45,8 +45,8 @@ bool same_models(const metrics_row& a, const metrics_row& b) {
          a.bytes_sent == b.bytes_sent;
 }
 
-/// Prepares a bench config: D-PSGD, N agents, evaluation only at the end on
-/// few test rows, so the bench times training.
+} // namespace
+
 run_config bench_config(run_config cfg, const bench_options& opts) {
   cfg.algorithm.name = "dpsgd";
   cfg.run.agents = opts.agents;
@@ -61,22 +61,24 @@ run_config bench_config(run_config cfg, const bench_options& opts) {
   return cfg;
 }
 
-/// Wall and CPU seconds (all threads) of one run.
-struct run_time {
-  double wall = 0;
-  double cpu = 0;
-};
-
-run_time timed_run(const run_config& cfg, metrics_sink& sink, int threads) {
-  auto exp = build_experiment(cfg);
+run_time timed_run(experiment& exp, metrics_sink& sink, int threads,
+                   live_service* live) {
   auto c0 = std::clock();
   auto t0 = clock_type::now();
-  run_actors(*exp, sink, threads);
+  run_actors(exp, sink, threads, live);
   return {seconds_since(t0),
           static_cast<double>(std::clock() - c0) / CLOCKS_PER_SEC};
 }
 
-} // namespace
+std::string seconds_list(const std::vector<double>& v) {
+  std::string s;
+  for (double x : v) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%s%.2f", s.empty() ? "" : " ", x);
+    s += buf;
+  }
+  return s;
+}
 
 void bench_clock(run_config cfg, const bench_options& opts, std::ostream& out) {
   cfg.clock.kind = clock_kind::simulated;
@@ -99,22 +101,13 @@ void bench_clock(run_config cfg, const bench_options& opts, std::ostream& out) {
   last_row without_time;
   std::vector<double> timed_s, zero_s, timed_cpu, zero_cpu;
   for (int k = 0; k < std::max(1, opts.repeat); ++k) {
-    auto t = timed_run(timed, with_time, opts.threads);
-    auto z = timed_run(zero, without_time, opts.threads);
+    auto t = timed_run(*build_experiment(timed), with_time, opts.threads);
+    auto z = timed_run(*build_experiment(zero), without_time, opts.threads);
     timed_s.push_back(t.wall);
     timed_cpu.push_back(t.cpu);
     zero_s.push_back(z.wall);
     zero_cpu.push_back(z.cpu);
   }
-  auto list = [](const std::vector<double>& v) {
-    std::string s;
-    for (double x : v) {
-      char buf[32];
-      std::snprintf(buf, sizeof buf, "%s%.2f", s.empty() ? "" : " ", x);
-      s += buf;
-    }
-    return s;
-  };
   double best_timed = *std::min_element(timed_s.begin(), timed_s.end());
   double best_zero = *std::min_element(zero_s.begin(), zero_s.end());
   double cpu_timed = *std::min_element(timed_cpu.begin(), timed_cpu.end());
@@ -130,9 +123,9 @@ void bench_clock(run_config cfg, const bench_options& opts, std::ostream& out) {
     "  same final models:  %s\n",
     static_cast<unsigned long long>(timed.run.agents), opts.threads,
     static_cast<unsigned long long>(timed.run.rounds), timed_s.size(),
-    best_timed, with_time.last.time_seconds, list(timed_s).c_str(), best_zero,
-    list(zero_s).c_str(), best_timed / best_zero, cpu_timed, cpu_zero,
-    cpu_timed / cpu_zero,
+    best_timed, with_time.last.time_seconds, seconds_list(timed_s).c_str(),
+    best_zero, seconds_list(zero_s).c_str(), best_timed / best_zero, cpu_timed,
+    cpu_zero, cpu_timed / cpu_zero,
     same_models(with_time.last, without_time.last) ? "yes" : "NO");
   out << line;
 }

@@ -1,8 +1,13 @@
 #pragma once
 
+#include "actors/live.hpp"
 #include "core/config/config.hpp"
+#include "core/run/experiment.hpp"
+#include "core/run/metrics.hpp"
 
 #include <ostream>
+#include <string>
+#include <vector>
 
 namespace murmur {
 
@@ -12,6 +17,23 @@ struct bench_options {
   std::uint64_t rounds = 0; ///< 0 = enough for about a second of work
   int repeat = 3;           ///< alternating runs of each side
 };
+
+/// A bench config: D-PSGD, N agents, evaluation only at the end on few test
+/// rows, so the bench times training.
+run_config bench_config(run_config cfg, const bench_options& opts);
+
+/// Wall and CPU seconds (all threads) of one run.
+struct run_time {
+  double wall = 0;
+  double cpu = 0;
+};
+
+/// Times `exp`'s run through the actors (served by `live` when given).
+run_time timed_run(experiment& exp, metrics_sink& sink, int threads,
+                   live_service* live = nullptr);
+
+/// "1.23 1.25 ...": the runs' seconds, for the benches' lines.
+std::string seconds_list(const std::vector<double>& seconds);
 
 /// `murmur bench dpsgd`: D-PSGD through the actor runtime next to the
 /// actor-free lock-step loop doing the same math on the same data; each run

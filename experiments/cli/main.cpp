@@ -6,6 +6,8 @@
 #include "core/time/injections.hpp"
 #include "experiments/cli/bench_command.hpp"
 #include "experiments/cli/bench_wire.hpp"
+#include "experiments/cli/dashboard/dashboard_bench.hpp"
+#include "experiments/cli/dashboard/view_command.hpp"
 #include "experiments/cli/keys_command.hpp"
 #include "experiments/cli/node_command.hpp"
 #include "experiments/cli/plot_command.hpp"
@@ -16,7 +18,10 @@
 
 #include <CLI/CLI.hpp>
 
+#include <pthread.h>
 #include <unistd.h>
+
+#include <csignal>
 
 #include <filesystem>
 #include <iostream>
@@ -102,6 +107,10 @@ int main(int argc, char** argv) {
   run->add_option("--hosts", run_hosts,
                   "run the agents on these `murmur node`s: h1:p1,h2:p2,... "
                   "(sets hosts.list)");
+  std::string run_dashboard;
+  run->add_option("--dashboard", run_dashboard,
+                  "serve a live web view of the run on [HOST:]PORT (sets "
+                  "dashboard.listen)");
 
   node_options node_opts;
   auto node = app.add_subcommand(
@@ -146,9 +155,10 @@ int main(int argc, char** argv) {
   std::string bench_config;
   std::vector<std::string> bench_sets;
   auto bench_cmd = app.add_subcommand("bench", "benchmark the runtime");
-  bench_cmd->add_option("what", bench_what, "dpsgd | clock | wire | step")
+  bench_cmd
+    ->add_option("what", bench_what, "dpsgd | clock | wire | step | dashboard")
     ->required()
-    ->check(CLI::IsMember({"dpsgd", "clock", "wire", "step"}));
+    ->check(CLI::IsMember({"dpsgd", "clock", "wire", "step", "dashboard"}));
   bench_cmd->add_option("--agents,-n", bench.agents, "number of agents")
     ->check(CLI::PositiveNumber);
   bench_cmd->add_option("--threads,-t", bench.threads, "threads")
@@ -211,6 +221,20 @@ int main(int argc, char** argv) {
   report->add_flag("--allow-incomplete", report_opts.allow_incomplete,
                    "accept <name>.incomplete run folders (marked)");
 
+  std::vector<std::string> view_runs;
+  dashboard::view_options view_opts;
+  auto view = app.add_subcommand(
+    "view", "serve the dashboard read-only over finished runs (curves side "
+            "by side, events, agents)");
+  view->add_option("runs", view_runs, "run folders")->required();
+  view
+    ->add_option("--listen", view_opts.listen,
+                 "[HOST:]PORT; a bare port listens on 127.0.0.1, 0 = any free "
+                 "port; other than loopback requires the printed token")
+    ->capture_default_str();
+  view->add_flag("--allow-incomplete", view_opts.allow_incomplete,
+                 "accept <name>.incomplete run folders (marked)");
+
   sweep_options sweep_opts;
   auto sweep = add_sweep_command(app, sweep_opts);
 
@@ -237,6 +261,8 @@ int main(int argc, char** argv) {
         sets.push_back("hosts.list=[\"" +
                        std::regex_replace(run_hosts, std::regex{","}, "\",\"") +
                        "\"]");
+      if (!run_dashboard.empty())
+        sets.push_back("dashboard.listen=\"" + run_dashboard + "\"");
       return run_main(config_path, sets);
     }
     if (*node) {
@@ -251,6 +277,20 @@ int main(int argc, char** argv) {
     }
     if (*plot) {
       plot_command(plot_runs, plot_opts, std::cout);
+      return 0;
+    }
+    if (*view) {
+      // Blocked before the server starts its threads, which inherit the
+      // mask, so SIGINT/SIGTERM reach sigwait and the server stops cleanly.
+      sigset_t stop;
+      sigemptyset(&stop);
+      sigaddset(&stop, SIGINT);
+      sigaddset(&stop, SIGTERM);
+      pthread_sigmask(SIG_BLOCK, &stop, nullptr);
+      dashboard::view_command(view_runs, view_opts, std::cout, [&stop] {
+        int received = 0;
+        sigwait(&stop, &received);
+      });
       return 0;
     }
     if (*report) {
@@ -277,6 +317,8 @@ int main(int argc, char** argv) {
         bench_clock(cfg, bench, std::cout);
       else if (bench_what == "step")
         bench_step(cfg, bench, std::cout);
+      else if (bench_what == "dashboard")
+        dashboard::bench_dashboard(cfg, bench, std::cout);
       else
         bench_dpsgd(cfg, bench, std::cout);
       return 0;

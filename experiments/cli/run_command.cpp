@@ -1,10 +1,12 @@
 #include "experiments/cli/run_command.hpp"
 
+#include "actors/control_channels.hpp"
 #include "actors/remote/credentials.hpp"
 #include "actors/runtime.hpp"
 #include "actors/system.hpp"
 #include "core/run/experiment.hpp"
 #include "core/run/lockstep.hpp"
+#include "experiments/cli/dashboard/live_dashboard.hpp"
 #include "experiments/cli/results.hpp"
 
 #include <tbb/global_control.h>
@@ -73,18 +75,24 @@ run_result run_experiment(run_config cfg, bool show_progress) {
   if (!cfg.hosts.list.empty())
     check_credentials(cfg.hosts, "hosts.");
   auto exp = build_experiment(cfg);
-  auto live = open_control_channels(cfg.control);
+  auto commands = open_control_channels(cfg.control);
+  auto dashboard = dashboard::open_dashboard(cfg, *exp);
+  live_services live{commands.get(), dashboard.get()};
   run_folder folder{cfg.run.output, cfg.run.name};
   write_file_atomically(folder.path() / "config.toml", as_text(to_toml(cfg)));
   results_writer writer{cfg, folder.path(), show_progress};
+  metrics_sink& sink = dashboard ? dashboard->feed(writer) : writer;
   auto started = std::chrono::steady_clock::now();
-  auto outcome = cfg.run.engine == engine_kind::lockstep
-                   ? run_lockstep(*exp, writer)
-                   : run_actors(*exp, writer, cfg.run.threads, live.get());
+  auto outcome =
+    cfg.run.engine == engine_kind::lockstep
+      ? run_lockstep(*exp, sink)
+      : run_actors(*exp, sink, cfg.run.threads, live.empty() ? nullptr : &live);
   writer.finish(outcome, std::chrono::duration<double>(
                            std::chrono::steady_clock::now() - started)
                            .count());
   folder.commit();
+  if (dashboard)
+    dashboard->finished(folder.final_path(), outcome);
   return {folder.final_path(), writer.rows(), outcome};
 }
 

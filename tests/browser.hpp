@@ -1,0 +1,309 @@
+#pragma once
+
+// A headless Chromium driven over the DevTools protocol for the dashboard's
+// browser tests. The protocol runs over a pipe (--remote-debugging-pipe:
+// Chromium reads commands on fd 3 and writes replies and events on fd 4,
+// each message a JSON text ended by a NUL byte), so no WebSocket client and
+// no npm package is needed. Clicks are real mouse events at an element's
+// centre, not JavaScript calls of its handlers. Every wait has a deadline.
+
+#include <doctest/doctest.h>
+
+#include <nlohmann/json.hpp>
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace murmur::testing {
+
+/// The Chromium binary: $MURMUR_CHROMIUM, else `chromium` on the PATH; empty
+/// when there is none (the browser tests are then skipped).
+inline std::string find_chromium() {
+  if (auto given = std::getenv("MURMUR_CHROMIUM"))
+    return given;
+  const char* path = std::getenv("PATH");
+  std::string dirs = path ? path : "/usr/bin";
+  for (std::size_t at = 0; at <= dirs.size();) {
+    auto end = dirs.find(':', at);
+    if (end == std::string::npos)
+      end = dirs.size();
+    for (auto name : {"chromium", "chromium-browser"}) {
+      auto candidate = std::filesystem::path{dirs.substr(at, end - at)} / name;
+      if (::access(candidate.c_str(), X_OK) == 0)
+        return candidate.string();
+    }
+    at = end + 1;
+  }
+  return {};
+}
+
+inline std::string base64_decode(const std::string& text) {
+  auto value = [](char c) -> int {
+    if (c >= 'A' && c <= 'Z')
+      return c - 'A';
+    if (c >= 'a' && c <= 'z')
+      return c - 'a' + 26;
+    if (c >= '0' && c <= '9')
+      return c - '0' + 52;
+    if (c == '+')
+      return 62;
+    if (c == '/')
+      return 63;
+    return -1;
+  };
+  std::string out;
+  unsigned bits = 0;
+  int count = 0;
+  for (char c : text) {
+    int v = value(c);
+    if (v < 0)
+      continue; // padding
+    bits = (bits << 6) | static_cast<unsigned>(v);
+    count += 6;
+    if (count >= 8) {
+      count -= 8;
+      out += static_cast<char>((bits >> count) & 0xff);
+    }
+  }
+  return out;
+}
+
+/// One headless Chromium with one page, closed with the object.
+class headless_browser {
+public:
+  /// Starts `binary` with its profile and log under `dir`.
+  headless_browser(const std::string& binary, const std::filesystem::path& dir)
+    : log_(dir / "chromium.log") {
+    int to_browser[2], from_browser[2];
+    REQUIRE(::pipe(to_browser) == 0);
+    REQUIRE(::pipe(from_browser) == 0);
+    std::vector<std::string> args{binary,
+                                  "--headless=new",
+                                  "--no-sandbox", // tests run as root
+                                  "--disable-gpu",
+                                  "--disable-dev-shm-usage", // small /dev/shm
+                                  "--no-first-run",
+                                  "--disable-extensions",
+                                  "--remote-debugging-pipe",
+                                  "--user-data-dir=" +
+                                    (dir / "profile").string(),
+                                  "about:blank"};
+    std::vector<char*> argv;
+    for (auto& a : args)
+      argv.push_back(a.data());
+    argv.push_back(nullptr);
+    auto log = log_.string();
+    pid_ = ::fork();
+    REQUIRE(pid_ >= 0);
+    if (pid_ == 0) {
+      // fds 3 and 4 are the protocol's; move the pipe ends there (through
+      // fds above them, which may be the pipe's own).
+      int in = ::fcntl(to_browser[0], F_DUPFD, 10);
+      int out = ::fcntl(from_browser[1], F_DUPFD, 10);
+      ::dup2(in, 3);
+      ::dup2(out, 4);
+      int err = ::open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+      ::dup2(err, 1);
+      ::dup2(err, 2);
+      for (int fd = 5; fd < 1024; ++fd)
+        ::close(fd);
+      ::execv(argv[0], argv.data());
+      ::_exit(127);
+    }
+    ::close(to_browser[0]);
+    ::close(from_browser[1]);
+    out_ = to_browser[1];
+    in_ = from_browser[0];
+    auto target = call("Target.createTarget", {{"url", "about:blank"}});
+    auto attached = call("Target.attachToTarget",
+                         {{"targetId", target["targetId"]}, {"flatten", true}});
+    session_ = attached["sessionId"].get<std::string>();
+    call("Page.enable", nlohmann::json::object(), true);
+    call("Emulation.setDeviceMetricsOverride",
+         {{"width", 1400},
+          {"height", 1100},
+          {"deviceScaleFactor", 1},
+          {"mobile", false}},
+         true);
+  }
+
+  ~headless_browser() {
+    if (out_ >= 0)
+      ::close(out_);
+    if (in_ >= 0)
+      ::close(in_);
+    ::kill(pid_, SIGKILL);
+    int status = 0;
+    ::waitpid(pid_, &status, 0);
+  }
+
+  headless_browser(const headless_browser&) = delete;
+  headless_browser& operator=(const headless_browser&) = delete;
+
+  void open(const std::string& url) {
+    call("Page.navigate", {{"url", url}}, true);
+  }
+
+  /// The value of a JavaScript expression in the page (awaited if a
+  /// promise); throws on an exception in the page.
+  nlohmann::json eval(const std::string& expression) {
+    auto r = call("Runtime.evaluate",
+                  {{"expression", expression},
+                   {"awaitPromise", true},
+                   {"returnByValue", true}},
+                  true);
+    if (r.contains("exceptionDetails"))
+      throw std::runtime_error("in the page: " + r["exceptionDetails"].dump() +
+                               " evaluating " + expression);
+    return r["result"].value("value", nlohmann::json{});
+  }
+
+  /// Waits until `predicate` (an expression) is true in the page; false
+  /// after `seconds`.
+  bool wait_for(const std::string& predicate, double seconds) {
+    auto deadline =
+      std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
+    auto guarded = "(() => { try { return !!(" + predicate +
+                   "); } catch (e) { return false; } })()";
+    while (std::chrono::steady_clock::now() < deadline) {
+      if (eval(guarded) == true)
+        return true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    return false;
+  }
+
+  /// A left click with the mouse at the centre of the element `selector`
+  /// finds (scrolled into view first).
+  void click(const std::string& selector) {
+    auto box = eval("(() => { const e = document.querySelector(" +
+                    nlohmann::json(selector).dump() +
+                    "); if (!e) return null; e.scrollIntoView({block: "
+                    "'center'}); const r = e.getBoundingClientRect(); return "
+                    "[r.left + r.width / 2, r.top + r.height / 2]; })()");
+    REQUIRE_MESSAGE(box.is_array(), "no element " << selector);
+    for (auto type : {"mouseMoved", "mousePressed", "mouseReleased"}) {
+      nlohmann::json p{{"type", type},
+                       {"x", box[0]},
+                       {"y", box[1]},
+                       {"button", "left"},
+                       {"buttons", std::string{type} == "mousePressed" ? 1 : 0},
+                       {"clickCount", 1}};
+      call("Input.dispatchMouseEvent", p, true);
+    }
+  }
+
+  /// Types `text` into the input `selector` (replacing its value) and
+  /// commits it as a user's Enter would.
+  void type_into(const std::string& selector, const std::string& text) {
+    click(selector);
+    eval("document.querySelector(" + nlohmann::json(selector).dump() +
+         ").select()");
+    call("Input.insertText", {{"text", text}}, true);
+    for (auto type : {"keyDown", "keyUp"})
+      call("Input.dispatchKeyEvent",
+           {{"type", type},
+            {"key", "Enter"},
+            {"code", "Enter"},
+            {"windowsVirtualKeyCode", 13},
+            {"text", std::string{type} == "keyDown" ? "\r" : ""}},
+           true);
+    // Enter commits a text input's value in a form only: blur commits it
+    // here, as leaving the field would.
+    eval("document.querySelector(" + nlohmann::json(selector).dump() +
+         ").blur()");
+  }
+
+  /// The page as a PNG at `path`; its size in bytes.
+  std::size_t screenshot(const std::filesystem::path& path) {
+    auto shot = call("Page.captureScreenshot", {{"format", "png"}}, true);
+    auto png = base64_decode(shot["data"].get<std::string>());
+    std::ofstream out{path, std::ios::binary};
+    out.write(png.data(), static_cast<std::streamsize>(png.size()));
+    out.close();
+    REQUIRE_MESSAGE(out, "cannot write " << path);
+    return png.size();
+  }
+
+  const std::filesystem::path& log() const { return log_; }
+
+private:
+  /// Sends a command (to the page's session when `page`) and returns its
+  /// result, skipping events; throws on an error reply or after 30 s.
+  nlohmann::json call(const std::string& method, const nlohmann::json& params,
+                      bool page = false) {
+    int id = ++last_id_;
+    nlohmann::json msg{{"id", id}, {"method", method}, {"params", params}};
+    if (page)
+      msg["sessionId"] = session_;
+    auto text = msg.dump();
+    text.push_back('\0');
+    for (std::size_t sent = 0; sent < text.size();) {
+      auto n = ::write(out_, text.data() + sent, text.size() - sent);
+      if (n <= 0)
+        throw std::runtime_error("the browser closed its pipe (see " +
+                                 log_.string() + ")");
+      sent += static_cast<std::size_t>(n);
+    }
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+    for (;;) {
+      auto reply = next_message(deadline);
+      if (!reply)
+        throw std::runtime_error("the browser did not answer " + method +
+                                 " within 30 s");
+      if (reply->value("id", -1) != id)
+        continue; // an event, or a late reply
+      if (reply->contains("error"))
+        throw std::runtime_error(method + ": " + (*reply)["error"].dump());
+      return (*reply)["result"];
+    }
+  }
+
+  std::optional<nlohmann::json>
+  next_message(std::chrono::steady_clock::time_point deadline) {
+    for (;;) {
+      auto end = buffer_.find('\0');
+      if (end != std::string::npos) {
+        auto msg = nlohmann::json::parse(buffer_.substr(0, end));
+        buffer_.erase(0, end + 1);
+        return msg;
+      }
+      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+                    deadline - std::chrono::steady_clock::now())
+                    .count();
+      if (left <= 0)
+        return std::nullopt;
+      pollfd p{in_, POLLIN, 0};
+      if (::poll(&p, 1, static_cast<int>(left)) <= 0)
+        continue;
+      char chunk[1 << 16];
+      auto n = ::read(in_, chunk, sizeof chunk);
+      if (n <= 0)
+        throw std::runtime_error("the browser closed its pipe (see " +
+                                 log_.string() + ")");
+      buffer_.append(chunk, static_cast<std::size_t>(n));
+    }
+  }
+
+  std::filesystem::path log_;
+  pid_t pid_ = -1;
+  int out_ = -1, in_ = -1;
+  int last_id_ = 0;
+  std::string buffer_;
+  std::string session_;
+};
+
+} // namespace murmur::testing
