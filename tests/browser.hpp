@@ -97,6 +97,7 @@ public:
                                   "--disable-dev-shm-usage", // small /dev/shm
                                   "--no-first-run",
                                   "--disable-extensions",
+                                  "--disable-breakpad",
                                   "--remote-debugging-pipe",
                                   "--user-data-dir=" +
                                     (dir / "profile").string(),
@@ -109,6 +110,9 @@ public:
     pid_ = ::fork();
     REQUIRE(pid_ >= 0);
     if (pid_ == 0) {
+      // A process group of its own: the browser's helpers (renderer, GPU,
+      // crash handler) die with it.
+      ::setpgid(0, 0);
       // fds 3 and 4 are the protocol's; move the pipe ends there (through
       // fds above them, which may be the pipe's own).
       int in = ::fcntl(to_browser[0], F_DUPFD, 10);
@@ -123,6 +127,7 @@ public:
       ::execv(argv[0], argv.data());
       ::_exit(127);
     }
+    ::setpgid(pid_, pid_); // as the child does: whichever runs first
     ::close(to_browser[0]);
     ::close(from_browser[1]);
     out_ = to_browser[1];
@@ -145,6 +150,7 @@ public:
       ::close(out_);
     if (in_ >= 0)
       ::close(in_);
+    ::kill(-pid_, SIGKILL);
     ::kill(pid_, SIGKILL);
     int status = 0;
     ::waitpid(pid_, &status, 0);

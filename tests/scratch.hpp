@@ -11,6 +11,7 @@
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <system_error>
 #include <vector>
 
 namespace murmur::testing {
@@ -24,7 +25,12 @@ public:
     std::filesystem::remove_all(path_);
     std::filesystem::create_directories(path_);
   }
-  ~scratch_dir() { std::filesystem::remove_all(path_); }
+  ~scratch_dir() {
+    // Never throws: a child process still writing there (a browser's
+    // helper) must not terminate the test.
+    std::error_code ignored;
+    std::filesystem::remove_all(path_, ignored);
+  }
   scratch_dir(const scratch_dir&) = delete;
   scratch_dir& operator=(const scratch_dir&) = delete;
 
