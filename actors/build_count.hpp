@@ -18,20 +18,31 @@ public:
 
   void one_built() {
     std::lock_guard<std::mutex> guard{mtx_};
-    if (++built_ == expected_)
-      all_.notify_all();
+    ++built_;
+    if (built_ == expected_ || built_ % notify_every == 0)
+      built_changed_.notify_all();
   }
+
+  /// Waiters for a count are woken at multiples of this (and at the end).
+  static constexpr std::size_t notify_every = 256;
 
   /// Waits at most `limit`; true once every agent is built.
   template <class Rep, class Period>
   bool wait_for(std::chrono::duration<Rep, Period> limit) {
+    return wait_for(expected_, limit);
+  }
+
+  /// Waits at most `limit`; true once `count` agents are built.
+  template <class Rep, class Period>
+  bool wait_for(std::size_t count, std::chrono::duration<Rep, Period> limit) {
     std::unique_lock<std::mutex> lock{mtx_};
-    return all_.wait_for(lock, limit, [this] { return built_ >= expected_; });
+    return built_changed_.wait_for(lock, limit,
+                                   [this, count] { return built_ >= count; });
   }
 
 private:
   std::mutex mtx_;
-  std::condition_variable all_;
+  std::condition_variable built_changed_;
   std::size_t built_ = 0;
   std::size_t expected_;
 };

@@ -136,7 +136,7 @@ namespace {
 /// peak memory is its own and neither side runs on the other's heap.
 struct side_figures {
   double setup_seconds = 0; ///< building the agents (and spawning them)
-  double spawn_seconds = 0; ///< actors: spawning and wiring, before building
+  double spawn_seconds = 0; ///< actors: spawning and wiring (and building)
   double round_seconds = 0; ///< all rounds, evaluations excluded
   double eval_seconds = 0;  ///< one evaluation
   double rss_mib = 0;       ///< peak resident memory of the process
@@ -355,8 +355,9 @@ void bench_dpsgd(run_config cfg, const bench_options& opts, std::ostream& out) {
     "  murmur (actors): %9.2f  %9.2f\n"
     "  bare loop:       %9.2f  %9.2f\n"
     "  ratio (best):    %9.3f\n"
-    "  set-up:          actors %.3f s (spawning and wiring %.3f s, then "
-    "building each agent's state), loop %.3f s (building); one evaluation "
+    "  set-up:          actors %.3f s (spawning and wiring %.3f s, most "
+    "agents building meanwhile; then the rest of the building), loop "
+    "%.3f s (building); one evaluation "
     "%.3f s (not in the figures above)\n"
     "  peak RSS:        actors %.1f MiB, loop %.1f MiB, of which data %.1f "
     "MiB; beyond the data %.1f and %.1f KiB per agent\n"
