@@ -24,6 +24,7 @@ void sample(self_ptr self, const run_env* env) {
   };
   auto timeout = env->virtual_time ? caf::duration{caf::infinite}
                                    : caf::duration{std::chrono::seconds(2)};
+  bool remote = !env->exp->cfg.hosts.list.empty();
   for (std::size_t i = 0; i < n; ++i) {
     (*samples)[i].status.id = static_cast<agent_id>(i);
     self->request(s.trainers[i], timeout, status_atom::value)
@@ -32,10 +33,11 @@ void sample(self_ptr self, const run_env* env) {
           (*samples)[i].status = st;
           done();
         },
-        [samples, done, i](const caf::error& err) {
-          (*samples)[i].reached = err == caf::sec::request_timeout
-                                    ? agent_sample::reach::unreachable
-                                    : agent_sample::reach::gone;
+        [samples, done, i, remote](const caf::error& err) {
+          using reach = agent_sample::reach;
+          (*samples)[i].reached = err != caf::sec::request_timeout ? reach::gone
+                                  : remote ? reach::unreachable
+                                           : reach::busy;
           done();
         });
   }

@@ -12,9 +12,10 @@ namespace murmur {
 
 /// One agent as a live sample saw it.
 struct agent_sample {
-  /// Whether the agent answered: one that left the run (killed) is gone, one
-  /// whose host was lost stays silent.
-  enum class reach : std::uint8_t { answered, gone, unreachable };
+  /// Whether the agent answered: one that left the run (killed) is gone; one
+  /// silent for 2 s is busy in a long step when it runs in this process,
+  /// unreachable (its host lost or frozen) when it runs on a node.
+  enum class reach : std::uint8_t { answered, gone, busy, unreachable };
   agent_status status;
   reach reached = reach::answered;
 };
@@ -37,7 +38,7 @@ struct live_sampler_state {
 /// sample is under way is dropped, so slow answers never pile requests up.
 /// Under the virtual clock requests carry no timeout (a virtual timeout
 /// would be an event of the run); otherwise an agent silent for 2 s counts
-/// as unreachable.
+/// as busy (local) or unreachable (on a node).
 ///
 ///   tick --> status? to every trainer --all answered--> deliver(samples)
 caf::behavior live_sampler(caf::stateful_actor<live_sampler_state>* self,

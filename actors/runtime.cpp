@@ -57,16 +57,26 @@ constexpr agent_id spawn_batch = 1024;
 /// run.
 void spawn_run(caf::actor_system& sys, run_env& env, run_end& end,
                run_actors_set& a) {
+  auto* out = &end;
+  // Watched as soon as spawned: an agent that fails while others are still
+  // being spawned ends the wait below.
+  auto watch = [&sys, out](const caf::actor& x) {
+    x->attach_functor([&sys, out](const caf::error& reason) {
+      if (reason && reason != caf::exit_reason::user_shutdown)
+        out->fail("an actor failed: " + sys.render(reason));
+    });
+    return x;
+  };
   auto n = env.exp->agents();
   a.all->resize(n);
   if (!env.ledger->instant())
-    env.network = a.network = sys.spawn(network, &env, a.all);
-  a.observer = spawn_observer(sys, &env);
+    env.network = a.network = watch(sys.spawn(network, &env, a.all));
+  a.observer = watch(spawn_observer(sys, &env));
   for (agent_id i = 0; i < n; ++i) {
     // On the real clock an agent builds its state when it first runs. CAF
     // 0.17's work stealing walks a victim's whole queue for every job it
     // steals, so a queue of 100,000 fresh agents made set-up quadratic:
-    // spawning waits until at most 2 * spawn_batch agents are unbuilt.
+    // spawning waits until at most 3 * spawn_batch agents are unbuilt.
     if (env.built && i >= 2 * spawn_batch && i % spawn_batch == 0)
       while (!env.built->wait_for(i - 2 * spawn_batch,
                                   std::chrono::milliseconds(200)) &&
@@ -74,18 +84,11 @@ void spawn_run(caf::actor_system& sys, run_env& env, run_end& end,
         ;
     auto agent = spawn_agent(sys, &env, i, a.all, a.observer);
     (*a.all)[i] = agent.mailer;
-    a.trainers.push_back(agent.trainer);
+    a.trainers.push_back(watch(agent.trainer));
     if (agent.mailer != agent.trainer)
-      a.mailers.push_back(agent.mailer);
+      a.mailers.push_back(watch(agent.mailer));
   }
-  a.controller = sys.spawn(controller, &env, a.trainers);
-  auto* out = &end;
-  a.for_each([&sys, out](const caf::actor& x) {
-    x->attach_functor([&sys, out](const caf::error& reason) {
-      if (reason && reason != caf::exit_reason::user_shutdown)
-        out->fail("an actor failed: " + sys.render(reason));
-    });
-  });
+  a.controller = watch(sys.spawn(controller, &env, a.trainers));
 }
 
 run_outcome run_real(experiment& exp, metrics_sink& sink, int threads,

@@ -132,29 +132,15 @@ public:
     ::close(from_browser[1]);
     out_ = to_browser[1];
     in_ = from_browser[0];
-    auto target = call("Target.createTarget", {{"url", "about:blank"}});
-    auto attached = call("Target.attachToTarget",
-                         {{"targetId", target["targetId"]}, {"flatten", true}});
-    session_ = attached["sessionId"].get<std::string>();
-    call("Page.enable", nlohmann::json::object(), true);
-    call("Emulation.setDeviceMetricsOverride",
-         {{"width", 1400},
-          {"height", 1100},
-          {"deviceScaleFactor", 1},
-          {"mobile", false}},
-         true);
+    try {
+      open_page();
+    } catch (...) {
+      close_browser(); // the destructor does not run for a failed constructor
+      throw;
+    }
   }
 
-  ~headless_browser() {
-    if (out_ >= 0)
-      ::close(out_);
-    if (in_ >= 0)
-      ::close(in_);
-    ::kill(-pid_, SIGKILL);
-    ::kill(pid_, SIGKILL);
-    int status = 0;
-    ::waitpid(pid_, &status, 0);
-  }
+  ~headless_browser() { close_browser(); }
 
   headless_browser(const headless_browser&) = delete;
   headless_browser& operator=(const headless_browser&) = delete;
@@ -247,8 +233,37 @@ public:
   const std::filesystem::path& log() const { return log_; }
 
 private:
+  /// A page of its own, attached in flat mode, at a fixed size.
+  void open_page() {
+    auto target = call("Target.createTarget", {{"url", "about:blank"}});
+    auto attached = call("Target.attachToTarget",
+                         {{"targetId", target["targetId"]}, {"flatten", true}});
+    session_ = attached["sessionId"].get<std::string>();
+    call("Page.enable", nlohmann::json::object(), true);
+    call("Emulation.setDeviceMetricsOverride",
+         {{"width", 1400},
+          {"height", 1100},
+          {"deviceScaleFactor", 1},
+          {"mobile", false}},
+         true);
+  }
+
+  /// Kills the browser and its helpers, and reaps it.
+  void close_browser() {
+    if (out_ >= 0)
+      ::close(out_);
+    if (in_ >= 0)
+      ::close(in_);
+    out_ = in_ = -1;
+    ::kill(-pid_, SIGKILL);
+    ::kill(pid_, SIGKILL);
+    int status = 0;
+    ::waitpid(pid_, &status, 0);
+  }
+
   /// Sends a command (to the page's session when `page`) and returns its
-  /// result, skipping events; throws on an error reply or after 30 s.
+  /// result, skipping events; throws on an error reply or after 30 s (and
+  /// when the browser died: tests/main.cpp ignores SIGPIPE).
   nlohmann::json call(const std::string& method, const nlohmann::json& params,
                       bool page = false) {
     int id = ++last_id_;

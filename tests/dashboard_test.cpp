@@ -102,12 +102,30 @@ TEST_CASE("a dashboard bound beyond loopback refuses requests without its "
   REQUIRE(init);
   CHECK(init->status == 401);
 
-  // A 10 MB body is refused without harm; the server answers on.
+  // A 10 MB body is refused before it is read, declared or chunked, and so
+  // are bodies where none belongs; the server answers on.
   std::string huge(10 << 20, 'x');
   auto big = client.Post("/api/command", with_token(at.token), huge, json);
   CHECK((!big || big->status == 413));
   httplib::Client again{"127.0.0.1", at.port};
   again.set_read_timeout(20, 0);
+  auto chunked = again.Post(
+    "/api/command", with_token(at.token),
+    [&huge](std::size_t offset, httplib::DataSink& sink) {
+      if (offset >= huge.size()) {
+        sink.done();
+        return true;
+      }
+      return sink.write(huge.data() + offset, 1 << 20);
+    },
+    json);
+  CHECK((!chunked || chunked->status == 411));
+  httplib::Client third{"127.0.0.1", at.port};
+  auto put = third.Put("/index.html", huge, json);
+  CHECK((!put || put->status == 405));
+  auto posted_page = third.Post("/index.html", "{}", json);
+  REQUIRE(posted_page);
+  CHECK(posted_page->status == 405);
   auto after = again.Get("/api/init", with_token(at.token));
   REQUIRE(after);
   CHECK(after->status == 200);
@@ -161,10 +179,28 @@ TEST_CASE("a loopback dashboard answers loopback host names only and paces "
   REQUIRE(page);
   CHECK(page->status == 200);
   CHECK(contains(page->body, "<title>murmur dashboard</title>"));
-  // A DNS-rebinding page reaches the port under another host name.
-  auto rebound = client.Get("/api/init", {{"Host", "attacker.example"}});
-  REQUIRE(rebound);
-  CHECK(rebound->status == 403);
+  // A DNS-rebinding page reaches the port under another host name, which
+  // may look like a loopback address.
+  for (auto host : {"attacker.example", "127.attacker.example:80"}) {
+    auto rebound = client.Get("/api/init", {{"Host", host}});
+    REQUIRE(rebound);
+    CHECK(rebound->status == 403);
+  }
+  // Without a token, a loopback dashboard's only guard against other sites'
+  // pages is the origin of their posts.
+  auto json = "application/json";
+  auto foreign =
+    client.Post("/api/clock", {{"Origin", "http://attacker.example"}},
+                R"({"action":"run"})", json);
+  REQUIRE(foreign);
+  CHECK(foreign->status == 403);
+  auto form = client.Post("/api/clock", "action=run",
+                          "application/x-www-form-urlencoded");
+  REQUIRE(form);
+  CHECK(form->status == 415);
+  auto status = client.Post("/api/command", R"({"command":"status"})", json);
+  REQUIRE(status);
+  CHECK(status->status == 400);
 
   // Started paused: the clock stays at 0 until the page says run.
   auto init = nlohmann::json::parse(client.Get("/api/init")->body);
@@ -173,7 +209,6 @@ TEST_CASE("a loopback dashboard answers loopback host names only and paces "
   auto held = nlohmann::json::parse(client.Get("/api/init")->body);
   CHECK(held["pacer"]["paused"] == true);
   CHECK(held["pacer"]["now"] == 0.0);
-  auto json = "application/json";
   auto bad = client.Post("/api/clock", R"({"action":"fly"})", json);
   REQUIRE(bad);
   CHECK(bad->status == 400);

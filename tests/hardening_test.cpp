@@ -149,6 +149,14 @@ TEST_CASE("values that used to be accepted silently are refused by name") {
   check_refused(
     testing::murmur(tiny(out, "--set run.name=" + std::string(5000, 'x')), 10),
     "run.name: must be a plain folder name");
+  // A name that only looks like a loopback address may resolve anywhere.
+  check_refused(
+    testing::murmur(tiny(out, "--hosts 127.attacker.example:4000 --set "
+                              "hosts.insecure=true"),
+                    10),
+    "hosts.insecure: plain TCP is allowed on loopback only");
+  check_refused(testing::murmur(tiny(out, "--set dashboard.speed=1e-9"), 10),
+                "dashboard.speed: give 0 (as fast as possible) or a ratio");
   CHECK_FALSE(fs::exists(out));
   // A minibatch larger than a shard is legal (small shards happen) but said.
   auto r = testing::murmur(tiny(out, "--set run.batch_size=5000"));

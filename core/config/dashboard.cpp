@@ -36,9 +36,16 @@ endpoint parse_listen(const std::string& text, const std::string& field) {
   return parse_endpoint(text, field, true);
 }
 
+bool valid_speed(double ratio) {
+  return ratio == 0 || (ratio >= 1e-3 && ratio <= 1e6);
+}
+
 void validate(const dashboard_section& d) {
   if (!d.listen.empty())
     parse_listen(d.listen, "dashboard.listen");
+  if (!valid_speed(d.speed))
+    throw input_error("dashboard.speed: give 0 (as fast as possible) or a "
+                      "ratio from 0.001 to 1e6");
 }
 
 } // namespace murmur

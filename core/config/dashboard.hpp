@@ -18,6 +18,10 @@ struct dashboard_section {
   bool start_paused = false; ///< virtual clock: wait for the page's run button
 };
 
+/// A virtual-clock speed ratio (simulated seconds per wall second) the
+/// pacer takes: 0 (as fast as possible) or within [1e-3, 1e6].
+bool valid_speed(double ratio);
+
 /// The dashboard.* keys.
 const schema<dashboard_section>& dashboard_schema();
 

@@ -1,5 +1,8 @@
 #include "core/config/hosts.hpp"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
 #include <filesystem>
 
 namespace murmur {
@@ -24,7 +27,15 @@ endpoint parse_endpoint(const std::string& text, const std::string& field,
 }
 
 bool is_loopback(const std::string& host) {
-  return host == "localhost" || host == "::1" || host.rfind("127.", 0) == 0;
+  // A literal address only (or localhost): a name such as
+  // "127.example.org" may resolve anywhere.
+  in_addr v4{};
+  if (::inet_pton(AF_INET, host.c_str(), &v4) == 1)
+    return (ntohl(v4.s_addr) >> 24) == 127;
+  in6_addr v6{};
+  if (::inet_pton(AF_INET6, host.c_str(), &v6) == 1)
+    return IN6_IS_ADDR_LOOPBACK(&v6);
+  return host == "localhost";
 }
 
 void validate_security(const hosts_section& h,

@@ -74,7 +74,8 @@ struct endpoint {
 endpoint parse_endpoint(const std::string& text, const std::string& field,
                         bool any_port = false);
 
-/// Whether `host` is a loopback address (127.0.0.0/8, ::1, localhost).
+/// Whether `host` is a literal loopback address (127.0.0.0/8, ::1) or
+/// localhost.
 bool is_loopback(const std::string& host);
 
 /// Checks that this process may open or reach `hosts`: TLS files present, or

@@ -36,9 +36,10 @@ struct page_reader {
                  [this](const char* data, std::size_t n) {
                    bytes += n;
                    std::string_view chunk{data, n};
-                   for (auto at = chunk.find("event: agents");
+                   // Chunks end at messages: the server writes whole ones.
+                   for (auto at = chunk.find("event: agents\n");
                         at != std::string_view::npos;
-                        at = chunk.find("event: agents", at + 1))
+                        at = chunk.find("event: agents\n", at + 1))
                      ++agent_messages;
                    return true;
                  });

@@ -22,6 +22,8 @@ agent_state classify(const agent_sample& s) {
   auto& st = s.status;
   if (s.reached == reach::unreachable)
     return agent_state::lost;
+  if (s.reached == reach::busy)
+    return agent_state::computing;
   if (s.reached == reach::gone || st.killed ||
       st.activity == agent_activity::offline)
     return agent_state::offline;

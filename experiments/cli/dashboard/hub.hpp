@@ -43,7 +43,9 @@ agent_state classify(const agent_sample& s);
 /// which read a snapshot and then follow the messages after it. Every
 /// message has a sequence number; the snapshot says up to which one it
 /// holds. Agents' samples go out as deltas (only the agents that changed).
-/// Thread-safe; pushing never waits for a page, and a page that falls too
+/// Thread-safe; pushing never waits for a page's network I/O (only for
+/// the lock, held while a snapshot or a batch of messages is copied), and a
+/// page that falls too
 /// far behind the bounded message log is told to reload.
 class hub {
 public:

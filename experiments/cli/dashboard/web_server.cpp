@@ -101,6 +101,35 @@ struct web_server::impl {
       return true;
     }
     bool api = req.path.rfind("/api/", 0) == 0;
+    // Checked before httplib reads a body: it reads one of any length when
+    // the request is chunked or gives no length, so only the two control
+    // posts may carry one, of a declared length.
+    bool get = req.method == "GET" || req.method == "HEAD";
+    bool post = req.method == "POST" &&
+                (req.path == "/api/command" || req.path == "/api/clock");
+    if (!get && !post) {
+      refuse(res, 405, "only GET, and POST to /api/command and /api/clock");
+      return true;
+    }
+    if (req.has_header("Transfer-Encoding")) {
+      refuse(res, 411, "give a Content-Length, not a chunked body");
+      return true;
+    }
+    bool declared = req.has_header("Content-Length");
+    auto length =
+      declared ? req.get_header_value<std::uint64_t>("Content-Length") : 0;
+    if (post && !declared) {
+      refuse(res, 411, "give a Content-Length");
+      return true;
+    }
+    if (get && length > 0) {
+      refuse(res, 400, "a GET carries no body");
+      return true;
+    }
+    if (length > max_body_bytes) {
+      refuse(res, 413, "bodies are at most 64 KiB");
+      return true;
+    }
     if (api && !token.empty()) {
       auto given = req.has_header("X-Murmur-Token")
                      ? req.get_header_value("X-Murmur-Token")
@@ -183,6 +212,14 @@ struct web_server::impl {
       refuse(res, 400, "give one command line of at most 256 characters");
       return;
     }
+    // The page's verbs only: `status` and `help` would make the controller
+    // ask every agent, with timeouts that are events of a virtual run.
+    auto verb = line.substr(0, line.find(' '));
+    if (verb != "slow" && verb != "delay" && verb != "pause" &&
+        verb != "resume" && verb != "kill") {
+      refuse(res, 400, "command: one of slow, delay, pause, resume, kill");
+      return;
+    }
     auto reply = control->command(line);
     answer(res, reply.rfind("error", 0) == 0 ? 400 : 200, {{"reply", reply}});
   }
@@ -198,8 +235,10 @@ struct web_server::impl {
       refuse(res, 400, "action: one of pause, run, step, speed");
       return;
     }
-    if (!(speed >= 0 && speed <= 1e6)) {
-      refuse(res, 400, "speed: simulated seconds per wall second in [0, 1e6]");
+    if (!valid_speed(speed)) {
+      refuse(res, 400,
+             "speed: 0 (as fast as possible) or simulated seconds per wall "
+             "second from 0.001 to 1e6");
       return;
     }
     if (!control->clock(action, speed)) {

@@ -64,6 +64,10 @@ function number(v, digits = 3) {
 
 function stateName(code) { return states[code] || 'unknown'; }
 
+// Math.min(...v) passes every value as an argument: too many for 100,000+.
+function least(values) { return values.reduce((a, b) => (b < a ? b : a), Infinity); }
+function most(values) { return values.reduce((a, b) => (b > a ? b : a), -Infinity); }
+
 // ---- metrics -------------------------------------------------------------
 
 function parseRun(run) {
@@ -159,8 +163,8 @@ function lineChart(box, title, series, xlabel) {
     box.replaceChildren(svg);
     return;
   }
-  let x0 = Math.min(...pts.map(p => p[0])), x1 = Math.max(...pts.map(p => p[0]));
-  let y0 = Math.min(0, ...pts.map(p => p[1])), y1 = Math.max(...pts.map(p => p[1]));
+  let x0 = least(pts.map(p => p[0])), x1 = most(pts.map(p => p[0]));
+  let y0 = Math.min(0, least(pts.map(p => p[1]))), y1 = most(pts.map(p => p[1]));
   if (x1 === x0) x1 = x0 + 1;
   if (y1 === y0) y1 = y0 + 1;
   const sx = v => m.l + (v - x0) / (x1 - x0) * (W - m.l - m.r);
@@ -334,7 +338,7 @@ function drawAggregates() {
     return row;
   });
   $('state-histogram').replaceChildren(...rows);
-  const lo = Math.min(...agents.steps), hi = Math.max(...agents.steps);
+  const lo = least(agents.steps), hi = most(agents.steps);
   const bins = 20, width = Math.max(1, (hi - lo + 1) / bins);
   const hist = new Array(bins).fill(0);
   for (const s of agents.steps) hist[Math.min(bins - 1, Math.floor((s - lo) / width))] += 1;
@@ -366,7 +370,7 @@ function drawPlexus() {
     if (agents.role[i] === 1) sample.push(i);
     if (agents.role[i] === 2) aggregators.push(i);
   }
-  const round = Math.max(...agents.round);
+  const round = most(agents.round);
   box.textContent = `Plexus round ${round}: training (sample) ` +
     (sample.join(', ') || 'none') + '; aggregating ' +
     (aggregators.join(', ') || 'none');
@@ -493,8 +497,12 @@ async function send(verb, arg) {
 }
 
 async function clockAction(action, speed = 0) {
-  const res = await post('/api/clock', { action, speed });
-  if (!res.ok) $('clock-state').textContent = res.body.error;
+  try {
+    const res = await post('/api/clock', { action, speed });
+    if (!res.ok) $('clock-state').textContent = res.body.error;
+  } catch (e) {
+    $('clock-state').textContent = 'error: ' + e;
+  }
 }
 
 function wireControls() {
@@ -555,8 +563,17 @@ function follow() {
   };
 }
 
+/// Takes the snapshot, retrying every 2 s while the server cannot be
+/// reached (a run whose page reconnects after a network hiccup).
 async function start() {
-  const res = await fetch(withToken('/api/init'));
+  let res;
+  try {
+    res = await fetch(withToken('/api/init'));
+  } catch (e) {
+    $('run-title').textContent = 'cannot reach the run; retrying';
+    setTimeout(start, 2000);
+    return;
+  }
   if (!res.ok) {
     $('run-title').textContent = 'the server refused: ' + (await res.json()).error;
     return;
