@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Installs the Debian packages murmur needs (only those missing), configures
 # CMake in Release mode and builds everything into build/.
-#   --tests  also what only the test suite needs: the packages below and the
-#            fuzz targets (MURMUR_FUZZ), which ctest then runs for a bounded
-#            time each.
+#   --tests  also the test suite (MURMUR_TESTS; without it only the program is
+#            built) and what only it needs: the packages below and the fuzz
+#            targets (MURMUR_FUZZ), which ctest then runs for a bounded time
+#            each.
 #   --torch  also libtorch, for model.kind = "torchscript" (MURMUR_TORCH),
 #            and Python's torch for experiments/models/. Heavy: libtorch-dev
 #            brings 150 Debian packages (OpenCV, GDAL...; 123 MB download,
@@ -35,12 +36,12 @@ packages=(
   libtomlplusplus-dev         # TOML configs
   nlohmann-json3-dev          # summary.json
   libcpp-httplib-dev          # the dashboard's web server (murmur run --dashboard)
-  doctest-dev                 # tests
   dataset-fashion-mnist       # the default data set
   gnuplot-nox                 # murmur plot (pngcairo and svg terminals)
 )
 # Only for the test suite (--tests), one reason per package.
 test_packages=(
+  doctest-dev                 # the test suite
   clang                       # compiles the fuzz targets (libFuzzer is clang's)
   libclang-rt-14-dev          # libFuzzer, ASan and UBSan runtimes for clang 14
   iproute2                    # ip and tc: network namespaces with shaped links
@@ -82,6 +83,6 @@ if [ ${#missing[@]} -gt 0 ]; then
   echo "setup: installed in $((SECONDS - started)) s"
 fi
 
-cmake -S . -B build -DCMAKE_BUILD_TYPE=Release -DMURMUR_FUZZ="$tests" \
-  -DMURMUR_TORCH="$torch" >/dev/null
+cmake -S . -B build -DCMAKE_BUILD_TYPE=Release -DMURMUR_TESTS="$tests" \
+  -DMURMUR_FUZZ="$tests" -DMURMUR_TORCH="$torch" >/dev/null
 cmake --build build -j"$(nproc)"

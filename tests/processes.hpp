@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -64,9 +65,15 @@ inline pid_t spawn_murmur(const std::vector<std::string>& args,
   int fds[2] = {-1, -1};
   if (out_fd)
     REQUIRE(::pipe(fds) == 0);
+  pid_t parent = ::getpid();
   pid_t pid = ::fork();
   REQUIRE(pid >= 0);
   if (pid == 0) {
+    // Dies with the test process, which may crash before killing it (a
+    // paused run would otherwise live on).
+    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (::getppid() != parent)
+      ::_exit(127);
     int err = ::open(log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
     ::dup2(err, 2);
     if (out_fd) {
