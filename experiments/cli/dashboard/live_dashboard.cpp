@@ -186,17 +186,15 @@ std::string live_dashboard::command(const std::string& line) {
   }
 }
 
-bool live_dashboard::clock(const std::string& action, double speed) {
+bool live_dashboard::clock(clock_action action, double speed) {
   if (!pacer_)
     return false;
-  if (action == "pause")
-    pacer_->pause();
-  else if (action == "run")
-    pacer_->run();
-  else if (action == "step")
-    pacer_->step();
-  else
-    pacer_->set_speed(speed);
+  switch (action) {
+    case clock_action::pause: pacer_->pause(); break;
+    case clock_action::run: pacer_->run(); break;
+    case clock_action::step: pacer_->step(); break;
+    case clock_action::speed: pacer_->set_speed(speed); break;
+  }
   hub_.set_clock(pacer_->current());
   return true;
 }

@@ -67,7 +67,7 @@ private:
   };
 
   std::string command(const std::string& line) override;
-  bool clock(const std::string& action, double speed) override;
+  bool clock(clock_action action, double speed) override;
   /// Runs `work` where the actors may be touched: on the loop thread
   /// through the pacer (virtual clock), here otherwise. False when the run
   /// is not being served.

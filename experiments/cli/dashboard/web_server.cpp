@@ -1,12 +1,14 @@
 #include "experiments/cli/dashboard/web_server.hpp"
 
 #include "core/config/dashboard.hpp"
+#include "core/time/injections.hpp"
 #include "experiments/cli/dashboard/assets.hpp"
 
 #include <httplib.h>
 
 #include <atomic>
 #include <fstream>
+#include <limits>
 #include <thread>
 
 namespace murmur::dashboard {
@@ -212,11 +214,18 @@ struct web_server::impl {
       refuse(res, 400, "give one command line of at most 256 characters");
       return;
     }
-    // The page's verbs only: `status` and `help` would make the controller
-    // ask every agent, with timeouts that are events of a virtual run.
-    auto verb = line.substr(0, line.find(' '));
-    if (verb != "slow" && verb != "delay" && verb != "pause" &&
-        verb != "resume" && verb != "kill") {
+    // The console's grammar (agent ids are checked by the controller, which
+    // knows how many there are). The page's verbs only: `status` and `help`
+    // would make the controller ask every agent, with timeouts that are
+    // events of a virtual run.
+    command::verb verb{};
+    try {
+      verb = parse_command(line, std::numeric_limits<std::size_t>::max()).what;
+    } catch (const input_error& e) {
+      refuse(res, 400, e.what());
+      return;
+    }
+    if (verb == command::verb::status || verb == command::verb::help) {
       refuse(res, 400, "command: one of slow, delay, pause, resume, kill");
       return;
     }
@@ -228,11 +237,13 @@ struct web_server::impl {
     auto body = json_body(req, res);
     if (!body)
       return;
-    auto action = body->value("action", std::string{});
     auto speed = body->value("speed", 0.0);
-    if (action != "pause" && action != "run" && action != "step" &&
-        action != "speed") {
-      refuse(res, 400, "action: one of pause, run, step, speed");
+    clock_action action{};
+    try {
+      action = parse_enum<clock_action>("action",
+                                        body->value("action", std::string{}));
+    } catch (const input_error& e) {
+      refuse(res, 400, e.what());
       return;
     }
     if (!valid_speed(speed)) {

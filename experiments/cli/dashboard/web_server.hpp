@@ -1,11 +1,23 @@
 #pragma once
 
+#include "core/base/schema.hpp"
 #include "experiments/cli/dashboard/hub.hpp"
 
 #include <memory>
 #include <string>
 
 namespace murmur::dashboard {
+
+/// What the page's clock buttons ask of a virtual-clock run.
+enum class clock_action { pause, run, step, speed };
+
+inline const enum_names<clock_action>& names_of(clock_action) {
+  static const enum_names<clock_action> n{{"pause", clock_action::pause},
+                                          {"run", clock_action::run},
+                                          {"step", clock_action::step},
+                                          {"speed", clock_action::speed}};
+  return n;
+}
 
 /// What a page may ask of a run beyond watching it. A server without
 /// controls is read-only (`murmur view`).
@@ -17,10 +29,10 @@ public:
   /// ("ok: ..." or "error: ...").
   virtual std::string command(const std::string& line) = 0;
 
-  /// Virtual clock: "pause", "run", "step" or "speed" (with `speed`
-  /// simulated seconds per wall second, 0 = as fast as possible). False when
-  /// the run has no clock to pace.
-  virtual bool clock(const std::string& action, double speed) = 0;
+  /// Virtual clock: pause, run, step, or set the speed (`speed` simulated
+  /// seconds per wall second, 0 = as fast as possible). False when the run
+  /// has no clock to pace.
+  virtual bool clock(clock_action action, double speed) = 0;
 };
 
 /// The dashboard's HTTP server (cpp-httplib, on its own threads): the page
