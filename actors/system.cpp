@@ -1,6 +1,9 @@
 #include "actors/system.hpp"
 
 #include "actors/messages.hpp"
+#include "actors/work_stealing.hpp"
+
+#include <caf/scheduler/coordinator.hpp>
 
 #include <algorithm>
 
@@ -14,6 +17,8 @@ void configure_system(caf::actor_system_config& cfg, int threads,
   cfg.set("scheduler.max-throughput", 64);
   if (clock == clock_kind::simulated)
     cfg.set("scheduler.policy", caf::atom("testing"));
+  else
+    cfg.load<caf::scheduler::coordinator<work_stealing>>();
 }
 
 std::size_t tbb_threads(clock_kind clock, int threads) {

@@ -9,8 +9,9 @@ namespace murmur {
 /// The one set-up of an actor system for murmur's actors (local runs, the
 /// launcher, nodes, tests): every message type registered, `threads` worker
 /// threads, and a bounded run per actor resume so a busy agent cannot starve
-/// its neighbours' mailers. `clock` = simulated selects CAF's test
-/// coordinator, which the virtual-time driver steps by hand.
+/// its neighbours' mailers. The real clock runs murmur's work-stealing
+/// scheduler (actors/work_stealing.hpp); `clock` = simulated selects CAF's
+/// test coordinator, which the virtual-time driver steps by hand.
 void configure_system(caf::actor_system_config& cfg, int threads,
                       clock_kind clock = clock_kind::real);
 

@@ -92,7 +92,7 @@ batch_stream::batch_stream(sharded_data& data, std::size_t agent,
                            std::uint64_t seed)
   : features_(nullptr), labels_(nullptr), rows_(range.count),
     dim_(static_cast<std::size_t>(data.features.cols())), batch_(0),
-    sequential_(data.sequential), gen_(seed), row_tmp_(dim_) {
+    sequential_(data.sequential), gen_(seed) {
   if (rows_ == 0)
     throw input_error("partition: agent " + std::to_string(agent) +
                       " holds no samples; use fewer agents or a milder "
@@ -103,8 +103,6 @@ batch_stream::batch_stream(sharded_data& data, std::size_t agent,
   features_ = data.features.data() + start * dim_;
   labels_ = data.labels.data() + start;
   batch_ = std::min(batch, rows_);
-  if (!sequential_)
-    order_.resize(rows_);
   shuffle();
 }
 
@@ -126,32 +124,38 @@ batch_view batch_stream::next() {
 // the rows themselves), then the rows move along the permutation's cycles:
 // one row copy per moved row instead of three per swap, which matters because
 // these copies cost as much memory traffic as the gradient that reads them.
+// The permutation and the held row live only during a shuffle: they are the
+// thread's, not the agent's (100,000 agents would each keep them).
 void batch_stream::shuffle() {
   if (sequential_)
     return;
-  std::iota(order_.begin(), order_.end(), std::uint32_t{0});
+  thread_local std::vector<std::uint32_t> order;
+  thread_local std::vector<float> held;
+  order.resize(rows_);
+  held.resize(std::max(held.size(), dim_));
+  std::iota(order.begin(), order.end(), std::uint32_t{0});
   for (auto i = rows_; i > 1; --i) {
     std::uniform_int_distribution<std::size_t> pick{0, i - 1};
-    std::swap(order_[i - 1], order_[pick(gen_)]);
+    std::swap(order[i - 1], order[pick(gen_)]);
   }
-  // New row p is old row order_[p]; a row is marked done by order_[p] = p.
+  // New row p is old row order[p]; a row is marked done by order[p] = p.
   auto row = [this](std::size_t p) { return features_ + p * dim_; };
   for (std::size_t start = 0; start < rows_; ++start) {
-    if (order_[start] == start)
+    if (order[start] == start)
       continue;
-    std::copy_n(row(start), dim_, row_tmp_.data());
+    std::copy_n(row(start), dim_, held.data());
     auto label = labels_[start];
     auto p = start;
-    while (order_[p] != start) {
-      std::size_t from = order_[p];
+    while (order[p] != start) {
+      std::size_t from = order[p];
       std::copy_n(row(from), dim_, row(p));
       labels_[p] = labels_[from];
-      order_[p] = static_cast<std::uint32_t>(p);
+      order[p] = static_cast<std::uint32_t>(p);
       p = from;
     }
-    std::copy_n(row_tmp_.data(), dim_, row(p));
+    std::copy_n(held.data(), dim_, row(p));
     labels_[p] = label;
-    order_[p] = static_cast<std::uint32_t>(p);
+    order[p] = static_cast<std::uint32_t>(p);
   }
 }
 

@@ -99,8 +99,6 @@ private:
   std::uint64_t epochs_ = 0;
   bool sequential_;
   rng gen_;
-  std::vector<float> row_tmp_;
-  std::vector<std::uint32_t> order_; ///< the epoch's permutation of rows
 };
 
 } // namespace murmur

@@ -10,7 +10,11 @@ namespace murmur {
 
 agent_pace::agent_pace(const straggler_config& cfg, agent_id id,
                        std::uint64_t seed)
-  : cfg_(cfg), gen_(derive_seed(seed, stream::stragglers, id)) {
+  : cfg_(cfg) {
+  bool draws = (cfg.delay != delay_kind::none && cfg.delay_mean > 0) ||
+               cfg.outage_probability > 0;
+  if (draws)
+    gen_ = std::make_unique<rng>(derive_seed(seed, stream::stragglers, id));
   if (std::find(cfg.agents.begin(), cfg.agents.end(), static_cast<int>(id)) !=
       cfg.agents.end())
     fixed_ = cfg.slowdown;
@@ -20,14 +24,14 @@ double agent_pace::duration(double base) {
   double d = base * fixed_ * injected_ + extra_;
   std::uniform_real_distribution<double> unit{0.0, 1.0};
   if (cfg_.delay == delay_kind::exponential && cfg_.delay_mean > 0)
-    d += std::exponential_distribution<double>{1.0 / cfg_.delay_mean}(gen_);
+    d += std::exponential_distribution<double>{1.0 / cfg_.delay_mean}(*gen_);
   if (cfg_.delay == delay_kind::pareto && cfg_.delay_mean > 0) {
     // Pareto with tail index a and the given mean: x_m = mean (a-1)/a.
     double a = cfg_.pareto_shape;
     double xm = cfg_.delay_mean * (a - 1) / a;
-    d += xm / std::pow(1.0 - unit(gen_), 1.0 / a);
+    d += xm / std::pow(1.0 - unit(*gen_), 1.0 / a);
   }
-  if (cfg_.outage_probability > 0 && unit(gen_) < cfg_.outage_probability)
+  if (cfg_.outage_probability > 0 && unit(*gen_) < cfg_.outage_probability)
     d += cfg_.outage_seconds;
   return d;
 }
