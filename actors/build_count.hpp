@@ -18,26 +18,16 @@ public:
 
   void one_built() {
     std::lock_guard<std::mutex> guard{mtx_};
-    ++built_;
-    if (built_ == expected_ || built_ % notify_every == 0)
+    if (++built_ == expected_)
       built_changed_.notify_all();
   }
-
-  /// Waiters for a count are woken at multiples of this (and at the end).
-  static constexpr std::size_t notify_every = 256;
 
   /// Waits at most `limit`; true once every agent is built.
   template <class Rep, class Period>
   bool wait_for(std::chrono::duration<Rep, Period> limit) {
-    return wait_for(expected_, limit);
-  }
-
-  /// Waits at most `limit`; true once `count` agents are built.
-  template <class Rep, class Period>
-  bool wait_for(std::size_t count, std::chrono::duration<Rep, Period> limit) {
     std::unique_lock<std::mutex> lock{mtx_};
     return built_changed_.wait_for(lock, limit,
-                                   [this, count] { return built_ >= count; });
+                                   [this] { return built_ >= expected_; });
   }
 
 private:

@@ -49,9 +49,6 @@ struct run_actors_set {
   ~run_actors_set() { stop(); }
 };
 
-/// Agents spawned between checks that their predecessors are built.
-constexpr agent_id spawn_batch = 1024;
-
 /// Spawns the run's actors through the one spawn point per kind (and the
 /// network actor unless the network is instant); a failing actor fails the
 /// run.
@@ -73,15 +70,6 @@ void spawn_run(caf::actor_system& sys, run_env& env, run_end& end,
     env.network = a.network = watch(sys.spawn(network, &env, a.all));
   a.observer = watch(spawn_observer(sys, &env));
   for (agent_id i = 0; i < n; ++i) {
-    // On the real clock an agent builds its state when it first runs. CAF
-    // 0.17's work stealing walks a victim's whole queue for every job it
-    // steals, so a queue of 100,000 fresh agents made set-up quadratic:
-    // spawning waits until at most 3 * spawn_batch agents are unbuilt.
-    if (env.built && i >= 2 * spawn_batch && i % spawn_batch == 0)
-      while (!env.built->wait_for(i - 2 * spawn_batch,
-                                  std::chrono::milliseconds(200)) &&
-             !end.over())
-        ;
     auto agent = spawn_agent(sys, &env, i, a.all, a.observer);
     (*a.all)[i] = agent.mailer;
     a.trainers.push_back(watch(agent.trainer));
