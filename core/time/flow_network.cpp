@@ -181,6 +181,10 @@ busiest_link flow_network::busiest(const std::vector<agent_traffic>& before,
   return best;
 }
 
+std::size_t flow_network::place(flow_id id) {
+  return static_cast<std::size_t>(id & slot_mask);
+}
+
 bool flow_network::eligible(std::uint32_t slot) const {
   auto& f = flows_[slot];
   if (f.state != phase::sending)
