@@ -271,8 +271,7 @@ void flow_network::release(std::uint32_t slot, double t) {
 void flow_network::unlink(std::uint32_t slot) {
   auto& f = flows_[slot];
   for (auto l : {up(f), down(f)}) {
-    auto& on = links_[l].flows;
-    on.erase(std::find(on.begin(), on.end(), slot));
+    links_[l].flows.erase(slot);
     touch(l);
   }
 }

@@ -3,6 +3,7 @@
 #include "core/base/schema.hpp"
 #include "core/base/types.hpp"
 #include "core/time/indexed_heap.hpp"
+#include "core/time/slot_list.hpp"
 
 #include <cstdint>
 #include <optional>
@@ -160,7 +161,7 @@ private:
   /// Fields by use, so that a flow's start or end (flows, touched) and
   /// collecting a component (seen) touch the link's first bytes only.
   struct link {
-    std::vector<std::uint32_t> flows; ///< sending through it, by activation
+    slot_list flows; ///< sending through it, by activation
     std::uint64_t seen = 0;
     bool touched = false;
     std::uint32_t unfrozen = 0;
