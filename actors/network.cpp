@@ -19,10 +19,10 @@ void settle(self_ptr self, double now) {
   auto& s = self->state;
   s.env->ledger->drive([&](flow_network& flows) {
     for (auto& done : flows.advance(std::max(now, flows.time()))) {
-      auto i = s.in_flight.find(done.id);
-      for (auto j : i->second.deliver)
-        self->send((*s.directory)[j], i->second.msg);
-      s.in_flight.erase(i);
+      auto& c = s.in_flight[flow_network::place(done.id)];
+      for (auto j : c.request.deliver)
+        self->send((*s.directory)[j], c.request.msg);
+      c = carried_transfer{};
     }
   });
 }
@@ -70,7 +70,10 @@ void start_batch(self_ptr self) {
     for (auto& r : s.batch) {
       double latency = r.hops * links.latency(r.from, r.to);
       auto id = flows.start(t, r.from, r.to, r.bytes, latency);
-      s.in_flight.emplace(id, std::move(r));
+      auto place = flow_network::place(id);
+      if (place >= s.in_flight.size())
+        s.in_flight.resize(place + 1);
+      s.in_flight[place] = {id, std::move(r)};
     }
   });
   s.batch.clear();
@@ -95,19 +98,19 @@ void drop_agent(self_ptr self, agent_id who) {
     refund(self, *r, r->bytes);
   s.batch.erase(kept, s.batch.end());
   std::vector<flow_id> gone;
-  for (auto& [id, r] : s.in_flight)
-    if (involves(r))
-      gone.push_back(id);
+  for (auto& c : s.in_flight)
+    if (c.id != 0 && involves(c.request))
+      gone.push_back(c.id);
   std::sort(gone.begin(), gone.end()); // canonical order: by start
   s.env->ledger->drive([&](flow_network& flows) {
     auto t = std::max(now, flows.time());
     for (auto id : gone) {
-      auto i = s.in_flight.find(id);
+      auto& c = s.in_flight[flow_network::place(id)];
       auto sent = flows.cancel(t, id).value_or(0.0);
       auto through = static_cast<std::uint64_t>(std::llround(sent));
-      refund(self, i->second,
-             i->second.bytes - std::min(through, i->second.bytes));
-      s.in_flight.erase(i);
+      refund(self, c.request,
+             c.request.bytes - std::min(through, c.request.bytes));
+      c = carried_transfer{};
     }
   });
   schedule_wake(self, now);

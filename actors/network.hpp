@@ -8,10 +8,15 @@
 
 #include <limits>
 #include <memory>
-#include <unordered_map>
 #include <vector>
 
 namespace murmur {
+
+/// A transfer the network carries, under the id of its flow.
+struct carried_transfer {
+  flow_id id = 0; ///< 0: no flow (flow ids are never 0)
+  transfer_request request;
+};
 
 /// The network of a run as an actor: it owns the driving of the run's flow
 /// model (env.ledger). Senders hand it their transfers; it starts those of
@@ -33,7 +38,9 @@ struct network_state {
   const run_env* env = nullptr;
   std::shared_ptr<const std::vector<caf::actor>> directory; ///< by agent
   std::vector<transfer_request> batch; ///< asked at this instant
-  std::unordered_map<flow_id, transfer_request> in_flight;
+  /// By flow_network::place of their flows: one lookup per completion,
+  /// without hashing or allocating a node per transfer.
+  std::vector<carried_transfer> in_flight;
   std::vector<bool> offline; ///< by agent, as its leave/join said
   double wake_at = std::numeric_limits<double>::infinity();
   std::uint64_t wake_token = 0; ///< only the latest wake-up counts

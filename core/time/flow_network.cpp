@@ -181,6 +181,10 @@ busiest_link flow_network::busiest(const std::vector<agent_traffic>& before,
   return best;
 }
 
+std::size_t flow_network::place(flow_id id) {
+  return static_cast<std::size_t>(id & slot_mask);
+}
+
 bool flow_network::eligible(std::uint32_t slot) const {
   auto& f = flows_[slot];
   if (f.state != phase::sending)
@@ -267,8 +271,7 @@ void flow_network::release(std::uint32_t slot, double t) {
 void flow_network::unlink(std::uint32_t slot) {
   auto& f = flows_[slot];
   for (auto l : {up(f), down(f)}) {
-    auto& on = links_[l].flows;
-    on.erase(std::find(on.begin(), on.end(), slot));
+    links_[l].flows.erase(slot);
     touch(l);
   }
 }

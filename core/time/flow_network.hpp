@@ -3,6 +3,7 @@
 #include "core/base/schema.hpp"
 #include "core/base/types.hpp"
 #include "core/time/indexed_heap.hpp"
+#include "core/time/slot_list.hpp"
 
 #include <cstdint>
 #include <optional>
@@ -125,6 +126,11 @@ public:
                        const std::vector<agent_traffic>& after,
                        double seconds) const;
 
+  /// Where a flow sits among those in flight: flows in flight at the same
+  /// time have distinct places, below the most ever in flight at once, so a
+  /// driver can keep what it knows of each in a vector instead of a map.
+  static std::size_t place(flow_id id);
+
   std::size_t agents() const { return agents_.size(); }
   std::size_t in_flight() const { return live_; }
   /// The time of the last call (calls may not go before it).
@@ -152,16 +158,18 @@ private:
     std::uint64_t seen = 0;
   };
 
+  /// Fields by use, so that a flow's start or end (flows, touched) and
+  /// collecting a component (seen) touch the link's first bytes only.
   struct link {
-    double capacity = 0;
-    std::vector<std::uint32_t> flows; ///< sending through it, by activation
-    double load = 0;                  ///< sum of its flows' finite rates
-    double carried = 0;               ///< bytes carried up to settled_at
-    double settled_at = 0;            ///< load holds from then on
-    double spare = 0; ///< max-min scratch: capacity not yet given out
-    std::uint32_t unfrozen = 0;
+    slot_list flows; ///< sending through it, by activation
     std::uint64_t seen = 0;
     bool touched = false;
+    std::uint32_t unfrozen = 0;
+    double capacity = 0;
+    double spare = 0;      ///< max-min scratch: capacity not yet given out
+    double load = 0;       ///< sum of its flows' finite rates
+    double carried = 0;    ///< bytes carried up to settled_at
+    double settled_at = 0; ///< load holds from then on
   };
 
   struct agent_state {
