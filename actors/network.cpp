@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <stdexcept>
+#include <string>
 #include <tuple>
 
 namespace murmur {
@@ -20,6 +22,9 @@ void settle(self_ptr self, double now) {
   s.env->ledger->drive([&](flow_network& flows) {
     for (auto& done : flows.advance(std::max(now, flows.time()))) {
       auto& c = s.in_flight[flow_network::place(done.id)];
+      if (c.id != done.id) // a place reused before its flow was reported
+        throw std::logic_error("network: transfer of flow " +
+                               std::to_string(done.id) + " lost its place");
       for (auto j : c.request.deliver)
         self->send((*s.directory)[j], c.request.msg);
       c = carried_transfer{};

@@ -56,7 +56,7 @@ void spawn_run(caf::actor_system& sys, run_env& env, run_end& end,
                run_actors_set& a) {
   auto* out = &end;
   // Watched as soon as spawned: an agent that fails while others are still
-  // being spawned ends the wait below.
+  // being spawned ends run_real's wait for the agents to be built.
   auto watch = [&sys, out](const caf::actor& x) {
     x->attach_functor([&sys, out](const caf::error& reason) {
       if (reason && reason != caf::exit_reason::user_shutdown)

@@ -13,7 +13,8 @@ namespace murmur {
 /// `murmur node`s of exp.cfg.hosts. Throws std::runtime_error if an actor
 /// fails or a virtual run stalls; every actor is stopped on every path.
 ///
-/// clock.kind = "real": CAF's work-stealing scheduler on `threads` workers.
+/// clock.kind = "real": murmur's work-stealing scheduler
+/// (actors/work_stealing.hpp) on `threads` workers.
 /// clock.kind = "virtual": CAF's test coordinator drives the same actors in
 /// (time, sequence) order on one thread, compute runs as oneTBB tasks, and
 /// `live`'s pacer (if any) is consulted between events. `live` (already

@@ -8,7 +8,6 @@
 #include <condition_variable>
 #include <cstddef>
 #include <mutex>
-#include <random>
 #include <thread>
 #include <vector>
 
@@ -44,8 +43,9 @@ private:
 };
 
 /// CAF scheduler policy: work stealing as in CAF's default (each worker runs
-/// its own queue, newest internal job first; an idle worker steals the oldest
-/// job of a random other worker; polling, then short sleeps, then a
+/// its own queue, newest internal job first; an idle worker steals the job at
+/// the back of another worker's queue, the one its owner would run last,
+/// trying the other workers in turn; polling, then short sleeps, then a
 /// condition variable), over job_deque. Installed for real-clock runs by
 /// configure_system; the virtual clock uses CAF's test coordinator.
 class work_stealing {
@@ -61,7 +61,7 @@ public:
     worker_data(const worker_data&) {}
 
     job_deque queue;
-    std::minstd_rand victims;
+    std::size_t steals = 0; ///< attempts so far: picks the next victim
     std::mutex sleep_mutex;
     std::condition_variable wake;
     std::atomic<bool> sleeping{false};
@@ -141,8 +141,9 @@ private:
   static constexpr std::chrono::microseconds nap{50};
   static constexpr std::chrono::milliseconds deep_sleep{10};
 
-  /// The worker's own next job, else (when `steal`) the oldest job of a
-  /// random other worker.
+  /// The worker's own next job, else (when `steal`) the last job of the
+  /// next other worker in turn (each worker starts after its own id, so
+  /// thieves do not all raid the same victim).
   template <class Worker>
   caf::resumable* take(Worker* self, bool steal) {
     if (auto job = self->data().queue.pop_front())
@@ -150,10 +151,8 @@ private:
     auto workers = self->parent()->num_workers();
     if (!steal || workers < 2)
       return nullptr;
-    std::uniform_int_distribution<std::size_t> pick{0, workers - 2};
-    auto victim = pick(self->data().victims);
-    if (victim >= self->id())
-      ++victim; // any worker but this one
+    auto step = 1 + self->data().steals++ % (workers - 1);
+    auto victim = (self->id() + step) % workers; // any worker but this one
     return self->parent()->worker_by_id(victim)->data().queue.pop_back();
   }
 

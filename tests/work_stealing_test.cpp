@@ -9,6 +9,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <cstddef>
 #include <thread>
 #include <vector>
 
@@ -16,18 +17,18 @@ using namespace murmur;
 
 namespace {
 
-/// Distinct job pointers that are never dereferenced: the queue only moves
-/// them around.
+/// Distinct, aligned job pointers that are never dereferenced: the queue
+/// only moves them around.
 struct fake_jobs {
-  explicit fake_jobs(std::size_t n) : bytes(n) {}
+  explicit fake_jobs(std::size_t n) : storage(n) {}
   caf::resumable* operator[](std::size_t i) {
-    return reinterpret_cast<caf::resumable*>(&bytes[i]);
+    return reinterpret_cast<caf::resumable*>(&storage[i]);
   }
   std::size_t index(caf::resumable* job) const {
-    return static_cast<std::size_t>(reinterpret_cast<const char*>(job) -
-                                    bytes.data());
+    return static_cast<std::size_t>(
+      reinterpret_cast<const std::max_align_t*>(job) - storage.data());
   }
-  std::vector<char> bytes;
+  std::vector<std::max_align_t> storage;
 };
 
 } // namespace
@@ -53,7 +54,7 @@ TEST_CASE("the job queue: the owner's front and the thieves' back, across "
   for (std::size_t i = 599; i >= 300; --i)
     REQUIRE(q.pop_front() == jobs[i]);
   for (std::size_t i = 299; i >= 150; --i)
-    REQUIRE(q.pop_back() == jobs[i]); // a thief takes the oldest
+    REQUIRE(q.pop_back() == jobs[i]); // a thief takes the back
   for (std::size_t i = 0; i < 150; ++i)
     REQUIRE(q.pop_front() == jobs[i]);
   CHECK(q.empty());

@@ -128,7 +128,9 @@ public:
 
   /// Where a flow sits among those in flight: flows in flight at the same
   /// time have distinct places, below the most ever in flight at once, so a
-  /// driver can keep what it knows of each in a vector instead of a map.
+  /// driver can keep what it knows of each in a vector instead of a map. A
+  /// flow that finished keeps its place until advance() has reported it:
+  /// a driver collects completions (advance) before it starts new flows.
   static std::size_t place(flow_id id);
 
   std::size_t agents() const { return agents_.size(); }

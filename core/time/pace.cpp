@@ -13,7 +13,7 @@ agent_pace::agent_pace(const straggler_config& cfg, agent_id id,
   : cfg_(cfg) {
   bool draws = (cfg.delay != delay_kind::none && cfg.delay_mean > 0) ||
                cfg.outage_probability > 0;
-  if (draws)
+  if (draws) // every draw below needs one of these
     gen_ = std::make_unique<rng>(derive_seed(seed, stream::stragglers, id));
   if (std::find(cfg.agents.begin(), cfg.agents.end(), static_cast<int>(id)) !=
       cfg.agents.end())
@@ -22,6 +22,8 @@ agent_pace::agent_pace(const straggler_config& cfg, agent_id id,
 
 double agent_pace::duration(double base) {
   double d = base * fixed_ * injected_ + extra_;
+  if (!gen_)
+    return d; // nothing random configured
   std::uniform_real_distribution<double> unit{0.0, 1.0};
   if (cfg_.delay == delay_kind::exponential && cfg_.delay_mean > 0)
     d += std::exponential_distribution<double>{1.0 / cfg_.delay_mean}(*gen_);
