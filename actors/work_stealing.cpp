@@ -28,27 +28,17 @@ void job_deque::push_back(caf::resumable* job) {
   ++size_;
 }
 
-caf::resumable* job_deque::pop_front() {
+caf::resumable* job_deque::pop(bool front) {
   if (empty())
     return nullptr; // the common idle poll, without taking the lock
   std::lock_guard<std::mutex> guard{mutex_};
   if (size_.load() == 0)
     return nullptr;
-  auto job = ring_[head_];
-  head_ = slot(1);
+  auto at = front ? head_ : slot(size_.load() - 1);
+  if (front)
+    head_ = slot(1);
   --size_;
-  return job;
-}
-
-caf::resumable* job_deque::pop_back() {
-  if (empty())
-    return nullptr;
-  std::lock_guard<std::mutex> guard{mutex_};
-  if (size_.load() == 0)
-    return nullptr;
-  auto job = ring_[slot(size_.load() - 1)];
-  --size_;
-  return job;
+  return ring_[at];
 }
 
 } // namespace murmur

@@ -25,8 +25,8 @@ class job_deque {
 public:
   void push_front(caf::resumable* job);
   void push_back(caf::resumable* job);
-  caf::resumable* pop_front(); ///< nullptr when empty
-  caf::resumable* pop_back();  ///< nullptr when empty
+  caf::resumable* pop_front() { return pop(true); } ///< nullptr when empty
+  caf::resumable* pop_back() { return pop(false); } ///< nullptr when empty
   /// Without the lock: may be stale, for deciding whether to sleep.
   bool empty() const { return size_.load() == 0; }
 
@@ -35,6 +35,7 @@ private:
     return (head_ + k) & (ring_.size() - 1);
   }
   void grow_if_full(); ///< doubles the ring; under the lock
+  caf::resumable* pop(bool front);
 
   std::mutex mutex_;
   std::vector<caf::resumable*> ring_; ///< a power of two in size
