@@ -22,6 +22,10 @@ void register_messages(caf::actor_system_config& cfg) {
   cfg.add_message_type<peer_traffic>("murmur::peer_traffic");
   cfg.add_message_type<std::vector<peer_traffic>>(
     "std::vector<murmur::peer_traffic>");
+  cfg.add_message_type<sum_exponents>("murmur::sum_exponents");
+  cfg.add_message_type<held_summary>("murmur::held_summary");
+  cfg.add_message_type<std::vector<std::int64_t>>("murmur::fixed_sum_words");
+  cfg.add_message_type<held_distances>("murmur::held_distances");
   cfg.add_message_type<protocol::message>("murmur::protocol::message");
   cfg.add_message_type<protocol::timer>("murmur::protocol::timer");
 }

@@ -6,6 +6,7 @@
 
 #include "core/algorithms/algorithm.hpp"
 #include "core/algorithms/protocol.hpp"
+#include "core/run/held_models.hpp"
 #include "core/run/metrics.hpp"
 #include "core/time/injections.hpp"
 
@@ -141,11 +142,11 @@ typename Inspector::result_type inspect(Inspector& f, exchange& x) {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, report& x) {
-  return inspect_with_blob(f, x.data.model, caf::meta::type_name("report"),
-                           x.from, x.round, x.data.train_loss,
-                           x.data.bytes_sent, x.data.steps, x.data.busy_seconds,
-                           x.data.idle_seconds, x.data.messages_sent,
-                           x.data.messages_delivered, x.data.online);
+  return inspect_with_blob(
+    f, x.data.model, caf::meta::type_name("report"), x.from, x.round,
+    x.data.train_loss, x.data.bytes_sent, x.data.steps, x.data.busy_seconds,
+    x.data.idle_seconds, x.data.messages_sent, x.data.messages_delivered,
+    x.data.online, x.data.model_on_node);
 }
 
 template <class Inspector>
@@ -264,6 +265,35 @@ struct peer_traffic {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, peer_traffic& x) {
   return f(caf::meta::type_name("peer_traffic"), x.peer, x.sent, x.received);
+}
+
+// Evaluation across hosts: the launcher's observer asks each node's model
+// holder (actors/model_holder.hpp) for the parts of a round's evaluation
+// that need the models (core/run/held_models.hpp), in three steps.
+using summary_atom = caf::atom_constant<caf::atom("summary")>;
+using fixsum_atom = caf::atom_constant<caf::atom("fixsum")>;
+using distance_atom = caf::atom_constant<caf::atom("distance")>;
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, agent_accuracy& x) {
+  return f(caf::meta::type_name("agent_accuracy"), x.slot, x.accuracy);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, held_summary& x) {
+  return f(caf::meta::type_name("held_summary"), x.exponents, x.accuracies);
+}
+
+/// A holder's squared distances to the average, one per agent whose model
+/// it holds.
+struct held_distances {
+  std::vector<agent_id> ids;
+  std::vector<float> distances;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, held_distances& x) {
+  return f(caf::meta::type_name("held_distances"), x.ids, x.distances);
 }
 
 /// Registers every message type with a config (same names on every node).

@@ -3,6 +3,8 @@
 #include "actors/messages.hpp"
 
 #include <algorithm>
+#include <cmath>
+#include <memory>
 
 namespace murmur {
 
@@ -24,22 +26,171 @@ void finish(self_ptr self, const run_outcome& end) {
   s.env->finish(self->clock().now(), s.latest, end);
 }
 
+void evaluate_ready(self_ptr self);
+
+/// The end of every evaluated round: timed, handed to the sink, and the
+/// run's stop rule applied.
+void hand_over(self_ptr self, round_t r, metrics_row row) {
+  auto& s = self->state;
+  auto now = s.env->seconds(self->clock().now());
+  row.time_seconds = now;
+  s.evaluated = r;
+  s.env->ledger->fill_row(now, row);
+  s.env->sink->on_row(row);
+  if (auto end = stop_after(*s.env->exp, row))
+    finish(self, *end);
+}
+
+/// Drops a holder from the round being evaluated (it did not answer, or
+/// answered nonsense): its agents count as without a model this round, and
+/// the round starts over with the others.
+void drop_holder(self_ptr self, const caf::actor& holder,
+                 const std::string& why) {
+  auto& s = self->state;
+  auto& [r, p] = *s.rounds.begin();
+  std::string ids;
+  for (auto id : p.holders[holder]) {
+    p.reports[id].model_on_node = false;
+    ids += (ids.empty() ? "" : ",") + std::to_string(id);
+  }
+  p.holders.erase(holder);
+  s.env->sink->on_event(s.env->seconds(self->clock().now()), "hosts",
+                        "round " + std::to_string(r) +
+                          " evaluated without the models of agents " + ids +
+                          " (" + why + ")",
+                        "dropped");
+  ++s.attempt;
+  s.asking = false;
+  evaluate_ready(self);
+}
+
+/// Sends one request to every holder of the oldest round; `on_reply` takes
+/// each answer (false: malformed, the holder is dropped), `on_all` runs
+/// once all have answered.
+template <class Reply, class OnReply, class OnAll, class... Ts>
+void ask_holders(self_ptr self, OnReply on_reply, OnAll on_all,
+                 const Ts&... request) {
+  auto& s = self->state;
+  auto attempt = s.attempt;
+  auto current = [=] {
+    return !self->state.finished && self->state.attempt == attempt;
+  };
+  auto wait = to_timespan(s.env->exp->cfg.hosts.wait);
+  s.waiting = s.rounds.begin()->second.holders.size();
+  for (auto& entry : s.rounds.begin()->second.holders) {
+    auto holder = entry.first;
+    self->request(holder, wait, request...)
+      .then(
+        [=](Reply& x) {
+          if (!current())
+            return;
+          if (!on_reply(x))
+            return drop_holder(self, holder, "a malformed answer");
+          if (--self->state.waiting == 0)
+            on_all();
+        },
+        [=](const caf::error& err) {
+          if (current())
+            drop_holder(self, holder,
+                        "its node did not answer: " +
+                          self->system().render(err));
+        });
+  }
+}
+
+void ask_distances(self_ptr self) {
+  auto& s = self->state;
+  auto r = s.rounds.begin()->first;
+  auto agents = s.env->exp->agents();
+  s.parts.distance.assign(agents, 0);
+  auto average = std::make_shared<const vec>(s.parts.average);
+  ask_holders<held_distances>(
+    self,
+    [=](held_distances& d) {
+      if (d.ids.size() != d.distances.size())
+        return false;
+      for (std::size_t k = 0; k < d.ids.size(); ++k) {
+        if (d.ids[k] >= agents)
+          return false;
+        self->state.parts.distance[d.ids[k]] = d.distances[k];
+      }
+      return true;
+    },
+    [=] {
+      auto& st = self->state;
+      auto row = complete_row(*st.env->exp, r,
+                              st.rounds.begin()->second.reports, st.parts);
+      st.rounds.erase(st.rounds.begin());
+      st.asking = false;
+      hand_over(self, r, std::move(row));
+      evaluate_ready(self);
+    },
+    distance_atom::value, r, payload{average, 1});
+}
+
+void ask_sums(self_ptr self) {
+  auto& s = self->state;
+  auto r = s.rounds.begin()->first;
+  auto& exp = *s.env->exp;
+  auto sum = std::make_shared<fixed_sum>(s.parts.exponents, exp.agents());
+  std::size_t held = 0;
+  for (auto& [holder, ids] : s.rounds.begin()->second.holders)
+    held += ids.size();
+  ask_holders<std::vector<std::int64_t>>(
+    self,
+    [=](std::vector<std::int64_t>& words) {
+      if (words.size() != sum->words().size())
+        return false;
+      sum->add(words);
+      return true;
+    },
+    [=] {
+      self->state.parts.average = sum->mean(held);
+      ask_distances(self);
+    },
+    fixsum_atom::value, r, s.parts.exponents);
+}
+
+/// The first step of a round whose models are on the nodes.
+void ask_summaries(self_ptr self) {
+  auto& s = self->state;
+  auto& exp = *s.env->exp;
+  s.asking = true;
+  s.parts = round_parts{};
+  s.parts.exponents.assign(exp.num_params(), 0);
+  s.parts.accuracy.assign(
+    evaluated_agents(exp.agents(), exp.cfg.eval.max_agents).size(),
+    std::nan(""));
+  ask_holders<held_summary>(
+    self,
+    [=](held_summary& x) {
+      auto& parts = self->state.parts;
+      if (x.exponents.size() != parts.exponents.size())
+        return false;
+      raise_exponents(x.exponents, parts.exponents);
+      for (auto& a : x.accuracies) {
+        if (a.slot >= parts.accuracy.size())
+          return false;
+        parts.accuracy[a.slot] = a.accuracy;
+      }
+      return true;
+    },
+    [=] { ask_sums(self); }, summary_atom::value, s.rounds.begin()->first);
+}
+
 /// Evaluates every complete round, oldest first (rounds complete in order).
 void evaluate_ready(self_ptr self) {
   auto& s = self->state;
-  while (!s.finished && !s.rounds.empty()) {
+  while (!s.finished && !s.asking && !s.rounds.empty()) {
     auto it = s.rounds.begin();
     auto r = it->first;
     if (it->second.count < expected(self, r))
       return;
+    if (!it->second.holders.empty())
+      return ask_summaries(self);
     auto row = evaluate_round(*s.env->exp, r, it->second.reports);
     s.rounds.erase(it);
-    row.time_seconds = s.env->seconds(self->clock().now());
-    s.evaluated = r;
-    s.env->ledger->fill_row(s.env->seconds(self->clock().now()), row);
-    s.env->sink->on_row(row);
-    if (auto end = stop_after(*s.env->exp, row))
-      finish(self, *end);
+    hand_over(self, r, std::move(row));
   }
 }
 
@@ -59,6 +210,9 @@ caf::behavior observer(caf::stateful_actor<observer_state>* self,
       if (p.reports.empty())
         p.reports.resize(s.env->exp->agents());
       p.reports[r.from] = r.data;
+      if (r.data.model_on_node)
+        p.holders[caf::actor_cast<caf::actor>(self->current_sender())]
+          .push_back(r.from);
       s.latest[r.from] = r.data;
       s.reported[r.from] = std::max(s.reported[r.from], r.round);
       ++p.count;
@@ -81,6 +235,10 @@ caf::behavior observer(caf::stateful_actor<observer_state>* self,
     [=](lost_atom, agent_id id) {
       auto& s = self->state;
       s.departed[id] = s.reported[id];
+      if (s.asking) // its node held models of the round being evaluated?
+        for (auto& [holder, ids] : s.rounds.begin()->second.holders)
+          if (std::find(ids.begin(), ids.end(), id) != ids.end())
+            return drop_holder(self, caf::actor{holder}, "its node was lost");
       evaluate_ready(self);
     },
   };

@@ -5,7 +5,8 @@
 # a ring of 12 agents placed round-robin (every edge between nodes), an MLP
 # with HIDDEN units (25 x HIDDEN + 4 parameters), evaluated at round 0 and
 # at the end. Runs hosts.routing = direct, then launcher, and prints the
-# seconds per round of each (between the two metrics rows) and the set-up
+# seconds per round of each (the agents' computing and waiting seconds over
+# the rounds, agents.csv), when round 0's evaluation came, and the set-up
 # and byte counts the launcher logged. Needs root, openssl and iproute2;
 # removes its namespaces on exit.
 #
@@ -106,7 +107,11 @@ for routing in direct launcher; do
   wait "${pids[@]}" 2>/dev/null || true
   echo "== hosts.routing = $routing"
   grep -E "^murmur: (set-up|TCP bytes)" "$out/$routing.log" || true
-  awk -F, 'NR == 2 { r0 = $1; t0 = $2 } NR > 2 { r = $1; t = $2 }
-    END { printf "round 0 at %.2f s; %.3f s per round\n", t0, (t - t0) / (r - r0) }' \
+  awk -F, 'NR == 2 { printf "round 0 evaluated at %.2f s; ", $2 }' \
     "$out/$routing/metrics.csv"
+  # Per round as the agents lived it (computing + waiting, agents.csv): the
+  # rows' times also count each evaluation's own delay.
+  awk -F, -v rounds="$rounds" 'NR > 1 { t += $3 + $4; n++ }
+    END { printf "%.3f s per round\n", t / n / rounds }' \
+    "$out/$routing/agents.csv"
 done

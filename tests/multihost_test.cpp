@@ -763,3 +763,43 @@ TEST_CASE("model traffic flows node to node, not through the launcher") {
     CHECK(static_cast<double>(between_nodes) < 1.1 * model_bytes);
   }
 }
+
+TEST_CASE("nodes evaluate their own agents: sums and numbers cross to the "
+          "launcher, not the models") {
+  scratch_dir s{"hosteval"};
+  std::vector<std::string> plain{"--insecure"};
+  node_process a{plain, s.path() / "a.log"};
+  node_process b{plain, s.path() / "b.log"};
+  // 32 agents on 2 nodes, an MLP of about 50k parameters, evaluated at
+  // every one of 4 rounds (5 evaluations) with every agent's own accuracy.
+  auto sets = mlp_ring(s.path() / "out", 2000, 32, 4, 1);
+  sets.push_back("eval.max_agents=0");
+  auto local = sets;
+  local.push_back("run.name=local");
+  REQUIRE(launch(local, s.path() / "local.log", 60) == 0);
+  auto spread = sets;
+  spread.insert(spread.end(),
+                {"run.name=spread", "hosts.insecure=true",
+                 "hosts.placement=round-robin", hosts_of({&a, &b})});
+  auto code = launch(spread, s.path() / "spread.log", 60);
+  auto log = slurp(s.path() / "spread.log");
+  INFO(log << slurp(s.path() / "a.log"));
+  REQUIRE(code == 0);
+  CHECK(metrics_without_time(s.path() / "out" / "spread") ==
+        metrics_without_time(s.path() / "out" / "local"));
+  CHECK(slurp(s.path() / "out" / "spread" / "agent_accuracy.csv") ==
+        slurp(s.path() / "out" / "local" / "agent_accuracy.csv"));
+  CHECK_FALSE(contains(log, "evaluated without"));
+  // Every model message crosses nodes: bytes_sent / (32 agents x 2
+  // neighbours x 4 rounds) is one model's size on the wire.
+  auto model_size = final_bytes_sent(s.path() / "out" / "spread") / 256;
+  auto through_launcher = tcp_bytes(log, "the launcher and ");
+  CAPTURE(model_size);
+  CAPTURE(through_launcher);
+  CHECK(model_size > 1.5e5);
+  // Sending the models would move 5 x 32 of them; the nodes send per
+  // evaluation their exponents (1/4 model), partial sum (2 models) and
+  // one number per agent, and receive the exponents and the average.
+  CHECK(static_cast<double>(through_launcher) < 5 * 2 * 4 * model_size);
+  CHECK(static_cast<double>(through_launcher) < 0.3 * 5 * 32 * model_size);
+}

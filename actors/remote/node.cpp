@@ -1,6 +1,7 @@
 #include "actors/remote/node.hpp"
 
 #include "actors/messages.hpp"
+#include "actors/model_holder.hpp"
 #include "actors/remote/peer_links.hpp"
 #include "actors/spawn.hpp"
 
@@ -67,7 +68,15 @@ caf::result<hosted_agents> host(self_ptr self, const host_request& req,
     std::make_shared<std::vector<caf::actor>>(run->exp->agents());
   run->observer = observer;
   self->monitor(observer);
-  auto out = spawn_hosted(self, run, req.agents, observer);
+  // The agents report through the node's model holder, which keeps their
+  // models here for the observer's evaluation; a protocol's lineage
+  // observer takes its models straight.
+  auto reports_to = observer;
+  if (!run->exp->protocol()) {
+    reports_to = self->spawn(model_holder, run->exp.get(), observer);
+    run->agents.push_back(reports_to);
+  }
+  auto out = spawn_hosted(self, run, req.agents, reports_to);
   out.run = self->state.next_run++;
   self->state.runs.emplace(out.run, run);
   std::cerr << "node: run " + std::to_string(out.run) + " hosts agents " +

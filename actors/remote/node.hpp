@@ -26,7 +26,8 @@ struct hosted_run {
   std::unique_ptr<network_ledger> ledger;
   run_env env;
   std::shared_ptr<std::vector<caf::actor>> directory;
-  std::vector<caf::actor> agents; ///< trainers and mailers hosted here
+  /// The actors hosted here: trainers, mailers and the model holder.
+  std::vector<caf::actor> agents;
   std::map<agent_id, caf::actor> local_mailers;
   caf::actor observer; ///< the launcher's; its loss ends the run
 };

@@ -1,5 +1,7 @@
 #include "core/run/metrics.hpp"
 
+#include "core/run/held_models.hpp"
+
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -18,54 +20,26 @@ std::vector<agent_id> evaluated_agents(std::size_t agents,
 
 metrics_row evaluate_round(const experiment& exp, round_t round,
                            const std::vector<agent_report>& reports) {
-  metrics_row row;
-  row.round = round;
-  vec average = vec::Zero(static_cast<Eigen::Index>(exp.num_params()));
-  std::size_t present = 0;
-  for (auto& r : reports) {
-    row.bytes_sent += r.bytes_sent;
-    row.messages_sent += r.messages_sent;
-    row.messages_delivered += r.messages_delivered;
-    row.local_steps += r.steps;
-    row.compute_seconds += r.busy_seconds;
-    if (!r.model)
-      continue;
-    ++row.online_agents;
-    average += *r.model;
-    row.train_loss += r.train_loss;
-    ++present;
-  }
-  auto ids = evaluated_agents(reports.size(), exp.cfg.eval.max_agents);
-  row.agent_accuracy.assign(ids.size(), std::nan(""));
-  if (present == 0)
-    return row; // everyone offline: nothing to evaluate
-  average /= static_cast<float>(present);
-  row.train_loss /= static_cast<double>(present);
-  for (auto& r : reports)
-    if (r.model)
-      row.consensus_distance += (*r.model - average).squaredNorm();
-  row.consensus_distance /= static_cast<double>(present);
-  auto test = whole(exp.test);
-  auto avg = exp.net->evaluate({average.data(), average.size()}, test);
-  row.test_accuracy = avg.accuracy;
-  row.test_loss = avg.loss;
-  row.min_agent_accuracy = std::numeric_limits<double>::infinity();
-  std::size_t evaluated = 0;
-  for (std::size_t k = 0; k < ids.size(); ++k) {
-    if (!reports[ids[k]].model)
-      continue;
-    auto& x = *reports[ids[k]].model;
-    auto acc = exp.net->evaluate({x.data(), x.size()}, test).accuracy;
-    row.agent_accuracy[k] = acc;
-    row.mean_agent_accuracy += acc;
-    row.min_agent_accuracy = std::min(row.min_agent_accuracy, acc);
-    ++evaluated;
-  }
-  row.mean_agent_accuracy /=
-    static_cast<double>(std::max<std::size_t>(1, evaluated));
-  if (evaluated == 0)
-    row.min_agent_accuracy = 0;
-  return row;
+  held_models held;
+  for (std::size_t i = 0; i < reports.size(); ++i)
+    if (reports[i].model)
+      held.add(static_cast<agent_id>(i), reports[i].model);
+  round_parts parts;
+  auto summary = summarize(exp, held);
+  parts.exponents = std::move(summary.exponents);
+  parts.accuracy.assign(
+    evaluated_agents(reports.size(), exp.cfg.eval.max_agents).size(),
+    std::nan(""));
+  for (auto& a : summary.accuracies)
+    parts.accuracy[a.slot] = a.accuracy;
+  fixed_sum sum{parts.exponents, exp.agents()};
+  sum.add(partial_sum(exp, held, parts.exponents));
+  parts.average = sum.mean(held.ids.size());
+  parts.distance.assign(reports.size(), 0);
+  auto d = squared_distances(held, parts.average);
+  for (std::size_t k = 0; k < held.ids.size(); ++k)
+    parts.distance[held.ids[k]] = d[k];
+  return complete_row(exp, round, reports, parts);
 }
 
 void write_csv_header(std::ostream& out) {

@@ -41,7 +41,7 @@ struct metrics_row {
 
 /// What every agent reports after an evaluated round.
 struct agent_report {
-  blob model;            ///< null: the agent is gone (killed)
+  blob model; ///< null: the agent is gone (killed), or see model_on_node
   double train_loss = 0; ///< mean over the steps since its last report
   std::uint64_t bytes_sent = 0;
   std::uint64_t steps = 0; ///< local gradient steps so far
@@ -53,15 +53,23 @@ struct agent_report {
   std::uint64_t messages_sent = 0;
   std::uint64_t messages_delivered = 0;
   bool online = true; ///< churn: whether the agent is online now
+  /// Across hosts: the model stayed on the agent's node, which evaluates it
+  /// there (actors/model_holder.hpp); the report carries only the numbers.
+  bool model_on_node = false;
   /// Filled by the observer from the run's network model.
   std::uint64_t bytes_received = 0; ///< through its downlink
   double network_seconds = 0; ///< with >= 1 transfer from or to it in flight
+
+  /// Whether the agent had a model this round (it is not gone or offline).
+  bool has_model() const { return model || model_on_node; }
 };
 
 /// Evaluates one round from the agents' reports (indexed by agent id; agents
-/// that are gone have no model and are left out): average model in agent
-/// order, consensus distance, and per-agent test accuracy on up to
-/// eval.max_agents evenly spaced agents.
+/// that are gone have no model and are left out): the average model (an
+/// order-free sum, core/run/model_sum.hpp), consensus distance, and
+/// per-agent test accuracy on up to eval.max_agents evenly spaced agents.
+/// Every model is in `reports`; core/run/held_models.hpp has the same
+/// evaluation in parts for models held in other processes.
 metrics_row evaluate_round(const experiment& exp, round_t round,
                            const std::vector<agent_report>& reports);
 
