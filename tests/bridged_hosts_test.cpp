@@ -175,8 +175,8 @@ TEST_CASE("on shaped links, direct node links beat the launcher as a hub") {
   CAPTURE(relayed.seconds_per_round);
   CHECK(relayed.seconds_per_round > 2.5 * direct.seconds_per_round);
   // Direct: the models cross between nodes (TLS records add a little), the
-  // launcher sees the evaluations' reports only. Relayed: every model goes
-  // into the launcher and out again.
+  // launcher sees the evaluations' reports, sums and averages only.
+  // Relayed: every model goes into the launcher and out again.
   CAPTURE(direct.model_bytes);
   CAPTURE(direct.node_bytes);
   CAPTURE(direct.launcher_bytes);

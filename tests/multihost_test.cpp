@@ -12,12 +12,16 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <csignal>
+#include <cstdio>
 #include <fstream>
 #include <functional>
 #include <random>
 #include <sstream>
+#include <thread>
 
 namespace fs = std::filesystem;
 using namespace murmur;
@@ -762,6 +766,81 @@ TEST_CASE("model traffic flows node to node, not through the launcher") {
     CHECK(static_cast<double>(between_nodes) > model_bytes);
     CHECK(static_cast<double>(between_nodes) < 1.1 * model_bytes);
   }
+}
+
+namespace {
+
+/// Drops node `from`'s TCP connection to `to` with `ss -K` (a kernel
+/// socket kill: root, and a kernel with INET_DIAG_DESTROY); whether it did.
+bool kill_connection(const node_process& from, const node_process& to) {
+  auto list =
+    "ss -tnpH state established dst 127.0.0.1:" + std::to_string(to.port());
+  std::string port;
+  if (auto* pipe = ::popen(list.c_str(), "r")) {
+    char line[512];
+    auto owner = "pid=" + std::to_string(from.pid()) + ",";
+    while (port.empty() && std::fgets(line, sizeof line, pipe)) {
+      std::istringstream cells{line};
+      std::string recv, send, local;
+      cells >> recv >> send >> local;
+      if (std::string{line}.find(owner) != std::string::npos)
+        port = local.substr(local.rfind(':') + 1);
+    }
+    ::pclose(pipe);
+  }
+  return !port.empty() &&
+         std::system(("ss -K src 127.0.0.1 sport = :" + port +
+                      " dst 127.0.0.1 dport = :" + std::to_string(to.port()) +
+                      " >/dev/null 2>&1")
+                       .c_str()) == 0;
+}
+
+} // namespace
+
+TEST_CASE("a direct link that drops while both nodes stay up stops the run "
+          "with that reason instead of a wait without end") {
+  if (::geteuid() != 0)
+    return testing::skip("killing a TCP connection (ss -K) needs root");
+  scratch_dir s{"hostdrop"};
+  std::vector<std::string> plain{"--insecure"};
+  node_process a{plain, s.path() / "a.log"};
+  node_process b{plain, s.path() / "b.log"};
+  auto sets = mlp_ring(s.path() / "out", 2000, 8, 1000000, 2000);
+  sets.insert(sets.end(), {"run.name=drop", "hosts.insecure=true",
+                           "hosts.placement=round-robin", hosts_of({&a, &b})});
+  std::vector<std::string> args{"run", "/dev/null", "--set"};
+  args.insert(args.end(), sets.begin(), sets.end());
+  auto log = s.path() / "drop.log";
+  auto pid = spawn_murmur(args, log, nullptr);
+  // Under way: node a linked to b directly, round 0 evaluated.
+  auto csv = s.path() / "out" / "drop.incomplete" / "metrics.csv";
+  for (int i = 0; i < 200 && !contains(slurp(log), "linked 1 of 1"); ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  for (int i = 0; i < 200 && !fs::exists(csv); ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  bool dropped = kill_connection(a, b);
+  auto hit = std::chrono::steady_clock::now();
+  if (!dropped) {
+    ::kill(pid, SIGKILL);
+    wait_exit(pid, 10);
+    return testing::skip("this kernel does not let ss -K kill a connection");
+  }
+  auto code = wait_exit(pid, 30);
+  auto seconds =
+    std::chrono::duration<double>(std::chrono::steady_clock::now() - hit)
+      .count();
+  auto text = slurp(log);
+  INFO(text << slurp(s.path() / "a.log"));
+  CHECK(code == 3); // stopped early, results kept
+  CHECK(seconds < 10);
+  CHECK(contains(text, "dropped while both stayed up"));
+  auto run = s.path() / "out" / "drop";
+  CHECK(contains(slurp(run / "summary.json"), "dropped while both"));
+  CHECK(fs::exists(run / "agents.csv"));
+  // Neither node was lost: both keep serving.
+  CHECK_FALSE(contains(text, "lost ("));
+  CHECK(::kill(a.pid(), 0) == 0);
+  CHECK(::kill(b.pid(), 0) == 0);
 }
 
 TEST_CASE("nodes evaluate their own agents: sums and numbers cross to the "

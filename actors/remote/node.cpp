@@ -101,6 +101,46 @@ void end_runs_of(self_ptr self, const caf::actor_addr& source,
   }
 }
 
+/// Watches a peer node this node linked to directly: when the link drops,
+/// the node's down handler hears of it (link_dropped).
+void watch_peer_node(self_ptr self, const caf::actor& node,
+                     const std::string& peer) {
+  self->monitor(node);
+  self->state.peer_nodes[node.address()] = peer;
+}
+
+/// A direct link to `peer` dropped. If the peer answers a new link within
+/// this node's liveness timeout, it is alive and the link itself failed:
+/// the messages it carried are lost, which no algorithm here recovers from,
+/// so every run this node serves is stopped with that reason (the observer
+/// writes what it evaluated and the launcher exits non-zero) instead of its
+/// agents waiting forever. A peer that does not answer is dead or frozen:
+/// the launcher's own watch on it decides (hosts.on_loss).
+void link_dropped(self_ptr self, const std::string& peer,
+                  const caf::error& reason) {
+  auto why = self->system().render(reason);
+  std::cerr << "node: the direct link to " + peer + " dropped (" + why + ")\n";
+  if (self->state.runs.empty())
+    return;
+  relink_peer(self, peer, self->state.watchdog->timeout(),
+              [=](const caf::actor& node) {
+                if (!node) {
+                  std::cerr << "node: " + peer +
+                                 " did not answer since; the launcher decides "
+                                 "whether it is lost\n";
+                  return;
+                }
+                watch_peer_node(self, node, peer);
+                auto text = "the direct link between two nodes (to " + peer +
+                            ") dropped while both stayed up (" + why +
+                            "): the messages it carried are lost and are "
+                            "not resent, so the run stops";
+                std::cerr << "node: " + text + "\n";
+                for (auto& [id, run] : self->state.runs)
+                  self->send(run->observer, done_atom::value, text);
+              });
+}
+
 /// Fills the run's directory. Written before any trainer starts: the
 /// launcher sends start only after every node has acknowledged.
 void wire(hosted_run& run, const wiring& w) {
@@ -118,8 +158,15 @@ caf::behavior node(caf::stateful_actor<node_state>* self,
                    link_watchdog* watchdog, std::string data_path) {
   self->state.watchdog = watchdog;
   self->state.data_path = std::move(data_path);
-  self->set_down_handler(
-    [=](caf::down_msg& dm) { end_runs_of(self, dm.source, dm.reason); });
+  self->set_down_handler([=](caf::down_msg& dm) {
+    auto& peers = self->state.peer_nodes;
+    auto peer = peers.find(dm.source);
+    if (peer == peers.end())
+      return end_runs_of(self, dm.source, dm.reason);
+    auto name = peer->second;
+    peers.erase(peer);
+    link_dropped(self, name, dm.reason);
+  });
   // Only this process stops the node (on SIGINT/SIGTERM); an exit sent by
   // a peer, even an authenticated one, is ignored so the node keeps serving.
   // On shutdown the hosted agents go with it.
@@ -144,7 +191,10 @@ caf::behavior node(caf::stateful_actor<node_state>* self,
         st.watchdog->watch_peer(at);
         st.linked.emplace_back(p, st.watchdog->bytes_to(at));
       }
-      return link_to_peers(self, peers, wait);
+      return link_to_peers(self, peers, wait,
+                           [=](const caf::actor& node, const std::string& p) {
+                             watch_peer_node(self, node, p);
+                           });
     },
     [=](links_atom) {
       std::vector<peer_traffic> out;

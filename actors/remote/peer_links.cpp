@@ -21,22 +21,18 @@ struct linking {
   std::uint64_t linked = 0;
 };
 
-void settle(const std::shared_ptr<linking>& l, bool linked) {
-  l->linked += linked;
-  if (--l->pending == 0)
-    l->reply.deliver(l->linked);
-}
+using link_done = std::function<void(const caf::actor&)>;
 
-void give_up(caf::event_based_actor* self, const std::shared_ptr<linking>& l,
-             const std::string& peer, const caf::error& err) {
+void give_up(caf::event_based_actor* self, const std::string& peer,
+             const caf::error& err, const link_done& done) {
   std::cerr << "node: no direct link to " + peer + " (" +
                  self->system().render(err) +
                  "): its messages go through the launcher\n";
-  settle(l, false);
+  done(caf::actor{});
 }
 
-void try_link(caf::event_based_actor* self, std::shared_ptr<linking> l,
-              endpoint to, std::string peer, double wait, int attempt) {
+void try_link(caf::event_based_actor* self, endpoint to, std::string peer,
+              double wait, int attempt, link_done done) {
   auto& sys = self->system();
   caf::io::middleman_actor manager = sys.has_openssl_manager()
                                        ? sys.openssl_manager().actor_handle()
@@ -49,14 +45,14 @@ void try_link(caf::event_based_actor* self, std::shared_ptr<linking> l,
           const std::set<std::string>&) {
         auto other = caf::actor_cast<caf::actor>(std::move(ptr));
         self->request(other, to_timespan(wait), hello_atom::value)
-          .then([=](caf::ok_atom) { settle(l, true); },
-                [=](caf::error& err) { give_up(self, l, peer, err); });
+          .then([=](caf::ok_atom) { done(other); },
+                [=](caf::error& err) { give_up(self, peer, err, done); });
       },
       [=](caf::error& err) {
         if (retry_connect(err) && attempt + 1 < connect_attempts)
-          try_link(self, l, to, peer, wait, attempt + 1);
+          try_link(self, to, peer, wait, attempt + 1, done);
         else
-          give_up(self, l, peer, err);
+          give_up(self, peer, err, done);
       });
 }
 
@@ -64,15 +60,28 @@ void try_link(caf::event_based_actor* self, std::shared_ptr<linking> l,
 
 caf::typed_response_promise<std::uint64_t>
 link_to_peers(caf::event_based_actor* self,
-              const std::vector<std::string>& peers, double wait) {
+              const std::vector<std::string>& peers, double wait,
+              peer_linked linked) {
   auto l = std::make_shared<linking>();
   l->reply = self->make_response_promise<std::uint64_t>();
   l->pending = peers.size();
   if (peers.empty())
     l->reply.deliver(std::uint64_t{0});
   for (auto& p : peers)
-    try_link(self, l, parse_endpoint(p, "link"), p, wait, 0);
+    try_link(self, parse_endpoint(p, "link"), p, wait, 0,
+             [=](const caf::actor& node) {
+               if (node)
+                 linked(node, p);
+               l->linked += node ? 1 : 0;
+               if (--l->pending == 0)
+                 l->reply.deliver(l->linked);
+             });
   return l->reply;
+}
+
+void relink_peer(caf::event_based_actor* self, const std::string& peer,
+                 double wait, std::function<void(const caf::actor&)> done) {
+  try_link(self, parse_endpoint(peer, "link"), peer, wait, 0, std::move(done));
 }
 
 } // namespace murmur

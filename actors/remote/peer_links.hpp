@@ -2,6 +2,7 @@
 
 #include <caf/all.hpp>
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -20,9 +21,18 @@ using hello_atom = caf::atom_constant<caf::atom("hello")>;
 /// node's messages for that peer's actors over the direct route (its routing
 /// table prefers a direct route to one through the launcher); a peer that
 /// cannot be reached within `wait` seconds is logged and keeps the route
-/// through the launcher. The promise delivers the number of direct links.
+/// through the launcher. The promise delivers the number of direct links;
+/// `linked` is called with each peer's node actor once its link is up.
+using peer_linked =
+  std::function<void(const caf::actor& node, const std::string& peer)>;
 caf::typed_response_promise<std::uint64_t>
 link_to_peers(caf::event_based_actor* self,
-              const std::vector<std::string>& peers, double wait);
+              const std::vector<std::string>& peers, double wait,
+              peer_linked linked);
+
+/// Connects to one peer again, as above, within `wait` seconds; `done` gets
+/// its node actor, or a null handle when it could not be reached.
+void relink_peer(caf::event_based_actor* self, const std::string& peer,
+                 double wait, std::function<void(const caf::actor&)> done);
 
 } // namespace murmur
