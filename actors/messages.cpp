@@ -26,6 +26,7 @@ void register_messages(caf::actor_system_config& cfg) {
   cfg.add_message_type<held_summary>("murmur::held_summary");
   cfg.add_message_type<std::vector<std::int64_t>>("murmur::fixed_sum_words");
   cfg.add_message_type<held_distances>("murmur::held_distances");
+  cfg.add_message_type<std::vector<agent_id>>("murmur::agent_ids");
   cfg.add_message_type<protocol::message>("murmur::protocol::message");
   cfg.add_message_type<protocol::timer>("murmur::protocol::timer");
 }

@@ -273,6 +273,9 @@ typename Inspector::result_type inspect(Inspector& f, peer_traffic& x) {
 using summary_atom = caf::atom_constant<caf::atom("summary")>;
 using fixsum_atom = caf::atom_constant<caf::atom("fixsum")>;
 using distance_atom = caf::atom_constant<caf::atom("distance")>;
+/// Node to the launcher's observer: a direct link to a peer node dropped
+/// (why, the peer's agents, and whether the peer's fate was checked).
+using dropped_atom = caf::atom_constant<caf::atom("dropped")>;
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, agent_accuracy& x) {
@@ -281,7 +284,8 @@ typename Inspector::result_type inspect(Inspector& f, agent_accuracy& x) {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, held_summary& x) {
-  return f(caf::meta::type_name("held_summary"), x.exponents, x.accuracies);
+  return f(caf::meta::type_name("held_summary"), x.models, x.exponents,
+           x.accuracies);
 }
 
 /// A holder's squared distances to the average, one per agent whose model

@@ -44,8 +44,16 @@ caf::behavior model_holder(caf::stateful_actor<model_holder_state>* self,
       self->send(self->state.observer, a, id, completed);
     },
     [=](summary_atom, round_t r) {
+      // Rounds are evaluated in order: every earlier one is done.
+      auto& s = self->state;
+      s.rounds.erase(s.rounds.begin(), s.rounds.lower_bound(r));
+      s.summaries.erase(s.summaries.begin(), s.summaries.lower_bound(r));
       return with_round(self, r, [=](held_models& held) {
-        return summarize(*self->state.exp, held);
+        auto& summaries = self->state.summaries;
+        auto known = summaries.find(r);
+        if (known == summaries.end())
+          known = summaries.emplace(r, summarize(*self->state.exp, held)).first;
+        return known->second;
       });
     },
     [=](fixsum_atom, round_t r,
@@ -61,13 +69,9 @@ caf::behavior model_holder(caf::stateful_actor<model_holder_state>* self,
       if (!average.data || static_cast<std::size_t>(average.data->size()) !=
                              self->state.exp->num_params())
         return wrong_size("distance");
-      auto out = with_round(self, r, [&](held_models& held) {
+      return with_round(self, r, [&](held_models& held) {
         return held_distances{held.ids, squared_distances(held, *average.data)};
       });
-      // Rounds are evaluated in order: this one and any before it are done.
-      auto& rounds = self->state.rounds;
-      rounds.erase(rounds.begin(), rounds.upper_bound(r));
-      return out;
     },
   };
 }

@@ -35,38 +35,58 @@ void hand_over(self_ptr self, round_t r, metrics_row row) {
   auto now = s.env->seconds(self->clock().now());
   row.time_seconds = now;
   s.evaluated = r;
+  s.handed_any = true;
   s.env->ledger->fill_row(now, row);
   s.env->sink->on_row(row);
   if (auto end = stop_after(*s.env->exp, row))
     finish(self, *end);
 }
 
-/// Drops a holder from the round being evaluated (it did not answer, or
-/// answered nonsense): its agents count as without a model this round, and
-/// the round starts over with the others.
-void drop_holder(self_ptr self, const caf::actor& holder,
-                 const std::string& why) {
+/// The round whose models the holders are being asked about.
+pending_eval& asked(self_ptr self) {
+  return self->state.rounds.at(self->state.asked);
+}
+
+/// Takes a holder out of a round: its agents count as without a model
+/// there (logged).
+void forget_holder(self_ptr self, round_t r, const caf::actor& holder,
+                   const std::string& why) {
   auto& s = self->state;
-  auto& [r, p] = *s.rounds.begin();
+  auto& p = s.rounds.at(r);
+  auto entry = p.holders.find(holder);
+  if (entry == p.holders.end())
+    return;
   std::string ids;
-  for (auto id : p.holders[holder]) {
+  for (auto id : entry->second) {
     p.reports[id].model_on_node = false;
     ids += (ids.empty() ? "" : ",") + std::to_string(id);
   }
-  p.holders.erase(holder);
+  p.holders.erase(entry);
   s.env->sink->on_event(s.env->seconds(self->clock().now()), "hosts",
                         "round " + std::to_string(r) +
                           " evaluated without the models of agents " + ids +
                           " (" + why + ")",
                         "dropped");
+}
+
+/// Drops a holder from the round being asked (it did not answer, answered
+/// nonsense, or its node was lost); the round starts over with the others,
+/// which kept its models and summaries (actors/model_holder.hpp).
+void drop_holder(self_ptr self, const caf::actor& holder,
+                 const std::string& why) {
+  auto& s = self->state;
+  forget_holder(self, s.asked, holder, why);
   ++s.attempt;
   s.asking = false;
   evaluate_ready(self);
 }
 
-/// Sends one request to every holder of the oldest round; `on_reply` takes
-/// each answer (false: malformed, the holder is dropped), `on_all` runs
-/// once all have answered.
+/// Sends one request to every holder of the round being asked; `on_reply`
+/// takes each answer with its holder (false: malformed, the holder is
+/// dropped), `on_all` runs once all have answered. A node computing its
+/// agents' accuracies may take long, so the bound is ten times hosts.wait;
+/// a node that is lost meanwhile is dropped as soon as the launcher says so
+/// (lost_atom).
 template <class Reply, class OnReply, class OnAll, class... Ts>
 void ask_holders(self_ptr self, OnReply on_reply, OnAll on_all,
                  const Ts&... request) {
@@ -75,16 +95,16 @@ void ask_holders(self_ptr self, OnReply on_reply, OnAll on_all,
   auto current = [=] {
     return !self->state.finished && self->state.attempt == attempt;
   };
-  auto wait = to_timespan(s.env->exp->cfg.hosts.wait);
-  s.waiting = s.rounds.begin()->second.holders.size();
-  for (auto& entry : s.rounds.begin()->second.holders) {
+  auto wait = to_timespan(10 * s.env->exp->cfg.hosts.wait);
+  s.waiting = asked(self).holders.size();
+  for (auto& entry : asked(self).holders) {
     auto holder = entry.first;
     self->request(holder, wait, request...)
       .then(
         [=](Reply& x) {
           if (!current())
             return;
-          if (!on_reply(x))
+          if (!on_reply(holder, x))
             return drop_holder(self, holder, "a malformed answer");
           if (--self->state.waiting == 0)
             on_all();
@@ -100,14 +120,15 @@ void ask_holders(self_ptr self, OnReply on_reply, OnAll on_all,
 
 void ask_distances(self_ptr self) {
   auto& s = self->state;
-  auto r = s.rounds.begin()->first;
+  auto r = s.asked;
   auto agents = s.env->exp->agents();
   s.parts.distance.assign(agents, 0);
   auto average = std::make_shared<const vec>(s.parts.average);
   ask_holders<held_distances>(
     self,
-    [=](held_distances& d) {
-      if (d.ids.size() != d.distances.size())
+    [=](const caf::actor& holder, held_distances& d) {
+      auto& ids = asked(self).holders.at(holder);
+      if (d.ids.size() != ids.size() || d.distances.size() != ids.size())
         return false;
       for (std::size_t k = 0; k < d.ids.size(); ++k) {
         if (d.ids[k] >= agents)
@@ -118,9 +139,8 @@ void ask_distances(self_ptr self) {
     },
     [=] {
       auto& st = self->state;
-      auto row = complete_row(*st.env->exp, r,
-                              st.rounds.begin()->second.reports, st.parts);
-      st.rounds.erase(st.rounds.begin());
+      auto row = complete_row(*st.env->exp, r, asked(self).reports, st.parts);
+      st.rounds.erase(r);
       st.asking = false;
       hand_over(self, r, std::move(row));
       evaluate_ready(self);
@@ -130,15 +150,14 @@ void ask_distances(self_ptr self) {
 
 void ask_sums(self_ptr self) {
   auto& s = self->state;
-  auto r = s.rounds.begin()->first;
   auto& exp = *s.env->exp;
   auto sum = std::make_shared<fixed_sum>(s.parts.exponents, exp.agents());
   std::size_t held = 0;
-  for (auto& [holder, ids] : s.rounds.begin()->second.holders)
+  for (auto& [holder, ids] : asked(self).holders)
     held += ids.size();
   ask_holders<std::vector<std::int64_t>>(
     self,
-    [=](std::vector<std::int64_t>& words) {
+    [=](const caf::actor&, std::vector<std::int64_t>& words) {
       if (words.size() != sum->words().size())
         return false;
       sum->add(words);
@@ -148,14 +167,15 @@ void ask_sums(self_ptr self) {
       self->state.parts.average = sum->mean(held);
       ask_distances(self);
     },
-    fixsum_atom::value, r, s.parts.exponents);
+    fixsum_atom::value, s.asked, s.parts.exponents);
 }
 
 /// The first step of a round whose models are on the nodes.
-void ask_summaries(self_ptr self) {
+void ask_summaries(self_ptr self, round_t r) {
   auto& s = self->state;
   auto& exp = *s.env->exp;
   s.asking = true;
+  s.asked = r;
   s.parts = round_parts{};
   s.parts.exponents.assign(exp.num_params(), 0);
   s.parts.accuracy.assign(
@@ -163,9 +183,10 @@ void ask_summaries(self_ptr self) {
     std::nan(""));
   ask_holders<held_summary>(
     self,
-    [=](held_summary& x) {
+    [=](const caf::actor& holder, held_summary& x) {
       auto& parts = self->state.parts;
-      if (x.exponents.size() != parts.exponents.size())
+      if (x.models != asked(self).holders.at(holder).size() ||
+          x.exponents.size() != parts.exponents.size())
         return false;
       raise_exponents(x.exponents, parts.exponents);
       for (auto& a : x.accuracies) {
@@ -175,7 +196,7 @@ void ask_summaries(self_ptr self) {
       }
       return true;
     },
-    [=] { ask_sums(self); }, summary_atom::value, s.rounds.begin()->first);
+    [=] { ask_sums(self); }, summary_atom::value, r);
 }
 
 /// Evaluates every complete round, oldest first (rounds complete in order).
@@ -187,7 +208,7 @@ void evaluate_ready(self_ptr self) {
     if (it->second.count < expected(self, r))
       return;
     if (!it->second.holders.empty())
-      return ask_summaries(self);
+      return ask_summaries(self, r);
     auto row = evaluate_round(*s.env->exp, r, it->second.reports);
     s.rounds.erase(it);
     hand_over(self, r, std::move(row));
@@ -206,6 +227,12 @@ caf::behavior observer(caf::stateful_actor<observer_state>* self,
       auto& s = self->state;
       if (s.finished)
         return;
+      s.latest[r.from] = r.data;
+      s.reported[r.from] = std::max(s.reported[r.from], r.round);
+      // Late for a round already evaluated without it (the agent was taken
+      // for lost): the round is not opened again.
+      if (s.handed_any && r.round <= s.evaluated)
+        return;
       auto& p = s.rounds[r.round];
       if (p.reports.empty())
         p.reports.resize(s.env->exp->agents());
@@ -213,8 +240,6 @@ caf::behavior observer(caf::stateful_actor<observer_state>* self,
       if (r.data.model_on_node)
         p.holders[caf::actor_cast<caf::actor>(self->current_sender())]
           .push_back(r.from);
-      s.latest[r.from] = r.data;
-      s.reported[r.from] = std::max(s.reported[r.from], r.round);
       ++p.count;
       evaluate_ready(self);
     },
@@ -235,11 +260,41 @@ caf::behavior observer(caf::stateful_actor<observer_state>* self,
     [=](lost_atom, agent_id id) {
       auto& s = self->state;
       s.departed[id] = s.reported[id];
-      if (s.asking) // its node held models of the round being evaluated?
-        for (auto& [holder, ids] : s.rounds.begin()->second.holders)
-          if (std::find(ids.begin(), ids.end(), id) != ids.end())
-            return drop_holder(self, caf::actor{holder}, "its node was lost");
+      // Its node's holder is gone too: out of every round waiting for it.
+      caf::actor asked_holder;
+      for (auto& [r, p] : s.rounds)
+        for (auto& [holder, ids] : p.holders)
+          if (std::find(ids.begin(), ids.end(), id) != ids.end()) {
+            auto gone = holder;
+            if (s.asking && r == s.asked)
+              asked_holder = gone;
+            else
+              forget_holder(self, r, gone, "its node was lost");
+            break;
+          }
+      if (asked_holder)
+        return drop_holder(self, asked_holder, "its node was lost");
       evaluate_ready(self);
+    },
+    // A node's direct link to a peer node dropped (actors/remote/node.cpp):
+    // if the launcher has not declared the peer lost after its liveness
+    // timeout (its agents then show as lost here), the peer lives and the
+    // link itself failed, losing messages nothing resends: the run stops
+    // rather than wait for them.
+    [=](dropped_atom, const std::string& why, std::vector<agent_id>& peers,
+        bool checked) {
+      auto& s = self->state;
+      if (s.finished)
+        return;
+      if (!checked) {
+        auto& h = s.env->exp->cfg.hosts;
+        self->delayed_send(self, to_timespan(2 * h.timeout + h.heartbeat),
+                           dropped_atom::value, why, std::move(peers), true);
+        return;
+      }
+      for (auto id : peers)
+        if (!s.departed.count(id))
+          return finish(self, {stop_reason::lost_host, s.evaluated, why});
     },
   };
 }

@@ -28,9 +28,9 @@ struct pending_eval {
 /// Across hosts the models stay on the nodes: the observer asks each node's
 /// holder for the parts of the evaluation that need them (summary, sum,
 /// distances to the average: core/run/held_models.hpp), one round at a
-/// time. A holder that does not answer within hosts.wait, or whose node is
-/// lost meanwhile, is dropped from that round (logged): the round is then
-/// evaluated without its agents' models.
+/// time. A holder that does not answer within ten times hosts.wait, or
+/// whose node is lost meanwhile, is dropped from that round (logged): the
+/// round is then evaluated without its agents' models.
 struct observer_state {
   static inline const char* name = "observer";
   const run_env* env = nullptr;
@@ -39,11 +39,13 @@ struct observer_state {
   std::vector<agent_report> latest;     ///< each agent's last report
   std::map<agent_id, round_t> reported; ///< agent -> last round it reported
   round_t evaluated = 0;                ///< last round handed to the sink
+  bool handed_any = false;              ///< whether `evaluated` is one
   bool finished = false;
   /// Across hosts: the holders are being asked for the oldest round's
   /// parts, gathered here; answers to an earlier attempt (before a holder
   /// was dropped) are ignored.
   bool asking = false;
+  round_t asked = 0; ///< the round being asked about, while asking
   std::uint64_t attempt = 0;
   std::size_t waiting = 0; ///< holders yet to answer this step
   round_parts parts;

@@ -136,6 +136,26 @@ TEST_CASE("an order-free model sum gives NaN and infinities as a float sum "
   CHECK(mean[4] == 0.5f);
 }
 
+TEST_CASE("an order-free model sum of the largest floats does not overflow") {
+  constexpr float big = std::numeric_limits<float>::max();
+  constexpr std::size_t terms = 64; // h = 6: each term below 2^56
+  vec x = vec::Constant(params, big);
+  x[1] = -big;
+  sum_exponents e(params, 0);
+  raise_exponents(x, e);
+  fixed_sum sum{e, terms};
+  for (std::size_t k = 0; k < terms; ++k)
+    sum.add(x);
+  CHECK(sum.words()[0] > 0);
+  CHECK(sum.words()[0] < std::int64_t{1} << 62);
+  CHECK(sum.words()[1] < 0);
+  auto mean = sum.mean(terms);
+  // Truncation costs at most a few units of the last place.
+  CHECK(mean[0] <= big);
+  CHECK(mean[0] >= std::nextafter(std::nextafter(big, 0.f), 0.f));
+  CHECK(mean[1] == -mean[0]);
+}
+
 TEST_CASE("a round evaluated in parts where its models are held equals the "
           "round evaluated in one process") {
   constexpr std::size_t agents = 6;

@@ -15,9 +15,11 @@
 
 namespace murmur {
 
-/// Largest BASP payload accepted from a peer: a model of 64 M floats plus
-/// headroom. Everything murmur sends is far smaller.
-constexpr std::uint32_t max_frame_bytes = 256u << 20;
+/// Largest BASP payload accepted from a peer: a node's partial sum of a
+/// model of 64 M parameters (8 bytes each, core/run/model_sum.hpp; the
+/// models themselves take 4) plus headroom. Everything else murmur sends is
+/// far smaller.
+constexpr std::uint32_t max_frame_bytes = 528u << 20;
 
 constexpr std::size_t basp_header_bytes = 32;
 

@@ -64,9 +64,6 @@ public:
   /// Bytes over all connections to `to` so far, closed ones included.
   link_bytes bytes_to(const endpoint& to);
 
-  /// Seconds without a received byte after which a link is closed.
-  double timeout() const { return timeout_.count(); }
-
 private:
   struct socket_seen {
     int fd = -1;

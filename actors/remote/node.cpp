@@ -101,44 +101,35 @@ void end_runs_of(self_ptr self, const caf::actor_addr& source,
   }
 }
 
-/// Watches a peer node this node linked to directly: when the link drops,
-/// the node's down handler hears of it (link_dropped).
+/// Watches a peer node this node linked to directly (once, however many
+/// runs link to it): when the link drops, the down handler hears of it.
 void watch_peer_node(self_ptr self, const caf::actor& node,
                      const std::string& peer) {
-  self->monitor(node);
-  self->state.peer_nodes[node.address()] = peer;
+  if (self->state.peer_nodes.emplace(node.address(), peer).second)
+    self->monitor(node);
 }
 
-/// A direct link to `peer` dropped. If the peer answers a new link within
-/// this node's liveness timeout, it is alive and the link itself failed:
-/// the messages it carried are lost, which no algorithm here recovers from,
-/// so every run this node serves is stopped with that reason (the observer
-/// writes what it evaluated and the launcher exits non-zero) instead of its
-/// agents waiting forever. A peer that does not answer is dead or frozen:
-/// the launcher's own watch on it decides (hosts.on_loss).
+/// A direct link to `peer` (the node `gone`) dropped: every run with agents
+/// there hears of it through its observer, which stops the run unless the
+/// launcher declares that node lost within its liveness timeout (then the
+/// peer died, and hosts.on_loss applies). A link that fails while both ends
+/// live loses the messages it carried, which nothing resends; without this
+/// their receivers would wait for them forever.
 void link_dropped(self_ptr self, const std::string& peer,
-                  const caf::error& reason) {
-  auto why = self->system().render(reason);
-  std::cerr << "node: the direct link to " + peer + " dropped (" + why + ")\n";
-  if (self->state.runs.empty())
-    return;
-  relink_peer(self, peer, self->state.watchdog->timeout(),
-              [=](const caf::actor& node) {
-                if (!node) {
-                  std::cerr << "node: " + peer +
-                                 " did not answer since; the launcher decides "
-                                 "whether it is lost\n";
-                  return;
-                }
-                watch_peer_node(self, node, peer);
-                auto text = "the direct link between two nodes (to " + peer +
-                            ") dropped while both stayed up (" + why +
-                            "): the messages it carried are lost and are "
-                            "not resent, so the run stops";
-                std::cerr << "node: " + text + "\n";
-                for (auto& [id, run] : self->state.runs)
-                  self->send(run->observer, done_atom::value, text);
-              });
+                  const caf::node_id& gone, const caf::error& reason) {
+  auto text = "the direct link to node " + peer + " dropped (" +
+              self->system().render(reason) +
+              "): the messages it carried are lost and are not resent";
+  std::cerr << "node: " + text + "\n";
+  for (auto& [id, run] : self->state.runs) {
+    std::vector<agent_id> there;
+    for (std::size_t j = 0; j < run->directory->size(); ++j)
+      if ((*run->directory)[j] && (*run->directory)[j].node() == gone)
+        there.push_back(static_cast<agent_id>(j));
+    if (!there.empty())
+      self->send(run->observer, dropped_atom::value, text, std::move(there),
+                 false);
+  }
 }
 
 /// Fills the run's directory. Written before any trainer starts: the
@@ -165,7 +156,7 @@ caf::behavior node(caf::stateful_actor<node_state>* self,
       return end_runs_of(self, dm.source, dm.reason);
     auto name = peer->second;
     peers.erase(peer);
-    link_dropped(self, name, dm.reason);
+    link_dropped(self, name, dm.source.node(), dm.reason);
   });
   // Only this process stops the node (on SIGINT/SIGTERM); an exit sent by
   // a peer, even an authenticated one, is ignored so the node keeps serving.

@@ -46,9 +46,9 @@ struct hosted_run {
 /// the stale connection's cleanup erased the live route to that peer. That
 /// timeout is off (link_watchdog.hpp) and only one side of each pair
 /// connects. Agents on one node reach each other directly, unserialized.
-/// A direct link that drops while its peer stays up stops the runs the node
-/// serves (the messages it carried are lost and not resent), so no agent
-/// waits forever for them.
+/// A direct link that drops while its peer stays up stops the runs with
+/// agents on that peer (the messages it carried are lost and not resent),
+/// so no agent waits forever for them.
 /// When the launcher's observer goes down the node stops that run's agents
 /// and keeps serving.
 ///
@@ -65,7 +65,7 @@ struct node_state {
   /// so a node serving run after run reports each run's own traffic.
   std::vector<std::pair<std::string, link_bytes>> linked;
   /// The node actors of the peers linked to directly, monitored: a dropped
-  /// link stops the runs it served (see link_dropped in node.cpp).
+  /// link is reported to the runs it served (link_dropped in node.cpp).
   std::map<caf::actor_addr, std::string> peer_nodes;
 };
 

@@ -79,9 +79,4 @@ link_to_peers(caf::event_based_actor* self,
   return l->reply;
 }
 
-void relink_peer(caf::event_based_actor* self, const std::string& peer,
-                 double wait, std::function<void(const caf::actor&)> done) {
-  try_link(self, parse_endpoint(peer, "link"), peer, wait, 0, std::move(done));
-}
-
 } // namespace murmur

@@ -30,9 +30,4 @@ link_to_peers(caf::event_based_actor* self,
               const std::vector<std::string>& peers, double wait,
               peer_linked linked);
 
-/// Connects to one peer again, as above, within `wait` seconds; `done` gets
-/// its node actor, or a null handle when it could not be reached.
-void relink_peer(caf::event_based_actor* self, const std::string& peer,
-                 double wait, std::function<void(const caf::actor&)> done);
-
 } // namespace murmur

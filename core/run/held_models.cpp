@@ -8,6 +8,7 @@ namespace murmur {
 
 held_summary summarize(const experiment& exp, const held_models& held) {
   held_summary out;
+  out.models = held.models.size();
   out.exponents.assign(exp.num_params(), 0);
   for (auto& m : held.models)
     raise_exponents(*m, out.exponents);

@@ -35,6 +35,7 @@ struct agent_accuracy {
 /// First part: the held models' exponents (for the sum) and the test
 /// accuracy of each held agent that is evaluated on its own.
 struct held_summary {
+  std::uint64_t models = 0; ///< how many models the holder holds
   sum_exponents exponents;
   std::vector<agent_accuracy> accuracies;
 };

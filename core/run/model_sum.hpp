@@ -28,7 +28,7 @@ void raise_exponents(const sum_exponents& from, sum_exponents& e);
 /// 64-bit integer. s_j follows from the largest exponent of parameter j over
 /// all terms (known before any term is added: raise_exponents) and from the
 /// most terms the sum may have, so that no partial sum overflows. That keeps
-/// 62 - ceil(log2(max_terms)) bits below the leading bit of the largest
+/// 61 - ceil(log2(max_terms)) bits below the leading bit of the largest
 /// term, where a float sum keeps 24. NaN and infinite terms give the
 /// parameter the value a float sum would give it (NaN, +inf or -inf).
 class fixed_sum {
