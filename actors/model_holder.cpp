@@ -61,7 +61,7 @@ caf::behavior model_holder(caf::stateful_actor<model_holder_state>* self,
       if (all.size() != self->state.exp->num_params())
         return wrong_size("fixsum");
       return with_round(self, r, [&](held_models& held) {
-        return partial_sum(*self->state.exp, held, all);
+        return partial_sum(*self->state.exp, held, all).words();
       });
     },
     [=](distance_atom, round_t r,

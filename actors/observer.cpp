@@ -3,7 +3,6 @@
 #include "actors/messages.hpp"
 
 #include <algorithm>
-#include <cmath>
 #include <memory>
 
 namespace murmur {
@@ -121,21 +120,12 @@ void ask_holders(self_ptr self, OnReply on_reply, OnAll on_all,
 void ask_distances(self_ptr self) {
   auto& s = self->state;
   auto r = s.asked;
-  auto agents = s.env->exp->agents();
-  s.parts.distance.assign(agents, 0);
   auto average = std::make_shared<const vec>(s.parts.average);
   ask_holders<held_distances>(
     self,
     [=](const caf::actor& holder, held_distances& d) {
-      auto& ids = asked(self).holders.at(holder);
-      if (d.ids.size() != ids.size() || d.distances.size() != ids.size())
-        return false;
-      for (std::size_t k = 0; k < d.ids.size(); ++k) {
-        if (d.ids[k] >= agents)
-          return false;
-        self->state.parts.distance[d.ids[k]] = d.distances[k];
-      }
-      return true;
+      return d.ids.size() == asked(self).holders.at(holder).size() &&
+             self->state.parts.add_distances(d.ids, d.distances);
     },
     [=] {
       auto& st = self->state;
@@ -150,8 +140,8 @@ void ask_distances(self_ptr self) {
 
 void ask_sums(self_ptr self) {
   auto& s = self->state;
-  auto& exp = *s.env->exp;
-  auto sum = std::make_shared<fixed_sum>(s.parts.exponents, exp.agents());
+  auto sum =
+    std::make_shared<fixed_sum>(s.parts.exponents, s.env->exp->agents());
   std::size_t held = 0;
   for (auto& [holder, ids] : asked(self).holders)
     held += ids.size();
@@ -173,28 +163,14 @@ void ask_sums(self_ptr self) {
 /// The first step of a round whose models are on the nodes.
 void ask_summaries(self_ptr self, round_t r) {
   auto& s = self->state;
-  auto& exp = *s.env->exp;
   s.asking = true;
   s.asked = r;
-  s.parts = round_parts{};
-  s.parts.exponents.assign(exp.num_params(), 0);
-  s.parts.accuracy.assign(
-    evaluated_agents(exp.agents(), exp.cfg.eval.max_agents).size(),
-    std::nan(""));
+  s.parts = round_parts{*s.env->exp};
   ask_holders<held_summary>(
     self,
     [=](const caf::actor& holder, held_summary& x) {
-      auto& parts = self->state.parts;
-      if (x.models != asked(self).holders.at(holder).size() ||
-          x.exponents.size() != parts.exponents.size())
-        return false;
-      raise_exponents(x.exponents, parts.exponents);
-      for (auto& a : x.accuracies) {
-        if (a.slot >= parts.accuracy.size())
-          return false;
-        parts.accuracy[a.slot] = a.accuracy;
-      }
-      return true;
+      return x.models == asked(self).holders.at(holder).size() &&
+             self->state.parts.add(x);
     },
     [=] { ask_sums(self); }, summary_atom::value, r);
 }

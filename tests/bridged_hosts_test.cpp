@@ -86,23 +86,13 @@ private:
 /// metrics rows' times would also count how long each evaluation took to
 /// finish, which on a saturated launcher link lags the rounds.
 double seconds_per_round(const fs::path& run, int rounds) {
-  std::istringstream in{slurp(run / "agents.csv")};
-  std::string line;
-  std::getline(in, line); // agent,steps,busy_seconds,idle_seconds,...
+  auto busy = agents_column(run, 2); // agent,steps,busy_seconds,idle_seconds
+  auto idle = agents_column(run, 3);
+  REQUIRE(!busy.empty());
   double total = 0;
-  int agents = 0;
-  while (std::getline(in, line)) {
-    std::istringstream cells{line};
-    std::string agent, steps, busy, idle;
-    std::getline(cells, agent, ',');
-    std::getline(cells, steps, ',');
-    std::getline(cells, busy, ',');
-    std::getline(cells, idle, ',');
-    total += std::stod(busy) + std::stod(idle);
-    ++agents;
-  }
-  REQUIRE(agents > 0);
-  return total / agents / rounds;
+  for (std::size_t i = 0; i < busy.size(); ++i)
+    total += busy[i] + idle[i];
+  return total / static_cast<double>(busy.size()) / rounds;
 }
 
 } // namespace

@@ -185,25 +185,16 @@ TEST_CASE("a round evaluated in parts where its models are held equals the "
     stripped[i].model = nullptr;
     stripped[i].model_on_node = true;
   }
-  round_parts parts;
-  parts.exponents.assign(exp->num_params(), 0);
-  parts.accuracy.assign(4, std::nan(""));
-  for (auto& node : nodes) {
-    auto s = summarize(*exp, node);
-    raise_exponents(s.exponents, parts.exponents);
-    for (auto& a : s.accuracies)
-      parts.accuracy[a.slot] = a.accuracy;
-  }
+  round_parts parts{*exp};
+  for (auto& node : nodes)
+    REQUIRE(parts.add(summarize(*exp, node)));
   fixed_sum sum{parts.exponents, agents};
   for (auto& node : nodes)
-    sum.add(partial_sum(*exp, node, parts.exponents));
+    sum.add(partial_sum(*exp, node, parts.exponents).words());
   parts.average = sum.mean(5);
-  parts.distance.assign(agents, 0);
-  for (auto& node : nodes) {
-    auto d = squared_distances(node, parts.average);
-    for (std::size_t k = 0; k < node.ids.size(); ++k)
-      parts.distance[node.ids[k]] = d[k];
-  }
+  for (auto& node : nodes)
+    REQUIRE(
+      parts.add_distances(node.ids, squared_distances(node, parts.average)));
   auto across = complete_row(*exp, 5, stripped, parts);
 
   CHECK(across.online_agents == 5);

@@ -44,7 +44,7 @@ caf::behavior failing_holder(caf::event_based_actor* self,
     },
     [=](summary_atom, round_t) { return summarize(*exp, *held); },
     [=](fixsum_atom, round_t, const sum_exponents& all) {
-      return partial_sum(*exp, *held, all);
+      return partial_sum(*exp, *held, all).words();
     },
     [=](distance_atom, round_t, const payload&) -> caf::result<held_distances> {
       return caf::make_error(caf::sec::runtime_error, "fails at the last step");

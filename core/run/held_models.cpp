@@ -26,13 +26,12 @@ held_summary summarize(const experiment& exp, const held_models& held) {
   return out;
 }
 
-std::vector<std::int64_t> partial_sum(const experiment& exp,
-                                      const held_models& held,
-                                      const sum_exponents& all) {
+fixed_sum partial_sum(const experiment& exp, const held_models& held,
+                      const sum_exponents& all) {
   fixed_sum sum{all, exp.agents()};
   for (auto& m : held.models)
     sum.add(*m);
-  return sum.words();
+  return sum;
 }
 
 std::vector<float> squared_distances(const held_models& held,
@@ -42,6 +41,36 @@ std::vector<float> squared_distances(const held_models& held,
   for (auto& m : held.models)
     out.push_back((*m - average).squaredNorm());
   return out;
+}
+
+round_parts::round_parts(const experiment& exp)
+  : exponents(exp.num_params(), 0),
+    accuracy(evaluated_agents(exp.agents(), exp.cfg.eval.max_agents).size(),
+             std::nan("")),
+    distance(exp.agents(), 0) {}
+
+bool round_parts::add(const held_summary& summary) {
+  if (summary.exponents.size() != exponents.size())
+    return false;
+  for (auto& a : summary.accuracies)
+    if (a.slot >= accuracy.size())
+      return false;
+  raise_exponents(summary.exponents, exponents);
+  for (auto& a : summary.accuracies)
+    accuracy[a.slot] = a.accuracy;
+  return true;
+}
+
+bool round_parts::add_distances(const std::vector<agent_id>& ids,
+                                const std::vector<float>& distances) {
+  if (ids.size() != distances.size())
+    return false;
+  for (auto id : ids)
+    if (id >= distance.size())
+      return false;
+  for (std::size_t k = 0; k < ids.size(); ++k)
+    distance[ids[k]] = distances[k];
+  return true;
 }
 
 metrics_row complete_row(const experiment& exp, round_t round,

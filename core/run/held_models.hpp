@@ -43,10 +43,9 @@ struct held_summary {
 held_summary summarize(const experiment& exp, const held_models& held);
 
 /// Second part: the held models' sum, at the exponents of all the round's
-/// models (fixed_sum).
-std::vector<std::int64_t> partial_sum(const experiment& exp,
-                                      const held_models& held,
-                                      const sum_exponents& all);
+/// models.
+fixed_sum partial_sum(const experiment& exp, const held_models& held,
+                      const sum_exponents& all);
 
 /// Third part: ||x_i - average||^2 of each held model, in held.ids order.
 std::vector<float> squared_distances(const held_models& held,
@@ -54,6 +53,18 @@ std::vector<float> squared_distances(const held_models& held,
 
 /// What the parts of every holder add up to.
 struct round_parts {
+  round_parts() = default;
+  /// Nothing yet: exponents 0, accuracies NaN, distances 0.
+  explicit round_parts(const experiment& exp);
+
+  /// Takes a holder's summary; false if it does not fit the experiment (a
+  /// malformed answer from another process).
+  bool add(const held_summary& summary);
+  /// Takes a holder's distances (squared_distances of `ids`); false if they
+  /// do not fit.
+  bool add_distances(const std::vector<agent_id>& ids,
+                     const std::vector<float>& distances);
+
   sum_exponents exponents;
   std::vector<double> accuracy; ///< by slot; NaN: not held
   vec average;

@@ -24,21 +24,10 @@ metrics_row evaluate_round(const experiment& exp, round_t round,
   for (std::size_t i = 0; i < reports.size(); ++i)
     if (reports[i].model)
       held.add(static_cast<agent_id>(i), reports[i].model);
-  round_parts parts;
-  auto summary = summarize(exp, held);
-  parts.exponents = std::move(summary.exponents);
-  parts.accuracy.assign(
-    evaluated_agents(reports.size(), exp.cfg.eval.max_agents).size(),
-    std::nan(""));
-  for (auto& a : summary.accuracies)
-    parts.accuracy[a.slot] = a.accuracy;
-  fixed_sum sum{parts.exponents, exp.agents()};
-  sum.add(partial_sum(exp, held, parts.exponents));
-  parts.average = sum.mean(held.ids.size());
-  parts.distance.assign(reports.size(), 0);
-  auto d = squared_distances(held, parts.average);
-  for (std::size_t k = 0; k < held.ids.size(); ++k)
-    parts.distance[held.ids[k]] = d[k];
+  round_parts parts{exp};
+  parts.add(summarize(exp, held));
+  parts.average = partial_sum(exp, held, parts.exponents).mean(held.ids.size());
+  parts.add_distances(held.ids, squared_distances(held, parts.average));
   return complete_row(exp, round, reports, parts);
 }
 

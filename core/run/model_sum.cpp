@@ -62,18 +62,17 @@ void raise_exponents(const sum_exponents& from, sum_exponents& e) {
     e[j] = std::max(e[j], from[j]);
 }
 
-fixed_sum::fixed_sum(sum_exponents e, std::size_t max_terms)
-  : exponents_(std::move(e)), scale_(exponents_.size()),
-    words_(exponents_.size(), 0) {
+fixed_sum::fixed_sum(const sum_exponents& e, std::size_t max_terms)
+  : scale_(e.size()), words_(e.size(), 0) {
   int h = headroom_bits(max_terms);
   if (h > 30)
     throw input_error("a model sum of more than 2^30 terms");
-  for (std::size_t j = 0; j < exponents_.size(); ++j) {
+  for (std::size_t j = 0; j < e.size(); ++j) {
     // A float with biased exponent b >= 1 is below 2^(b - 126); subnormals
     // (b = 0) are below 2^-125 too. Scaled by 2^(188 - h - b) every term is
     // below 2^(62 - h).
-    int b = std::max<int>(exponents_[j], 1);
-    if (exponents_[j] == not_finite)
+    int b = std::max<int>(e[j], 1);
+    if (e[j] == not_finite)
       not_finite_.push_back(j);
     else
       scale_[j] = std::ldexp(1.0, 188 - h - b);
@@ -114,9 +113,9 @@ vec fixed_sum::mean(std::size_t terms) const {
   auto n = static_cast<double>(terms);
   for (std::size_t j = 0; j < words_.size(); ++j)
     out[static_cast<Eigen::Index>(j)] =
-      exponents_[j] == not_finite
-        ? value_of_flags(words_[j])
-        : static_cast<float>(static_cast<double>(words_[j]) / scale_[j] / n);
+      static_cast<float>(static_cast<double>(words_[j]) / scale_[j] / n);
+  for (auto j : not_finite_)
+    out[static_cast<Eigen::Index>(j)] = value_of_flags(words_[j]);
   return out;
 }
 

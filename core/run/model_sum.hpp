@@ -34,7 +34,7 @@ void raise_exponents(const sum_exponents& from, sum_exponents& e);
 class fixed_sum {
 public:
   /// For at most `max_terms` terms whose exponents together are `e`.
-  fixed_sum(sum_exponents e, std::size_t max_terms);
+  fixed_sum(const sum_exponents& e, std::size_t max_terms);
 
   void add(const vec& x);
   /// Adds another partial sum over the same exponents and max_terms.
@@ -47,7 +47,6 @@ public:
   vec mean(std::size_t terms) const;
 
 private:
-  sum_exponents exponents_;
   std::vector<double> scale_; ///< 2^s_j; 0 where a term was not finite
   std::vector<std::size_t> not_finite_; ///< parameters whose words are flags
   std::vector<std::int64_t> words_;
