@@ -514,8 +514,9 @@ TEST_CASE("replication: each partition's stream walks only its own rows") {
       auto b = stream->next();
       REQUIRE(b.rows == 2);
       for (std::size_t r = 0; r < b.rows; ++r) {
-        CHECK(b.labels[r] == label);
-        ++seen.at(static_cast<std::size_t>(b.features[r * 2]));
+        CHECK(b.label(r) == label);
+        ++seen.at(static_cast<std::size_t>(
+          matrix_rows(b).x()(static_cast<Eigen::Index>(r), 0)));
       }
     }
   }

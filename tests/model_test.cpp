@@ -11,6 +11,7 @@
 #include <cmath>
 #include <cstring>
 #include <functional>
+#include <numeric>
 #include <vector>
 
 using namespace murmur;
@@ -287,6 +288,33 @@ TEST_CASE("chunked gradient of a large batch matches the serial oracle") {
   CHECK(relative_error(one.grad, want) < 1e-5);
   CHECK(same_bits(one, two));
   CHECK(same_bits(two, again));
+}
+
+TEST_CASE("a batch picked by an order gives the bits of its rows gathered") {
+  // 300 of 600 rows in a scrambled order: more than one gradient chunk.
+  auto all = random_batch(600, 8, 3, 31);
+  std::vector<std::uint32_t> order(600);
+  std::iota(order.begin(), order.end(), 0u);
+  std::shuffle(order.begin(), order.end(), rng{32});
+  order.resize(300);
+  toy_batch gathered{row_matrix(300, 8), std::vector<std::int32_t>(300)};
+  for (std::size_t i = 0; i < order.size(); ++i) {
+    gathered.x.row(static_cast<Eigen::Index>(i)) =
+      all.x.row(static_cast<Eigen::Index>(order[i]));
+    gathered.y[i] = all.y[order[i]];
+  }
+  auto picked = all.view();
+  picked.rows = order.size();
+  picked.order = order.data();
+  for (auto spec : {model_spec{model_kind::softmax, {}, 0.01, {}, {}},
+                    model_spec{model_kind::mlp, {9}, 0, {}, {}}}) {
+    auto m = make_model(spec, sample_shape::flat(8), 3);
+    vec theta = random_theta(m->num_params(), 0.5f, 33);
+    auto want = run_gradient(*m, theta, gathered.view());
+    CHECK(same_bits(run_gradient(*m, theta, picked), want));
+    CHECK(same_bits(run_gradient(*m, theta, picked.slice(0, 7)),
+                    run_gradient(*m, theta, gathered.view().slice(0, 7))));
+  }
 }
 
 TEST_CASE("a workspace reused across batch sizes gives fresh results") {

@@ -27,7 +27,8 @@ public:
   }
   double loss_and_gradient(const_vec_map theta, const batch_view& b,
                            vec_map grad, workspace&) const override {
-    auto x = b.x();
+    const auto rows = matrix_rows(b);
+    auto x = rows.x();
     grad = theta - x.colwise().mean().transpose();
     double loss = 0;
     for (Eigen::Index r = 0; r < x.rows(); ++r)

@@ -13,6 +13,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <random>
 #include <sstream>
 
 using namespace murmur;
@@ -106,6 +107,44 @@ TEST_CASE("mixing renormalises its row over the messages that arrived") {
   in[0].msg.data = nullptr; // lost: renormalise over self and agent 2
   mix_into(out, self, w, in);
   CHECK(out[1] == doctest::Approx(2.5));
+}
+
+TEST_CASE("mixing two terms per pass gives the bits of one pass per term") {
+  rng gen{5};
+  std::uniform_real_distribution<float> value{-1, 1};
+  auto random_vec = [&] {
+    auto v = std::make_shared<vec>(1037); // not a multiple of any lane count
+    for (auto& x : *v)
+      x = value(gen);
+    return v;
+  };
+  const auto self = random_vec();
+  for (std::size_t neighbours = 0; neighbours <= 5; ++neighbours) {
+    for (std::size_t lost = 0; lost <= neighbours; ++lost) { // lost == n: none
+      mixing_row w{0.3, {}};
+      inbox in;
+      for (std::size_t k = 0; k < neighbours; ++k) {
+        w.weights.push_back(0.1 + 0.05 * static_cast<double>(k));
+        in.push_back({static_cast<agent_id>(k + 1),
+                      payload{k == lost ? nullptr : random_vec()}});
+      }
+      // The reference: one pass per term, as Eigen writes it.
+      vec want = static_cast<float>(w.self) * *self;
+      double arrived = w.self;
+      for (std::size_t k = 0; k < neighbours; ++k)
+        if (in[k].msg.data) {
+          want.noalias() += static_cast<float>(w.weights[k]) * *in[k].msg.data;
+          arrived += w.weights[k];
+        }
+      if (lost < neighbours)
+        want *= static_cast<float>(1 / arrived);
+      vec got(1037);
+      mix_into(got, *self, w, in);
+      CAPTURE(neighbours);
+      CAPTURE(lost);
+      CHECK(got == want);
+    }
+  }
 }
 
 TEST_CASE("same seed gives the same metrics, on actors and lock-step alike") {

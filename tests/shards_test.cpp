@@ -4,6 +4,7 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <cmath>
 #include <numeric>
 #include <random>
 #include <string>
@@ -29,18 +30,22 @@ dataset numbered(std::size_t n) {
   return data;
 }
 
-std::size_t id_of(const batch_view& b, std::size_t r) {
-  return static_cast<std::size_t>(b.features[r * b.dim]);
+float value(const batch_view& b, std::size_t r, Eigen::Index col) {
+  return matrix_rows(b).x()(static_cast<Eigen::Index>(r), col);
 }
 
-// The row still carries its own label and coordinates.
+std::size_t id_of(const batch_view& b, std::size_t r) {
+  return static_cast<std::size_t>(value(b, r, 0));
+}
+
+// The row comes with its own label and coordinates.
 void check_intact(const batch_view& b) {
   for (std::size_t r = 0; r < b.rows; ++r) {
     auto id = id_of(b, r);
     auto v = static_cast<float>(id);
-    CHECK(b.features[r * b.dim + 1] == -v);
-    CHECK(b.features[r * b.dim + 2] == v + 0.5f);
-    CHECK(b.labels[r] == static_cast<std::int32_t>(id % classes));
+    CHECK(value(b, r, 1) == -v);
+    CHECK(value(b, r, 2) == v + 0.5f);
+    CHECK(b.label(r) == static_cast<std::int32_t>(id % classes));
   }
 }
 
@@ -113,7 +118,7 @@ TEST_CASE("one epoch visits each row of the shard exactly once") {
   }
 }
 
-TEST_CASE("batches are consecutive slices of the agent's block") {
+TEST_CASE("batches read the agent's own rows where they lie") {
   auto data = make_sharded(numbered(24), three_shards());
   auto before = data;
   const float* begin = data.features.data() + 12 * 3;
@@ -123,10 +128,13 @@ TEST_CASE("batches are consecutive slices of the agent's block") {
   for (int k = 0; k < 20; ++k) {
     auto b = s.next();
     REQUIRE(b.rows == 3);
-    CHECK(b.features == begin + (k % 2) * 3 * 3);
-    CHECK(b.labels == data.labels.data() + 12 + (k % 2) * 3);
-    CHECK(b.features >= begin);
-    CHECK(b.features + b.rows * b.dim <= end);
+    CHECK_FALSE(b.is_matrix());
+    CHECK(b.features == begin);
+    CHECK(b.labels == data.labels.data() + 12);
+    for (std::size_t r = 0; r < b.rows; ++r) {
+      CHECK(b.features + b.index(r) * b.dim >= begin);
+      CHECK(b.features + (b.index(r) + 1) * b.dim <= end);
+    }
     check_intact(b);
     for (std::size_t r = 0; r < b.rows; ++r) {
       CHECK(id_of(b, r) >= 12);
@@ -140,9 +148,9 @@ TEST_CASE("batches are consecutive slices of the agent's block") {
     }
   }
   CHECK(s.epochs() == 10);
-  // The other agents' blocks were never touched.
-  CHECK(data.features.topRows(12) == before.features.topRows(12));
-  CHECK(data.features.bottomRows(5) == before.features.bottomRows(5));
+  // No row ever moves.
+  CHECK(data.features == before.features);
+  CHECK(data.labels == before.labels);
   std::sort(seen.begin(), seen.end());
   seen.erase(std::unique(seen.begin(), seen.end()), seen.end());
   CHECK(seen.size() == 7); // the dropped tail differs between epochs
@@ -163,8 +171,8 @@ TEST_CASE("the block is shuffled from the first epoch on") {
 
 TEST_CASE("the shuffle is Fisher-Yates by row swaps, epoch after epoch") {
   // Reference: the textbook in-place shuffle of the block's row ids, drawing
-  // from the same generator; the stream's cycle-following moves must leave
-  // the rows in exactly that order.
+  // from the same generator, each epoch from the previous one's order; the
+  // stream's batches must visit the rows in exactly that order.
   auto data = make_sharded(numbered(24), three_shards());
   batch_stream s{data, 0, 12, 11}; // one batch = one epoch of 12 rows
   rng gen{11};
@@ -193,6 +201,7 @@ TEST_CASE("sequential shards are walked in stored order") {
   std::vector<std::size_t> ids;
   for (int k = 0; k < 6; ++k) {
     auto b = s.next();
+    CHECK(b.is_matrix());
     for (std::size_t r = 0; r < b.rows; ++r)
       ids.push_back(id_of(b, r));
   }
@@ -227,4 +236,67 @@ TEST_CASE("batch size is capped by the shard and must be positive") {
   p.shards = {{0, 1}, {}};
   auto empty = make_sharded(numbered(4), p);
   CHECK_THROWS_AS(batch_stream(empty, 1, 1, 1), input_error);
+}
+
+TEST_CASE("byte_value is the correctly rounded k / 255 for every byte") {
+  for (int k = 0; k < 256; ++k) {
+    volatile float x = static_cast<float>(k); // no constant folding
+    CHECK(byte_value(static_cast<std::uint8_t>(k)) == x / 255.0f);
+  }
+}
+
+namespace {
+
+// Row i holds bytes (i, 3i + 1, 255 - i) / 255, as an image loader makes
+// them; the label is i % 3.
+dataset pixel_rows(std::size_t n) {
+  dataset data;
+  data.features.resize(static_cast<Eigen::Index>(n), 3);
+  data.labels.resize(n);
+  data.num_classes = classes;
+  for (std::size_t i = 0; i < n; ++i) {
+    auto r = static_cast<Eigen::Index>(i);
+    auto k = static_cast<float>(i);
+    data.features.row(r) << k / 255.0f, std::fmod(3 * k + 1, 256) / 255.0f,
+      (255 - k) / 255.0f;
+    data.labels[i] = static_cast<std::int32_t>(i % classes);
+  }
+  return data;
+}
+
+} // namespace
+
+TEST_CASE("pixel data is held as bytes and read back as the same floats") {
+  auto data = pixel_rows(24);
+  auto sharded = make_sharded(data, three_shards());
+  CHECK(sharded.features.size() == 0);
+  REQUIRE(sharded.pixels.rows() == 24);
+  CHECK(sharded.dim() == 3);
+  CHECK(sharded.feature_bytes() == 24 * 3);
+  batch_stream s{sharded, 1, 3, 5};
+  for (int k = 0; k < 8; ++k) {
+    auto b = s.next();
+    CHECK(b.features == nullptr);
+    auto x = matrix_rows(b).x();
+    for (std::size_t r = 0; r < b.rows; ++r) {
+      auto id = static_cast<Eigen::Index>(
+        std::lround(x(static_cast<Eigen::Index>(r), 0) * 255));
+      CHECK(id >= 12);
+      CHECK(id < 19);
+      // Bit for bit the loader's floats, and the row's own label.
+      CHECK(x.row(static_cast<Eigen::Index>(r)) == data.features.row(id));
+      CHECK(b.label(r) == data.labels[static_cast<std::size_t>(id)]);
+    }
+  }
+}
+
+TEST_CASE("one value that is no byte over 255 keeps the rows as floats") {
+  auto data = pixel_rows(24);
+  data.features(5, 1) = 0.3f; // 76.5 / 255
+  auto sharded = make_sharded(data, three_shards());
+  CHECK(sharded.pixels.size() == 0);
+  CHECK(sharded.features.rows() == 24);
+  CHECK(sharded.feature_bytes() == 24 * 3 * sizeof(float));
+  data.features(5, 1) = 256.0f / 255.0f; // in [0, 1.004), not a byte
+  CHECK(make_sharded(data, three_shards()).pixels.size() == 0);
 }

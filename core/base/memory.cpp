@@ -2,6 +2,7 @@
 
 #include "core/base/error.hpp"
 
+#include <sys/mman.h>
 #include <sys/resource.h>
 
 #include <algorithm>
@@ -26,6 +27,16 @@ std::uint64_t available_memory() {
   if (getrlimit(RLIMIT_AS, &limit) == 0 && limit.rlim_cur != RLIM_INFINITY)
     available = std::min<std::uint64_t>(available, limit.rlim_cur);
   return available;
+}
+
+void advise_huge_pages(void* p, std::size_t bytes) {
+  constexpr std::uintptr_t huge = std::uintptr_t{2} << 20;
+  const auto begin =
+    (reinterpret_cast<std::uintptr_t>(p) + huge - 1) & ~(huge - 1);
+  const auto end = (reinterpret_cast<std::uintptr_t>(p) + bytes) & ~(huge - 1);
+  // Only advice: where the kernel does not follow it, the pages stay small.
+  if (end > begin)
+    madvise(reinterpret_cast<void*>(begin), end - begin, MADV_HUGEPAGE);
 }
 
 std::string show_bytes(double bytes) {

@@ -39,8 +39,9 @@ public:
   }
 
   // loss = 1/(2B) sum ||W x + b - y||^2 + wd/2 ||theta||^2
-  double loss_and_gradient(const_vec_map theta, const batch_view& b,
+  double loss_and_gradient(const_vec_map theta, const batch_view& batch,
                            vec_map grad, workspace& ws) const override {
+    const auto b = matrix_rows(batch);
     auto& r = static_cast<linear_workspace&>(ws).residual;
     residuals(theta.data(), b, r);
     const float inv_b = 1.f / static_cast<float>(b.rows);
@@ -61,6 +62,7 @@ public:
   eval_result evaluate(const_vec_map theta,
                        const batch_view& b) const override {
     assert(b.dim == static_cast<std::size_t>(inputs_ + outputs_));
+    assert(b.is_matrix());
     const auto chunks = (b.rows + eval_chunk - 1) / eval_chunk;
     struct sums {
       double sse = 0;
@@ -72,8 +74,7 @@ public:
       row_matrix r;
       for (auto c = rg.begin(); c != rg.end(); ++c) {
         auto first = c * eval_chunk;
-        batch_view piece{b.features + first * b.dim, b.labels + first,
-                         std::min(eval_chunk, b.rows - first), b.dim};
+        auto piece = b.slice(first, std::min(eval_chunk, b.rows - first));
         residuals(theta.data(), piece, r);
         auto y = piece.x().rightCols(outputs_).cast<double>();
         part[c].sse = static_cast<double>(r.squaredNorm());

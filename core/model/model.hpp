@@ -36,9 +36,12 @@ enum class model_kind {
 
 inline const enum_names<model_kind>& names_of(model_kind) {
   static const enum_names<model_kind> n{
-    {"softmax", model_kind::softmax}, {"mlp", model_kind::mlp},
-    {"linear", model_kind::linear},   {"layers", model_kind::layers},
-    {"lenet5", model_kind::lenet5},   {"resnet8-gn", model_kind::resnet8_gn},
+    {"softmax", model_kind::softmax},
+    {"mlp", model_kind::mlp},
+    {"linear", model_kind::linear},
+    {"layers", model_kind::layers},
+    {"lenet5", model_kind::lenet5},
+    {"resnet8-gn", model_kind::resnet8_gn},
     {"torchscript", model_kind::torchscript}};
   return n;
 }
@@ -79,11 +82,13 @@ public:
   virtual std::unique_ptr<workspace> make_workspace() const = 0;
 
   /// Mean cross-entropy over the batch plus (weight_decay/2)||theta||^2.
-  /// Writes the gradient of exactly that quantity into `grad`.
+  /// Writes the gradient of exactly that quantity into `grad`. `b` may pick
+  /// its rows from anywhere (a stream's minibatch).
   virtual double loss_and_gradient(const_vec_map theta, const batch_view& b,
                                    vec_map grad, workspace& ws) const = 0;
 
-  /// Loss and accuracy over `b`, computed in fixed-size chunks in parallel
+  /// Loss and accuracy over `b` (its rows consecutive: a data set or a part
+  /// of one), computed in fixed-size chunks in parallel
   /// (oneTBB) and reduced in chunk order: same bytes whatever the threads.
   virtual eval_result evaluate(const_vec_map theta,
                                const batch_view& b) const = 0;

@@ -29,19 +29,15 @@ std::size_t chunk_count(std::size_t rows, std::size_t chunk) {
   return rows <= chunk ? 1 : (rows + chunk - 1) / chunk;
 }
 
-batch_view slice(const batch_view& b, std::size_t first, std::size_t rows) {
-  return {b.features + first * b.dim, b.labels + first, rows, b.dim};
-}
-
 // Writes into dz the gradient of `scale` times the summed cross-entropy of
 // the logits z, and returns that sum. Log-sum-exp is taken after
 // subtracting the row maximum, so no exp overflows.
-double softmax_xent(const_row_matrix_map z, const std::int32_t* labels,
-                    float scale, row_matrix_map dz) {
+double softmax_xent(const_row_matrix_map z, const batch_view& b, float scale,
+                    row_matrix_map dz) {
   double loss = 0;
   for (index i = 0; i < z.rows(); ++i) {
     dz.row(i) = z.row(i).array() - z.row(i).maxCoeff();
-    loss -= dz(i, labels[i]);
+    loss -= dz(i, b.label(static_cast<std::size_t>(i)));
   }
   dz.array() = dz.array().exp(); // one vectorised pass over the whole block
   for (index i = 0; i < z.rows(); ++i) {
@@ -49,7 +45,7 @@ double softmax_xent(const_row_matrix_map z, const std::int32_t* labels,
     const float sum = r.sum();
     loss += std::log(static_cast<double>(sum));
     r *= scale / sum;
-    r(labels[i]) -= scale;
+    r(b.label(static_cast<std::size_t>(i))) -= scale;
   }
   return loss;
 }
@@ -107,6 +103,15 @@ private:
   std::size_t arena_floats(std::size_t rows) const {
     return input_floats(rows) + rows * classes_ + seq_.arena_floats(rows);
   }
+  // Training arenas end with room for a minibatch's rows gathered: they are
+  // read where they lie in the agent's block, once, into memory the layers
+  // then reuse from cache.
+  std::size_t train_arena_floats(std::size_t rows) const {
+    return gathered_offset(rows) + rows * in_.size();
+  }
+  std::size_t gathered_offset(std::size_t rows) const {
+    return (arena_floats(rows) + 15) / 16 * 16; // 64-byte aligned
+  }
   const float* layer_input(const batch_view& b, float* arena) const;
   float* layer_arena(float* arena, std::size_t rows) const {
     return arena + input_floats(rows) + rows * classes_;
@@ -156,10 +161,16 @@ void network::init(vec_map theta, rng& gen) const {
 }
 
 const float* network::layer_input(const batch_view& b, float* arena) const {
+  const float* rows = b.features;
+  if (!b.is_matrix()) {
+    float* gathered = arena + gathered_offset(b.rows);
+    gather_rows(b, gathered);
+    rows = gathered;
+  }
   if (!reorders())
-    return b.features;
-  reorder_channels(b.features, arena, b.rows,
-                   static_cast<std::size_t>(in_.channels), in_.plane(), true);
+    return rows;
+  reorder_channels(rows, arena, b.rows, static_cast<std::size_t>(in_.channels),
+                   in_.plane(), true);
   return arena;
 }
 
@@ -177,7 +188,7 @@ void network::reserve(network_workspace& ws, std::size_t rows) const {
     ws.partials.resize(static_cast<index>((chunks - 1) * num_params()));
   }
   const auto need =
-    static_cast<index>(arena_floats(std::min(rows, grad_chunk)));
+    static_cast<index>(train_arena_floats(std::min(rows, grad_chunk)));
   for (std::size_t c = 0; c < chunks; ++c)
     if (ws.arenas[c].size() < need)
       ws.arenas[c].resize(need);
@@ -188,7 +199,7 @@ double network::chunk_gradient(const float* theta, const batch_view& b,
   const float* x = layer_input(b, arena);
   auto dz = dlogits(arena, b.rows);
   const double loss =
-    softmax_xent(logits(theta, x, b.rows, arena), b.labels, scale, dz);
+    softmax_xent(logits(theta, x, b.rows, arena), b, scale, dz);
   seq_.backward(theta, x, dz.data(), nullptr, grad, b.rows,
                 layer_arena(arena, b.rows));
   return loss;
@@ -206,8 +217,8 @@ double network::chunked_gradient(const float* theta, const batch_view& b,
   tbb::parallel_for(std::size_t{0}, chunks, [&](std::size_t c) {
     const auto first = c * grad_chunk;
     const auto rows = std::min(grad_chunk, b.rows - first);
-    ws.losses[c] = chunk_gradient(theta, slice(b, first, rows), scale,
-                                  target(c), ws.arenas[c].data());
+    ws.losses[c] = chunk_gradient(theta, b.slice(first, rows), scale, target(c),
+                                  ws.arenas[c].data());
   });
   using range = tbb::blocked_range<std::size_t>;
   tbb::parallel_for(range{0, num_params(), 4096}, [&](const range& r) {
@@ -245,6 +256,7 @@ double network::loss_and_gradient(const_vec_map theta, const batch_view& b,
 
 eval_result network::evaluate(const_vec_map theta, const batch_view& b) const {
   assert(b.dim == in_.size());
+  assert(b.is_matrix()); // the arena has no room to gather rows
   const auto chunks = (b.rows + eval_chunk_ - 1) / eval_chunk_;
   std::vector<double> losses(chunks);
   std::vector<std::size_t> hits(chunks);
@@ -253,14 +265,14 @@ eval_result network::evaluate(const_vec_map theta, const batch_view& b) const {
     float* arena = eval_arena(arena_floats(eval_chunk_));
     for (auto c = r.begin(); c != r.end(); ++c) {
       const auto first = c * eval_chunk_;
-      auto part = slice(b, first, std::min(eval_chunk_, b.rows - first));
+      auto part = b.slice(first, std::min(eval_chunk_, b.rows - first));
       auto z = logits(theta.data(), layer_input(part, arena), part.rows, arena);
       for (index i = 0; i < z.rows(); ++i) {
         index best = 0;
         z.row(i).maxCoeff(&best);
-        hits[c] += best == part.labels[i];
+        hits[c] += best == part.label(static_cast<std::size_t>(i));
       }
-      losses[c] = softmax_xent(z, part.labels, 0.f, dlogits(arena, part.rows));
+      losses[c] = softmax_xent(z, part, 0.f, dlogits(arena, part.rows));
     }
   });
   eval_result result;

@@ -245,8 +245,10 @@ private:
 };
 
 double torchscript_model::loss_and_gradient(const_vec_map theta,
-                                            const batch_view& b, vec_map grad,
+                                            const batch_view& batch,
+                                            vec_map grad,
                                             workspace& base) const {
+  const auto b = matrix_rows(batch);
   assert(b.dim == shape_.size());
   auto& bound = static_cast<torchscript_workspace&>(base).bound;
   const auto rows = static_cast<std::int64_t>(b.rows);
@@ -270,6 +272,7 @@ double torchscript_model::loss_and_gradient(const_vec_map theta,
 eval_result torchscript_model::evaluate(const_vec_map theta,
                                         const batch_view& b) const {
   assert(b.dim == shape_.size());
+  assert(b.is_matrix());
   const auto rows = static_cast<std::int64_t>(b.rows);
   const auto chunks =
     static_cast<std::size_t>((rows + eval_chunk - 1) / eval_chunk);

@@ -248,8 +248,9 @@ side_figures measure_loop(const run_config& cfg) {
   f.num_params = exp->num_params();
   f.flops_per_step = mean_gradient_flops(*exp);
   f.data_mib =
-    static_cast<double>(sizeof(float) * (exp->train.features.size() +
-                                         exp->test.features.size())) /
+    static_cast<double>(exp->train.feature_bytes() +
+                        sizeof(float) *
+                          static_cast<std::size_t>(exp->test.features.size())) /
     (1024 * 1024);
   fingerprint(f, row);
   return f;
