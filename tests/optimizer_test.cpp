@@ -8,6 +8,7 @@
 
 #include <cmath>
 #include <functional>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -65,6 +66,51 @@ TEST_CASE("heavy ball and Nesterov follow PyTorch's recurrence") {
         const double want = nesterov ? -0.05 * (g + 0.9 * m[i]) : -0.05 * m[i];
         CHECK(u[k][i] == doctest::Approx(want).epsilon(1e-6));
       }
+  }
+}
+
+TEST_CASE("step applies update's u in place, bit for bit, for every kind") {
+  // 2500 parameters: two whole blocks of sgd's step and a partial one.
+  constexpr Eigen::Index n = 2500;
+  rng gen{3};
+  std::normal_distribution<float> normal;
+  auto random_vec = [&] {
+    vec v(n);
+    for (auto& x : v)
+      x = normal(gen);
+    return v;
+  };
+  auto spec_of = [](optimizer_kind kind, double momentum, bool nesterov) {
+    optimizer_spec spec;
+    spec.kind = kind;
+    spec.momentum = momentum;
+    spec.nesterov = nesterov;
+    spec.weight_decay = kind == optimizer_kind::adamw ? 0.01 : 0;
+    return spec;
+  };
+  for (auto spec : {spec_of(optimizer_kind::sgd, 0, false),
+                    spec_of(optimizer_kind::sgd, 0.9, false),
+                    spec_of(optimizer_kind::sgd, 0.9, true),
+                    spec_of(optimizer_kind::adam, 0, false),
+                    spec_of(optimizer_kind::adamw, 0, false)}) {
+    CAPTURE(spec.momentum);
+    CAPTURE(spec.nesterov);
+    auto stepped = make_optimizer(spec, n);
+    auto reference = make_optimizer(spec, n);
+    vec theta = random_vec();
+    vec want = theta;
+    vec scratch(n), u(n);
+    for (int k = 0; k < 4; ++k) { // the state carries over between steps
+      const vec grad = random_vec();
+      const double lr = 0.1 / (k + 1);
+      reference->update(const_vec_map{want.data(), n},
+                        const_vec_map{grad.data(), n}, lr,
+                        vec_map{u.data(), n});
+      want += u;
+      stepped->step(vec_map{theta.data(), n}, const_vec_map{grad.data(), n}, lr,
+                    vec_map{scratch.data(), n});
+      CHECK(theta == want);
+    }
   }
 }
 

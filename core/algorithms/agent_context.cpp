@@ -64,31 +64,40 @@ vec& agent_context::writable_model() {
 
 void agent_context::propose_step(vec_map u) {
   auto grad = thread_scratch(static_cast<std::size_t>(x_->size()), 1);
+  const auto lr = gradient(grad, u);
+  opt_->update(const_vec_map{x_->data(), x_->size()},
+               const_vec_map{grad.data(), grad.size()}, lr, u);
+}
+
+double agent_context::gradient(vec_map grad, vec_map spare) {
   const_vec_map theta{x_->data(), x_->size()};
   auto& workspace = thread_workspace(net_);
-  auto lr = lr_.at(steps_);
+  const auto lr = lr_.at(steps_);
   if (data_.size() == 1) {
     loss_sum_ +=
       net_.loss_and_gradient(theta, data_[0].next(), grad, workspace);
   } else {
-    // Sum the pieces' gradients in u (free until the update), then average
-    // into grad: the update reads the gradient while it writes u.
-    u.setZero();
+    // Sum the pieces' gradients in `spare`, then average into grad.
+    spare.setZero();
     for (auto& piece : data_) {
       loss_sum_ += net_.loss_and_gradient(theta, piece.next(), grad, workspace);
-      u += grad;
+      spare += grad;
     }
-    grad = u / static_cast<float>(data_.size());
+    grad = spare / static_cast<float>(data_.size());
   }
   loss_steps_ += data_.size();
   steps_ += data_.size();
-  opt_->update(theta, const_vec_map{grad.data(), grad.size()}, lr, u);
+  return lr;
 }
 
 void agent_context::local_step() {
-  auto u = thread_scratch(static_cast<std::size_t>(x_->size()), 0);
-  propose_step(u);
-  writable_model() += u;
+  const auto size = static_cast<std::size_t>(x_->size());
+  auto grad = thread_scratch(size, 1);
+  auto scratch = thread_scratch(size, 0);
+  const auto lr = gradient(grad, scratch);
+  auto& x = writable_model();
+  opt_->step({x.data(), x.size()}, const_vec_map{grad.data(), grad.size()}, lr,
+             scratch);
 }
 
 std::pair<double, std::uint64_t> agent_context::take_loss() {

@@ -75,6 +75,10 @@ public:
   std::pair<double, std::uint64_t> take_loss();
 
 private:
+  /// The minibatch gradient(s) of propose_step into `grad` (`spare`, of the
+  /// same size, sums the pieces'); returns the learning rate of this step.
+  double gradient(vec_map grad, vec_map spare);
+
   agent_id id_;
   std::size_t agents_;
   const model& net_;

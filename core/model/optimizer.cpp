@@ -116,18 +116,49 @@ sgd::sgd(const optimizer_spec& spec, std::size_t num_params)
     buffer_ = vec::Zero(static_cast<Eigen::Index>(num_params));
 }
 
-void sgd::update(const_vec_map, const_vec_map grad, double lr, vec_map u) {
-  const auto step = static_cast<float>(-lr);
-  if (momentum_ == 0) {
+void optimizer::step(vec_map theta, const_vec_map grad, double lr,
+                     vec_map scratch) {
+  update(const_vec_map{theta.data(), theta.size()}, grad, lr, scratch);
+  theta += scratch;
+}
+
+namespace {
+
+// u for one stretch of the parameters; `buffer` is that stretch of the
+// momentum buffer (null without momentum).
+void sgd_update(const_vec_map grad, float step, float mu, bool nesterov,
+                float* buffer, vec_map u) {
+  if (buffer == nullptr) {
     u = step * grad;
     return;
   }
-  const auto mu = static_cast<float>(momentum_);
-  buffer_ = mu * buffer_ + grad;
-  if (nesterov_)
-    u = step * (grad + mu * buffer_);
+  vec_map m{buffer, grad.size()};
+  m = mu * m + grad;
+  if (nesterov)
+    u = step * (grad + mu * m);
   else
-    u = step * buffer_;
+    u = step * m;
+}
+
+} // namespace
+
+void sgd::update(const_vec_map, const_vec_map grad, double lr, vec_map u) {
+  sgd_update(grad, static_cast<float>(-lr), static_cast<float>(momentum_),
+             nesterov_, momentum_ > 0 ? buffer_.data() : nullptr, u);
+}
+
+void sgd::step(vec_map theta, const_vec_map grad, double lr, vec_map) {
+  // The same expressions on each block as update and theta += u on the
+  // whole vector, element by element: the same bits.
+  constexpr Eigen::Index block = 1024;
+  alignas(64) float u[block];
+  for (Eigen::Index first = 0; first < theta.size(); first += block) {
+    const auto n = std::min(block, theta.size() - first);
+    sgd_update(const_vec_map{grad.data() + first, n}, static_cast<float>(-lr),
+               static_cast<float>(momentum_), nesterov_,
+               momentum_ > 0 ? buffer_.data() + first : nullptr, vec_map{u, n});
+    theta.segment(first, n) += vec_map{u, n};
+  }
 }
 
 void sgd::reset() {

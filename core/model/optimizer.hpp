@@ -75,6 +75,10 @@ public:
   virtual ~optimizer() = default;
   virtual void update(const_vec_map theta, const_vec_map grad, double lr,
                       vec_map u) = 0;
+  /// theta += the u that update would propose, bit for bit; `scratch` is a
+  /// model-sized buffer it may use. Here: update into scratch, then add.
+  virtual void step(vec_map theta, const_vec_map grad, double lr,
+                    vec_map scratch);
   /// Forgets the state (Plexus restarts it every round).
   virtual void reset() = 0;
 };
@@ -87,6 +91,10 @@ public:
 
   void update(const_vec_map theta, const_vec_map grad, double lr,
               vec_map u) override;
+  /// Block by block, each block's u staying in the cache: one pass over
+  /// theta, the gradient and the buffer instead of three.
+  void step(vec_map theta, const_vec_map grad, double lr,
+            vec_map scratch) override;
   void reset() override; ///< zeroes the momentum buffer
 
 private:
