@@ -4,6 +4,7 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <numeric>
 #include <random>
@@ -16,18 +17,35 @@ namespace {
 
 constexpr int classes = 3;
 
-// Row i is (i, -i, i + 0.5) with label i % 3, so a row identifies itself.
-dataset numbered(std::size_t n) {
+// n rows of three features, row i being row_of(i), with label i % 3.
+template <class RowOf>
+dataset rows(std::size_t n, RowOf row_of) {
   dataset data;
   data.features.resize(static_cast<Eigen::Index>(n), 3);
   data.labels.resize(n);
   data.num_classes = classes;
   for (std::size_t i = 0; i < n; ++i) {
-    auto v = static_cast<float>(i);
-    data.features.row(static_cast<Eigen::Index>(i)) << v, -v, v + 0.5f;
+    const std::array<float, 3> row = row_of(static_cast<float>(i));
+    for (Eigen::Index j = 0; j < 3; ++j)
+      data.features(static_cast<Eigen::Index>(i), j) =
+        row[static_cast<std::size_t>(j)];
     data.labels[i] = static_cast<std::int32_t>(i % classes);
   }
   return data;
+}
+
+// Row i is (i, -i, i + 0.5), so a row identifies itself.
+dataset numbered(std::size_t n) {
+  return rows(n, [](float v) { return std::array{v, -v, v + 0.5f}; });
+}
+
+// Row i holds bytes (i, 3i + 1, 255 - i) / 255, as an image loader makes
+// them.
+dataset pixel_rows(std::size_t n) {
+  return rows(n, [](float k) {
+    return std::array{k / 255.0f, std::fmod(3 * k + 1, 256.0f) / 255.0f,
+                      (255 - k) / 255.0f};
+  });
 }
 
 float value(const batch_view& b, std::size_t r, Eigen::Index col) {
@@ -244,27 +262,6 @@ TEST_CASE("byte_value is the correctly rounded k / 255 for every byte") {
     CHECK(byte_value(static_cast<std::uint8_t>(k)) == x / 255.0f);
   }
 }
-
-namespace {
-
-// Row i holds bytes (i, 3i + 1, 255 - i) / 255, as an image loader makes
-// them; the label is i % 3.
-dataset pixel_rows(std::size_t n) {
-  dataset data;
-  data.features.resize(static_cast<Eigen::Index>(n), 3);
-  data.labels.resize(n);
-  data.num_classes = classes;
-  for (std::size_t i = 0; i < n; ++i) {
-    auto r = static_cast<Eigen::Index>(i);
-    auto k = static_cast<float>(i);
-    data.features.row(r) << k / 255.0f, std::fmod(3 * k + 1, 256) / 255.0f,
-      (255 - k) / 255.0f;
-    data.labels[i] = static_cast<std::int32_t>(i % classes);
-  }
-  return data;
-}
-
-} // namespace
 
 TEST_CASE("pixel data is held as bytes and read back as the same floats") {
   auto data = pixel_rows(24);
