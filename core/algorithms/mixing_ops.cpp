@@ -12,19 +12,20 @@ struct term {
   const float* x;
 };
 
-// Two terms added, in one pass, to the self term c * self (when `self` is
-// given) or to out itself: one fused multiply-add per term, as adding the
-// terms one pass at a time compiles to, so the bits are the same with fewer
-// passes over memory (one instead of three on a ring).
-void add_two(float* out, const float* self, float c, term a, term b,
-             std::size_t n) {
-  if (self != nullptr)
+// Adds one or two terms, in one pass, to the self term c * self (when `self`
+// is given) or to out itself: out = fma(b, y, fma(a, x, base)). The fused
+// multiply-adds are written out, so every build rounds the mix alike, as
+// the one-pass-per-term Eigen loops rounded it in the optimised build.
+void add_terms(float* out, const float* self, float c, term a,
+               std::optional<term> b, std::size_t n) {
+  auto base = [&](std::size_t i) { return self ? c * self[i] : out[i]; };
+  if (b)
     for (std::size_t i = 0; i < n; ++i)
       out[i] =
-        std::fma(b.weight, b.x[i], std::fma(a.weight, a.x[i], c * self[i]));
+        std::fma(b->weight, b->x[i], std::fma(a.weight, a.x[i], base(i)));
   else
     for (std::size_t i = 0; i < n; ++i)
-      out[i] = std::fma(b.weight, b.x[i], std::fma(a.weight, a.x[i], out[i]));
+      out[i] = std::fma(a.weight, a.x[i], base(i));
 }
 
 } // namespace
@@ -36,6 +37,10 @@ void mix_into(vec& out, const vec& self, const mixing_row& w, const inbox& in) {
   bool lost = false;
   bool started = false;     // out holds the self term and the terms so far
   std::optional<term> held; // a term waiting for a second one
+  auto add = [&](term a, std::optional<term> b) {
+    add_terms(out.data(), started ? nullptr : self.data(), c, a, b, n);
+    started = true;
+  };
   for (std::size_t k = 0; k < in.size(); ++k) {
     if (!in[k].msg.data) {
       lost = true;
@@ -43,18 +48,17 @@ void mix_into(vec& out, const vec& self, const mixing_row& w, const inbox& in) {
     }
     arrived += w.weights[k];
     const term t{static_cast<float>(w.weights[k]), in[k].msg.data->data()};
-    if (!held) {
+    if (held) {
+      add(*held, t);
+      held.reset();
+    } else {
       held = t;
-      continue;
     }
-    add_two(out.data(), started ? nullptr : self.data(), c, *held, t, n);
-    started = true;
-    held.reset();
   }
+  if (held)
+    add(*held, std::nullopt);
   if (!started)
     out.noalias() = c * self;
-  if (held)
-    out.noalias() += held->weight * const_vec_map{held->x, out.size()};
   // Lost messages: renormalise the row over the weight that arrived, as the
   // RelaySGD code does (epfml/relaysgd utils/communication.py,
   // GossipMechanism.gossip_update), which is the D-PSGD / gradient-tracking
