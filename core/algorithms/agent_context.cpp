@@ -64,15 +64,15 @@ vec& agent_context::writable_model() {
 
 void agent_context::propose_step(vec_map u) {
   auto grad = thread_scratch(static_cast<std::size_t>(x_->size()), 1);
-  const auto lr = gradient(grad, u);
+  const auto lr = lr_.at(steps_);
+  gradient(grad, u);
   opt_->update(const_vec_map{x_->data(), x_->size()},
                const_vec_map{grad.data(), grad.size()}, lr, u);
 }
 
-double agent_context::gradient(vec_map grad, vec_map spare) {
+void agent_context::gradient(vec_map grad, vec_map spare) {
   const_vec_map theta{x_->data(), x_->size()};
   auto& workspace = thread_workspace(net_);
-  const auto lr = lr_.at(steps_);
   if (data_.size() == 1) {
     loss_sum_ +=
       net_.loss_and_gradient(theta, data_[0].next(), grad, workspace);
@@ -87,14 +87,14 @@ double agent_context::gradient(vec_map grad, vec_map spare) {
   }
   loss_steps_ += data_.size();
   steps_ += data_.size();
-  return lr;
 }
 
 void agent_context::local_step() {
   const auto size = static_cast<std::size_t>(x_->size());
   auto grad = thread_scratch(size, 1);
   auto scratch = thread_scratch(size, 0);
-  const auto lr = gradient(grad, scratch);
+  const auto lr = lr_.at(steps_);
+  gradient(grad, scratch);
   auto& x = writable_model();
   opt_->step({x.data(), x.size()}, const_vec_map{grad.data(), grad.size()}, lr,
              scratch);

@@ -76,8 +76,8 @@ public:
 
 private:
   /// The minibatch gradient(s) of propose_step into `grad` (`spare`, of the
-  /// same size, sums the pieces'); returns the learning rate of this step.
-  double gradient(vec_map grad, vec_map spare);
+  /// same size, sums the pieces'), counting the steps and losses.
+  void gradient(vec_map grad, vec_map spare);
 
   agent_id id_;
   std::size_t agents_;

@@ -31,33 +31,31 @@ void add_terms(float* out, const float* self, float c, term a,
 } // namespace
 
 void mix_into(vec& out, const vec& self, const mixing_row& w, const inbox& in) {
-  const auto n = static_cast<std::size_t>(out.size());
   const auto c = static_cast<float>(w.self);
   double arrived = w.self;
   bool lost = false;
-  bool started = false;     // out holds the self term and the terms so far
-  std::optional<term> held; // a term waiting for a second one
-  auto add = [&](term a, std::optional<term> b) {
-    add_terms(out.data(), started ? nullptr : self.data(), c, a, b, n);
-    started = true;
+  std::size_t k = 0;
+  // The next message that arrived, in inbox order.
+  auto next = [&]() -> std::optional<term> {
+    for (; k < in.size(); ++k) {
+      if (!in[k].msg.data) {
+        lost = true;
+        continue;
+      }
+      arrived += w.weights[k];
+      term t{static_cast<float>(w.weights[k]), in[k].msg.data->data()};
+      ++k;
+      return t;
+    }
+    return std::nullopt;
   };
-  for (std::size_t k = 0; k < in.size(); ++k) {
-    if (!in[k].msg.data) {
-      lost = true;
-      continue;
-    }
-    arrived += w.weights[k];
-    const term t{static_cast<float>(w.weights[k]), in[k].msg.data->data()};
-    if (held) {
-      add(*held, t);
-      held.reset();
-    } else {
-      held = t;
-    }
+  const float* first = self.data(); // the first pass starts from c * self
+  while (auto a = next()) {
+    add_terms(out.data(), first, c, *a, next(),
+              static_cast<std::size_t>(out.size()));
+    first = nullptr;
   }
-  if (held)
-    add(*held, std::nullopt);
-  if (!started)
+  if (first != nullptr) // nothing arrived
     out.noalias() = c * self;
   // Lost messages: renormalise the row over the weight that arrived, as the
   // RelaySGD code does (epfml/relaysgd utils/communication.py,

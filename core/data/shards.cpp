@@ -129,12 +129,8 @@ constexpr std::size_t rows_ahead = 2;
                                                 std::size_t i) {
   if (i >= b.rows)
     return;
-  const auto bytes = b.dim * (b.pixels != nullptr ? 1 : sizeof(float));
-  const auto* at =
-    b.pixels != nullptr
-      ? reinterpret_cast<const char*>(b.pixels + b.index(i) * b.dim)
-      : reinterpret_cast<const char*>(b.features + b.index(i) * b.dim);
-  for (std::size_t line = 0; line < bytes; line += 64)
+  const char* at = b.row_start(i);
+  for (std::size_t line = 0; line < b.row_bytes(); line += 64)
     __builtin_prefetch(at + line);
 }
 

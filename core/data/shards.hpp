@@ -77,6 +77,15 @@ struct batch_view {
   bool is_matrix() const { return order == nullptr && pixels == nullptr; }
   std::size_t index(std::size_t i) const { return order ? order[i] : i; }
   std::int32_t label(std::size_t i) const { return labels[index(i)]; }
+  /// Bytes of one stored row, and where row i starts.
+  std::size_t row_bytes() const {
+    return dim * (pixels != nullptr ? 1 : sizeof(float));
+  }
+  const char* row_start(std::size_t i) const {
+    return (pixels != nullptr ? reinterpret_cast<const char*>(pixels)
+                              : reinterpret_cast<const char*>(features)) +
+           index(i) * row_bytes();
+  }
   /// Rows [first, first + count) of this batch.
   batch_view slice(std::size_t first, std::size_t count) const;
   const_row_matrix_map x() const; ///< is_matrix() batches only
