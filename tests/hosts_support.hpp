@@ -38,23 +38,38 @@ inline void make_pki(const std::filesystem::path& dir, const std::string& ca,
   }
 }
 
+/// How soon a silent peer counts as lost: within a second (heartbeat 0.2 s,
+/// timeout 1 s), for the tests that kill or freeze hosts on idle loopback;
+/// or the defaults (0.5 s, 3 s), for saturated links, where a retransmission
+/// stall can outlast a second (tests/busy_link_test.cpp).
+enum class liveness { quick, defaults };
+
+/// A node's flags: its certificate, key and CA in `dir`, and `live`.
 inline std::vector<std::string> node_tls(const std::filesystem::path& dir,
                                          const std::string& ca,
-                                         const std::string& me) {
+                                         const std::string& me,
+                                         liveness live = liveness::quick) {
   auto d = dir.string() + "/";
-  return {
-    "--certificate", d + me + ".pem", "--key", d + me + ".key", "--cafile",
-    d + ca + ".pem", "--heartbeat",   "0.2",   "--timeout",     "1"};
+  std::vector<std::string> flags{"--certificate", d + me + ".pem",
+                                 "--key",         d + me + ".key",
+                                 "--cafile",      d + ca + ".pem"};
+  if (live == liveness::quick)
+    flags.insert(flags.end(), {"--heartbeat", "0.2", "--timeout", "1"});
+  return flags;
 }
 
+/// The launcher's settings for the same.
 inline std::vector<std::string> launcher_tls(const std::filesystem::path& dir,
                                              const std::string& ca,
-                                             const std::string& me) {
+                                             const std::string& me,
+                                             liveness live = liveness::quick) {
   auto d = dir.string() + "/";
-  return {"hosts.certificate=\"" + d + me + ".pem\"",
-          "hosts.key=\"" + d + me + ".key\"",
-          "hosts.cafile=\"" + d + ca + ".pem\"", "hosts.heartbeat=0.2",
-          "hosts.timeout=1"};
+  std::vector<std::string> sets{"hosts.certificate=\"" + d + me + ".pem\"",
+                                "hosts.key=\"" + d + me + ".key\"",
+                                "hosts.cafile=\"" + d + ca + ".pem\""};
+  if (live == liveness::quick)
+    sets.insert(sets.end(), {"hosts.heartbeat=0.2", "hosts.timeout=1"});
+  return sets;
 }
 
 /// D-PSGD on a ring of `agents` over the synthetic problem with an MLP of
