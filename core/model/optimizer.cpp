@@ -122,29 +122,24 @@ void optimizer::step(vec_map theta, const_vec_map grad, double lr,
   theta += scratch;
 }
 
-namespace {
-
-// u for one stretch of the parameters; `buffer` is that stretch of the
-// momentum buffer (null without momentum).
-void sgd_update(const_vec_map grad, float step, float mu, bool nesterov,
-                float* buffer, vec_map u) {
-  if (buffer == nullptr) {
+void sgd::update_stretch(Eigen::Index first, const_vec_map grad, double lr,
+                         vec_map u) {
+  const auto step = static_cast<float>(-lr);
+  if (momentum_ == 0) {
     u = step * grad;
     return;
   }
-  vec_map m{buffer, grad.size()};
+  const auto mu = static_cast<float>(momentum_);
+  auto m = buffer_.segment(first, grad.size());
   m = mu * m + grad;
-  if (nesterov)
+  if (nesterov_)
     u = step * (grad + mu * m);
   else
     u = step * m;
 }
 
-} // namespace
-
 void sgd::update(const_vec_map, const_vec_map grad, double lr, vec_map u) {
-  sgd_update(grad, static_cast<float>(-lr), static_cast<float>(momentum_),
-             nesterov_, momentum_ > 0 ? buffer_.data() : nullptr, u);
+  update_stretch(0, grad, lr, u);
 }
 
 void sgd::step(vec_map theta, const_vec_map grad, double lr, vec_map) {
@@ -154,9 +149,8 @@ void sgd::step(vec_map theta, const_vec_map grad, double lr, vec_map) {
   alignas(64) float u[block];
   for (Eigen::Index first = 0; first < theta.size(); first += block) {
     const auto n = std::min(block, theta.size() - first);
-    sgd_update(const_vec_map{grad.data() + first, n}, static_cast<float>(-lr),
-               static_cast<float>(momentum_), nesterov_,
-               momentum_ > 0 ? buffer_.data() + first : nullptr, vec_map{u, n});
+    update_stretch(first, const_vec_map{grad.data() + first, n}, lr,
+                   vec_map{u, n});
     theta.segment(first, n) += vec_map{u, n};
   }
 }

@@ -98,6 +98,10 @@ public:
   void reset() override; ///< zeroes the momentum buffer
 
 private:
+  /// u for parameters [first, first + grad.size()): update over a stretch.
+  void update_stretch(Eigen::Index first, const_vec_map grad, double lr,
+                      vec_map u);
+
   double momentum_;
   bool nesterov_;
   vec buffer_;
