@@ -3,6 +3,8 @@
 // launcher serving a run across hosts. The page itself is driven in a
 // browser by dashboard_browser_test.cpp.
 
+#include "experiments/cli/dashboard/hub.hpp"
+#include "experiments/cli/dashboard/web_server.hpp"
 #include "tests/dashboard_process.hpp"
 #include "tests/hosts_support.hpp"
 #include "tests/processes.hpp"
@@ -13,10 +15,14 @@
 #include <httplib.h>
 #include <nlohmann/json.hpp>
 
+#include <netinet/in.h>
 #include <signal.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <filesystem>
+#include <future>
 #include <string>
 #include <thread>
 
@@ -77,7 +83,65 @@ bool all_agents(const nlohmann::json& page, std::size_t n,
   return true;
 }
 
+/// A socket to 127.0.0.1:`port` that receives into a small buffer, so a
+/// sender that outruns its reads blocks soon.
+int small_window_socket(int port) {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  REQUIRE(fd >= 0);
+  int bytes = 4096;
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &bytes, sizeof bytes);
+  timeval wait{10, 0};
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &wait, sizeof wait);
+  sockaddr_in to{};
+  to.sin_family = AF_INET;
+  to.sin_port = htons(static_cast<std::uint16_t>(port));
+  to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  REQUIRE(::connect(fd, reinterpret_cast<sockaddr*>(&to), sizeof to) == 0);
+  return fd;
+}
+
 } // namespace
+
+TEST_CASE("a page gets the run's end even when the server stops while its "
+          "stream is behind") {
+  using namespace murmur::dashboard;
+  hub page{
+    {{"mode", "live"},
+     {"runs", {{{"header", "round"}, {"rows", nlohmann::json::array()}}}}}};
+  web_server server{"127.0.0.1:0", "dashboard.listen", page, nullptr};
+  server.start();
+  int fd = small_window_socket(server.port());
+  std::string request = "GET /api/stream?since=0 HTTP/1.1\r\n"
+                        "Host: 127.0.0.1\r\n\r\n";
+  REQUIRE(::send(fd, request.data(), request.size(), 0) ==
+          static_cast<ssize_t>(request.size()));
+  for (int i = 0; i < 1000 && page.watchers() == 0; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  REQUIRE(page.watchers() == 1);
+
+  // 6 MB of rows, more than the sockets buffer while the page does not
+  // read: the server's write blocks. Then the run ends and the server stops.
+  for (int i = 0; i < 6000; ++i)
+    page.add_row(0, std::to_string(i) + "," + std::string(1000, '7'));
+  page.end({{"failed", false}});
+  auto stopped = std::async(std::launch::async, [&] { server.stop(); });
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+
+  // The page reads on: the end arrives after every row.
+  std::string got;
+  char buffer[1 << 16];
+  while (!contains(got, "event: end")) {
+    auto n = ::recv(fd, buffer, sizeof buffer, 0);
+    if (n <= 0)
+      break;
+    got.append(buffer, static_cast<std::size_t>(n));
+  }
+  ::close(fd);
+  REQUIRE(stopped.wait_for(std::chrono::seconds(10)) ==
+          std::future_status::ready);
+  CHECK(contains(got, "\"5999,7777"));
+  CHECK(contains(got, "event: end"));
+}
 
 TEST_CASE("a dashboard bound beyond loopback refuses requests without its "
           "token, and oversized bodies") {

@@ -7,6 +7,7 @@
 #include <httplib.h>
 
 #include <atomic>
+#include <chrono>
 #include <fstream>
 #include <limits>
 #include <thread>
@@ -22,6 +23,11 @@ constexpr std::size_t max_body_bytes = 64 << 10;
 /// Streams at once: each holds one of the server's threads.
 constexpr int max_streams = 4;
 constexpr int server_threads = 8;
+
+/// How long stopping waits for open streams to send what the hub holds.
+/// A stream wakes at least once a second and then ends, so this bounds
+/// only a page that stopped reading.
+constexpr auto drain_limit = std::chrono::seconds(3);
 
 /// 128 random bits as hex, from the kernel.
 std::string random_token() {
@@ -190,6 +196,8 @@ struct web_server::impl {
       [this, seq, watching](std::size_t, httplib::DataSink& sink) {
         std::string out;
         auto r = page.follow(*seq, out, std::chrono::seconds(1));
+        // A stopping server's streams end once they have sent all there is.
+        bool last = r != hub::follow_result::more || (stopping && out.empty());
         if (r == hub::follow_result::reload)
           out += "event: reload\ndata: {}\n\n";
         // A comment keeps proxies open and finds closed pages.
@@ -197,7 +205,7 @@ struct web_server::impl {
           out = ": idle\n\n";
         if (!sink.write(out.data(), out.size()))
           return false;
-        if (r != hub::follow_result::more || stopping)
+        if (last)
           sink.done();
         return true;
       },
@@ -341,6 +349,12 @@ void web_server::start() {
 
 void web_server::stop() {
   impl_->stopping = true;
+  // httplib ends a stream between two writes once it stops, so a page whose
+  // stream was between writes would miss the hub's last events (the run's
+  // end above all) and say the run was lost: the streams end first.
+  auto deadline = std::chrono::steady_clock::now() + drain_limit;
+  while (impl_->streams > 0 && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
   impl_->http.stop();
   if (impl_->listener.joinable())
     impl_->listener.join();

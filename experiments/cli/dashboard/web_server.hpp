@@ -62,7 +62,9 @@ public:
   int port() const;
 
   void start();
-  /// Stops serving; open streams end within a second (idempotent).
+  /// Stops serving once the open streams have sent what the hub holds: each
+  /// ends within a second of having nothing more to send, and a page that
+  /// stopped reading is cut off after 3 s (idempotent).
   void stop();
 
 private:
