@@ -1,7 +1,8 @@
-// The dashboard's server as a client sees it: who may ask what (token, host
-// names, origins, body size), the read-only view of finished runs, and the
-// launcher serving a run across hosts. The page itself is driven in a
-// browser by dashboard_browser_test.cpp.
+// The dashboard's server as a client sees it: a stream's last events
+// outlasting the server, who may ask what (token, host names, origins, body
+// size), the read-only view of finished runs, and the launcher serving a run
+// across hosts. The page itself is driven in a browser by
+// dashboard_browser_test.cpp.
 
 #include "experiments/cli/dashboard/hub.hpp"
 #include "experiments/cli/dashboard/web_server.hpp"
