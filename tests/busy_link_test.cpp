@@ -105,10 +105,15 @@ TEST_CASE(
     auto args = run_args(50);
     auto log = s.path() / "frozen.log";
     auto pid = spawn_murmur(args, log, nullptr, ns.prefix());
-    // Models are in flight once b hosts its agent and a moment has passed.
-    for (int i = 0;
-         i < 600 && !contains(slurp(s.path() / "b.log"), "hosts agents"); ++i)
+    // Models are in flight once the set-up is over (the nodes linked to
+    // each other) and a moment has passed. Frozen earlier, b would be a
+    // node gone during set-up, which fails the run with code 1.
+    bool linked = false;
+    for (int i = 0; i < 1200 && !linked; ++i) {
+      linked = contains(slurp(log), "set-up: nodes linked to their peers");
       std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    REQUIRE(linked);
     std::this_thread::sleep_for(std::chrono::seconds(2));
     ::kill(b.pid(), SIGSTOP);
     auto hit = std::chrono::steady_clock::now();
