@@ -134,13 +134,13 @@ TEST_CASE("on shaped links, direct node links beat the launcher as a hub") {
     std::vector<node_process*> list;
     for (std::size_t k = 0; k < nodes; ++k) {
       hosted.push_back(std::make_unique<node_process>(
-        node_tls(s.path(), "ca", names[k + 1], liveness::defaults),
+        node_tls(s.path(), "ca", names[k + 1], liveness::saturated),
         s.path() / (routing + "-n" + std::to_string(k) + ".log"), net.ip(k + 1),
         net.prefix(k + 1)));
       list.push_back(hosted.back().get());
     }
     auto spread = sets;
-    auto tls = launcher_tls(s.path(), "ca", "launcher", liveness::defaults);
+    auto tls = launcher_tls(s.path(), "ca", "launcher", liveness::saturated);
     spread.insert(spread.end(), tls.begin(), tls.end());
     spread.insert(spread.end(),
                   {"run.name=" + routing, "hosts.routing=" + routing,
@@ -152,8 +152,8 @@ TEST_CASE("on shaped links, direct node links beat the launcher as a hub") {
     INFO(routing << " run:\n"
                  << text << slurp(s.path() / (routing + "-n0.log")));
     REQUIRE(code == 0);
-    // Saturated links still deliver bytes: nobody is declared lost (at the
-    // default timeout, which outlasts a few retransmission stalls).
+    // Saturated links still deliver bytes: nobody is declared lost (at
+    // liveness::saturated's timeout, which outlasts retransmission stalls).
     CHECK_FALSE(contains(text, "lost"));
     auto run = s.path() / "out" / routing;
     CHECK(metrics_without_time(run) ==
