@@ -37,7 +37,7 @@ public:
           // a retransmission timeout, which grows with the queue's delay
           // and doubles on each repeat. The test's 5 s outlasts two
           // stalls in a row (liveness::saturated); the default 3 s did
-          // not in 2 of 70 runs ("host ... lost" mid-run), nor would it
+          // not in 2 of 72 runs ("host ... lost" mid-run), nor would it
           // on a real congested link.
           sh(in() + "tc qdisc add dev lo root tbf rate " + rate +
              " burst 64kb latency 500ms");

@@ -42,7 +42,7 @@ inline void make_pki(const std::filesystem::path& dir, const std::string& ca,
 /// timeout 1 s), for the tests that kill or freeze hosts on idle loopback;
 /// or, for saturated links, the default heartbeat (0.5 s) and a 5 s timeout,
 /// which outlasts two retransmission stalls in a row (the default 3 s failed
-/// tests/busy_link_test.cpp in 2 of 70 runs).
+/// tests/busy_link_test.cpp in 2 of 72 runs).
 enum class liveness { quick, saturated };
 
 /// A node's flags for `live`.
