@@ -6,6 +6,7 @@
 #include "tests/processes.hpp"
 #include "tests/scratch.hpp"
 #include "tests/skip.hpp"
+#include "tests/sockets.hpp"
 
 #include <doctest/doctest.h>
 
@@ -74,25 +75,6 @@ long rss_kib(pid_t pid) {
     if (key == "VmRSS:" && in >> value)
       return value;
   return -1;
-}
-
-/// Opens a TCP connection to 127.0.0.1:port and writes `bytes`; the socket
-/// is returned open (half-open peers are part of the test).
-int poke(int port, const std::string& bytes) {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(static_cast<std::uint16_t>(port));
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  REQUIRE(::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
-  std::size_t sent = 0;
-  while (sent < bytes.size()) {
-    auto n = ::send(fd, bytes.data() + sent, bytes.size() - sent, MSG_NOSIGNAL);
-    if (n <= 0)
-      break; // the node hung up on us: fine
-    sent += static_cast<std::size_t>(n);
-  }
-  return fd;
 }
 
 /// Whether `log` (written by another process) contains `text` within 5 s.
