@@ -1,6 +1,6 @@
 #include "actors/pacer.hpp"
 
-#include <caf/scheduler/test_coordinator.hpp>
+#include "actors/virtual_clock.hpp"
 
 #include <algorithm>
 
@@ -95,15 +95,14 @@ double pacer::paced(double now) {
 }
 
 void pacer::run_work(std::unique_lock<std::mutex>& lock,
-                     caf::scheduler::test_coordinator& sched,
-                     const run_env& env) {
+                     virtual_coordinator& sched, const run_env& env) {
   // At a speed ratio, what arrives now happens at the paced time, which may
   // lie after the last event but never after the next one.
   if (running() && speed_ > 0) {
     double t = paced(now_);
     auto& clock = sched.clock();
-    if (clock.has_pending_timeout())
-      t = std::min(t, env.seconds(clock.schedule().begin()->first));
+    if (clock.has_pending())
+      t = std::min(t, env.seconds(clock.next_due()));
     if (t > now_)
       clock.current_time = env.start + to_timespan(t);
   }
@@ -128,7 +127,7 @@ bool pacer::wait_pacing(std::unique_lock<std::mutex>& lock, double next) {
   return false;
 }
 
-bool pacer::hold(caf::scheduler::test_coordinator& sched, const run_env& env) {
+bool pacer::hold(virtual_coordinator& sched, const run_env& env) {
   std::unique_lock<std::mutex> lock{mtx_};
   auto& clock = sched.clock();
   for (;;) {
@@ -143,7 +142,7 @@ bool pacer::hold(caf::scheduler::test_coordinator& sched, const run_env& env) {
       changed_.wait(lock);
       continue;
     }
-    stalled_ = !clock.has_pending_timeout();
+    stalled_ = !clock.has_pending();
     if (stalled_) {
       if (!watched_)
         return false;
@@ -154,7 +153,7 @@ bool pacer::hold(caf::scheduler::test_coordinator& sched, const run_env& env) {
     }
     if (speed_ <= 0)
       return false;
-    if (!wait_pacing(lock, env.seconds(clock.schedule().begin()->first)))
+    if (!wait_pacing(lock, env.seconds(clock.next_due())))
       return false;
   }
 }

@@ -8,11 +8,9 @@
 #include <functional>
 #include <mutex>
 
-namespace caf::scheduler {
-class test_coordinator;
-} // namespace caf::scheduler
-
 namespace murmur {
+
+class virtual_coordinator;
 
 /// Paces a virtual-clock run from outside its actors (the dashboard): pause,
 /// step to the next evaluation, a simulated-to-wall speed ratio, and work
@@ -64,7 +62,7 @@ public:
   /// runs the jobs it made, then asks again); otherwise waits while paused
   /// or ahead of the speed ratio and returns false (the loop jumps to the
   /// next event, or reports a stall when none is due).
-  bool hold(caf::scheduler::test_coordinator& sched, const run_env& env);
+  bool hold(virtual_coordinator& sched, const run_env& env);
 
 private:
   using wall_clock = std::chrono::steady_clock;
@@ -72,8 +70,8 @@ private:
   bool running() const { return !paused_ || stepping_; }
   /// Where the clock should be now at the speed ratio, at least `now`.
   double paced(double now);
-  void run_work(std::unique_lock<std::mutex>& lock,
-                caf::scheduler::test_coordinator& sched, const run_env& env);
+  void run_work(std::unique_lock<std::mutex>& lock, virtual_coordinator& sched,
+                const run_env& env);
   /// Waits (until a change at the latest) while the event due at `next`
   /// lies ahead of the speed ratio; false when it is due now.
   bool wait_pacing(std::unique_lock<std::mutex>& lock, double next);

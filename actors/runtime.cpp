@@ -8,8 +8,8 @@
 #include "actors/run_end.hpp"
 #include "actors/spawn.hpp"
 #include "actors/system.hpp"
+#include "actors/virtual_clock.hpp"
 
-#include <caf/scheduler/test_coordinator.hpp>
 #include <tbb/global_control.h>
 #include <tbb/task_arena.h>
 
@@ -140,8 +140,7 @@ run_outcome run_virtual(experiment& exp, metrics_sink& sink, int threads,
   caf::actor_system_config cfg;
   configure_system(cfg, threads, clock_kind::simulated);
   caf::actor_system sys{cfg};
-  auto& sched =
-    dynamic_cast<caf::scheduler::test_coordinator&>(sys.scheduler());
+  auto& sched = dynamic_cast<virtual_coordinator&>(sys.scheduler());
   guarded_sink guarded{sink, [&end](std::string why) { end.fail(why); }};
   run_env env{&exp,
               &guarded,
@@ -166,14 +165,14 @@ run_outcome run_virtual(experiment& exp, metrics_sink& sink, int threads,
         break;
       if (pace && pace->hold(sched, env))
         continue; // it queued jobs (a command, a sample) at this time
-      if (!sched.has_pending_timeout()) {
+      if (!sched.clock().has_pending()) {
         end.fail("virtual run stalled at t=" +
                  std::to_string(env.seconds(sys.clock().now())) +
                  " s: every agent waits and no event is due (all paused, or "
                  "a neighbour killed mid-round?)");
         break;
       }
-      sched.trigger_timeout();
+      sched.clock().trigger_next();
     }
     if (live)
       live->close();

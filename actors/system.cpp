@@ -1,6 +1,7 @@
 #include "actors/system.hpp"
 
 #include "actors/messages.hpp"
+#include "actors/virtual_clock.hpp"
 #include "actors/work_stealing.hpp"
 
 #include <caf/scheduler/coordinator.hpp>
@@ -16,7 +17,7 @@ void configure_system(caf::actor_system_config& cfg, int threads,
   // A worker yields after this many messages of one actor.
   cfg.set("scheduler.max-throughput", 64);
   if (clock == clock_kind::simulated)
-    cfg.set("scheduler.policy", caf::atom("testing"));
+    cfg.load<virtual_coordinator>();
   else
     cfg.load<caf::scheduler::coordinator<work_stealing>>();
 }
