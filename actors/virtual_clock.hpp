@@ -65,6 +65,12 @@ protected:
   void stop() override;
 
 private:
+  // The test coordinator's own clock stays empty: these would act on it.
+  using test_coordinator::advance_time;
+  using test_coordinator::has_pending_timeout;
+  using test_coordinator::trigger_timeout;
+  using test_coordinator::trigger_timeouts;
+
   virtual_clock clock_;
 };
 
