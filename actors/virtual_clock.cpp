@@ -9,7 +9,7 @@ void virtual_clock::schedule_message(time_point t,
                                      caf::strong_actor_ptr receiver,
                                      caf::mailbox_element_ptr content) {
   heap_.push_back({t, scheduled_++, std::move(receiver), std::move(content)});
-  std::push_heap(heap_.begin(), heap_.end(), later);
+  std::push_heap(heap_.begin(), heap_.end(), later{});
 }
 
 void virtual_clock::cancel_all() {
@@ -29,7 +29,7 @@ virtual_clock::time_point virtual_clock::next_due() const {
 bool virtual_clock::trigger_next() {
   if (!message_first())
     return trigger_timeout();
-  std::pop_heap(heap_.begin(), heap_.end(), later);
+  std::pop_heap(heap_.begin(), heap_.end(), later{});
   auto next = std::move(heap_.back());
   heap_.pop_back();
   if (next.due > current_time)

@@ -35,10 +35,13 @@ private:
     caf::strong_actor_ptr receiver;
     caf::mailbox_element_ptr content;
   };
-  /// Makes the std heap functions keep the earliest (due, seq) in front.
-  static bool later(const delayed& a, const delayed& b) {
-    return a.due != b.due ? a.due > b.due : a.seq > b.seq;
-  }
+  /// Makes the std heap functions keep the earliest (due, seq) in front; a
+  /// type of its own, so that they inline it.
+  struct later {
+    bool operator()(const delayed& a, const delayed& b) const {
+      return a.due != b.due ? a.due > b.due : a.seq > b.seq;
+    }
+  };
   bool message_first() const;
 
   std::vector<delayed> heap_;
