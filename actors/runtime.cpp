@@ -158,7 +158,8 @@ run_outcome run_virtual(experiment& exp, metrics_sink& sink, int threads,
     for (auto& t : a.trainers)
       caf::anon_send(t, start_atom::value);
     // The discrete-event loop: run everything due now, then jump to the
-    // next event. Ties fire in the order they were scheduled.
+    // next event. Delayed messages due together fire in the order they were
+    // scheduled, before request timeouts due then (actors/virtual_clock).
     while (!end.over()) {
       sched.run();
       if (end.over())
