@@ -22,6 +22,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -237,7 +238,11 @@ public:
 private:
   /// A page of its own, attached in flat mode, at a fixed size.
   void open_page() {
-    auto target = call("Target.createTarget", {{"url", "about:blank"}});
+    // The first reply waits for the browser's start-up, which takes under a
+    // second here but once gave no reply within 30 s on a loaded CI machine
+    // (the fuzzers and a saturated-link test beside it).
+    auto target = call("Target.createTarget", {{"url", "about:blank"}}, false,
+                       std::chrono::seconds(120));
     auto attached = call("Target.attachToTarget",
                          {{"targetId", target["targetId"]}, {"flatten", true}});
     session_ = attached["sessionId"].get<std::string>();
@@ -264,10 +269,11 @@ private:
   }
 
   /// Sends a command (to the page's session when `page`) and returns its
-  /// result, skipping events; throws on an error reply or after 30 s (and
+  /// result, skipping events; throws on an error reply, after `bound` (and
   /// when the browser died: tests/main.cpp ignores SIGPIPE).
   nlohmann::json call(const std::string& method, const nlohmann::json& params,
-                      bool page = false) {
+                      bool page = false,
+                      std::chrono::seconds bound = std::chrono::seconds(30)) {
     int id = ++last_id_;
     nlohmann::json msg{{"id", id}, {"method", method}, {"params", params}};
     if (page)
@@ -277,22 +283,32 @@ private:
     for (std::size_t sent = 0; sent < text.size();) {
       auto n = ::write(out_, text.data() + sent, text.size() - sent);
       if (n <= 0)
-        throw std::runtime_error("the browser closed its pipe (see " +
-                                 log_.string() + ")");
+        throw std::runtime_error(
+          "the browser closed its pipe; its log ends:\n" + log_tail());
       sent += static_cast<std::size_t>(n);
     }
-    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+    auto deadline = std::chrono::steady_clock::now() + bound;
     for (;;) {
       auto reply = next_message(deadline);
       if (!reply)
         throw std::runtime_error("the browser did not answer " + method +
-                                 " within 30 s");
+                                 " within " + std::to_string(bound.count()) +
+                                 " s; its log ends:\n" + log_tail());
       if (reply->value("id", -1) != id)
         continue; // an event, or a late reply
       if (reply->contains("error"))
         throw std::runtime_error(method + ": " + (*reply)["error"].dump());
       return (*reply)["result"];
     }
+  }
+
+  /// The last lines of the browser's log, for a failure's message: the log
+  /// goes with the test's scratch folder.
+  std::string log_tail() const {
+    std::ifstream in{log_, std::ios::binary};
+    std::string text{std::istreambuf_iterator<char>(in), {}};
+    constexpr std::size_t keep = 2000;
+    return text.size() > keep ? text.substr(text.size() - keep) : text;
   }
 
   std::optional<nlohmann::json>
@@ -315,8 +331,8 @@ private:
       char chunk[1 << 16];
       auto n = ::read(in_, chunk, sizeof chunk);
       if (n <= 0)
-        throw std::runtime_error("the browser closed its pipe (see " +
-                                 log_.string() + ")");
+        throw std::runtime_error(
+          "the browser closed its pipe; its log ends:\n" + log_tail());
       buffer_.append(chunk, static_cast<std::size_t>(n));
     }
   }
