@@ -121,7 +121,7 @@ bool adopt(self_ptr self, inbox& in) {
     self->delayed_send(self, to_timespan(gap), fetch_atom::value);
     return false;
   }
-  s.slot->ctx.set_model(std::make_shared<vec>(*first->msg.data));
+  s.slot->ctx.set_model(first->msg.data);
   s.rejoining = false;
   in.erase(first);
   return true;

@@ -81,7 +81,7 @@ lineage_observer(caf::stateful_actor<lineage_observer_state>* self,
                  const run_env* env) {
   auto& s = self->state;
   s.env = env;
-  s.model = std::make_shared<vec>(env->exp->initial);
+  s.model = env->exp->initial;
   s.steps.assign(env->exp->agents(), 0);
   s.lost.assign(env->exp->agents(), false);
   s.latest.resize(env->exp->agents());

@@ -58,7 +58,7 @@ void train(self_ptr self, round_t k, const blob& model) {
   auto& exp = *s.env->exp;
   s.join(); // a cancelled training's task may still hold the model
   auto& ctx = s.slot->ctx;
-  ctx.set_model(std::make_shared<vec>(*model));
+  ctx.set_model(model);
   // A fresh optimizer each round: momentum never crosses rounds.
   ctx.reset_optimizer();
   auto steps = exp.protocol()->local_steps;
@@ -141,7 +141,7 @@ protocol_agent(caf::stateful_actor<protocol_agent_state>* self,
       report_tick(self);
       self->delayed_send(self, every, eval_atom::value);
       protocol::effects fx;
-      s.node->start(std::make_shared<vec>(s.env->exp->initial), fx);
+      s.node->start(s.env->exp->initial, fx);
       apply(self, fx);
     },
     [=](const protocol::message& m) {

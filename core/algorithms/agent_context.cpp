@@ -18,6 +18,19 @@ std::shared_ptr<vec> buffer_pool::acquire() {
   return buffers_.back();
 }
 
+vec* buffer_pool::writable(const blob& model) {
+  // Ours alone: held by the pool and the caller, nobody else.
+  for (auto& buffer : buffers_) {
+    if (buffer == model) {
+      if (buffer.use_count() != 2)
+        return nullptr;
+      std::atomic_thread_fence(std::memory_order_acquire);
+      return buffer.get();
+    }
+  }
+  return nullptr;
+}
+
 namespace {
 
 workspace& thread_workspace(const model& net) {
@@ -40,26 +53,19 @@ vec_map thread_scratch(std::size_t size, int slot) {
 
 agent_context::agent_context(agent_id id, std::size_t agents, const model& net,
                              const optimizer_spec& opt, const lr_schedule& lr,
-                             std::vector<batch_stream> data, const vec& initial)
+                             std::vector<batch_stream> data, blob initial)
   : id_(id), agents_(agents), net_(net),
-    opt_(make_optimizer(opt, static_cast<std::size_t>(initial.size()))),
-    lr_(lr), data_(std::move(data)),
-    pool_(static_cast<std::size_t>(initial.size())) {
-  x_ = pool_.acquire();
-  *x_ = initial;
-}
+    opt_(make_optimizer(opt, static_cast<std::size_t>(initial->size()))),
+    lr_(lr), data_(std::move(data)), x_(std::move(initial)),
+    pool_(static_cast<std::size_t>(x_->size())) {}
 
 vec& agent_context::writable_model() {
-  // Every model buffer comes from the pool, so pool + x_ = 2 owners means
-  // nobody else reads it.
-  if (x_.use_count() > 2) {
-    auto copy = pool_.acquire();
-    *copy = *x_;
-    x_ = std::move(copy);
-  } else {
-    std::atomic_thread_fence(std::memory_order_acquire);
-  }
-  return *x_;
+  if (auto* own = pool_.writable(x_))
+    return *own;
+  auto copy = pool_.acquire();
+  *copy = *x_;
+  x_ = copy;
+  return *copy;
 }
 
 void agent_context::propose_step(vec_map u) {

@@ -21,6 +21,11 @@ public:
   /// unspecified).
   std::shared_ptr<vec> acquire();
 
+  /// `model` for writing in place when it is one of this pool's buffers and
+  /// no one but the caller holds it; null otherwise (a model shared with
+  /// receivers, or one the pool does not own, such as the common x^0).
+  vec* writable(const blob& model);
+
 private:
   std::size_t size_;
   std::vector<std::shared_ptr<vec>> buffers_;
@@ -36,7 +41,7 @@ public:
   /// partition).
   agent_context(agent_id id, std::size_t agents, const model& net,
                 const optimizer_spec& opt, const lr_schedule& lr,
-                std::vector<batch_stream> data, const vec& initial);
+                std::vector<batch_stream> data, blob initial);
 
   agent_id id() const { return id_; }
   std::size_t agents() const { return agents_; }
@@ -46,11 +51,13 @@ public:
   blob shared_model() const { return x_; }
   const vec& x() const { return *x_; }
 
-  /// The model for writing; copies it first if someone else still holds it.
+  /// The model for writing; copies it into one of the agent's buffers first
+  /// if someone else still holds it (or it is not the agent's own).
   vec& writable_model();
 
-  /// Replaces the model (e.g. with the result of mixing).
-  void set_model(std::shared_ptr<vec> next) { x_ = std::move(next); }
+  /// Replaces the model (e.g. with the result of mixing, or a model
+  /// received: it is copied only if the agent writes to it).
+  void set_model(blob next) { x_ = std::move(next); }
 
   /// A buffer no one else holds, for building the next model.
   std::shared_ptr<vec> fresh_buffer() { return pool_.acquire(); }
@@ -85,7 +92,9 @@ private:
   std::unique_ptr<optimizer> opt_;
   const lr_schedule& lr_;
   std::vector<batch_stream> data_;
-  std::shared_ptr<vec> x_;
+  /// Starts as the common x^0 (until the first write), so an agent adds no
+  /// model of its own before its first step.
+  blob x_;
   buffer_pool pool_;
   std::uint64_t steps_ = 0;
   double loss_sum_ = 0;

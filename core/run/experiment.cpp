@@ -107,7 +107,9 @@ void plan_experiment(experiment& exp) {
   exp.configured = make_topology(cfg.run.agents, cfg.seed, cfg.topology);
   exp.cost = std::make_unique<cost_model>(cfg.cost, cfg.network, cfg.run.agents,
                                           cfg.seed);
-  exp.initial.resize(static_cast<Eigen::Index>(exp.net->num_params()));
+  auto initial =
+    std::make_shared<vec>(static_cast<Eigen::Index>(exp.net->num_params()));
+  exp.initial = initial;
   run_shape shape{
     cfg.run.agents, exp.num_params(),
     cfg.seed,       &exp.configured,
@@ -115,7 +117,7 @@ void plan_experiment(experiment& exp) {
   exp.plan = plan_algorithm(factory.make, cfg.algorithm.options, shape);
   set_communication(exp);
   rng gen{derive_seed(cfg.seed, stream::model_init)};
-  exp.net->init({exp.initial.data(), exp.initial.size()}, gen);
+  exp.net->init({initial->data(), initial->size()}, gen);
   exp.lr = std::make_unique<lr_schedule>(cfg.optimizer, schedule_horizon(exp));
   exp.online = std::make_unique<availability>(make_availability(
     cfg.churn, cfg.run.agents, cfg.run.time_budget, cfg.seed));

@@ -34,7 +34,8 @@ struct experiment {
   algorithm_plan plan;
   topology comm;               ///< the graph the algorithm talks over
   std::vector<mixing> weights; ///< per phase of `comm`
-  vec initial;                 ///< common initial model x^0
+  /// The common initial model x^0: every agent starts by sharing it.
+  blob initial;
   std::unique_ptr<lr_schedule> lr;
   /// When each agent is online (everyone, always, without churn).
   std::unique_ptr<availability> online;
@@ -44,7 +45,7 @@ struct experiment {
 
   std::size_t agents() const { return cfg.run.agents; }
   std::size_t num_params() const {
-    return static_cast<std::size_t>(initial.size());
+    return static_cast<std::size_t>(initial->size());
   }
 
   /// The plan of the run's kind, or null for another kind.
