@@ -255,7 +255,8 @@ private:
          true);
   }
 
-  /// Kills the browser and its helpers, and reaps it.
+  /// Kills the browser and its helpers, reaps it, and removes what it
+  /// leaves outside its profile.
   void close_browser() {
     if (out_ >= 0)
       ::close(out_);
@@ -266,6 +267,21 @@ private:
     ::kill(pid_, SIGKILL);
     int status = 0;
     ::waitpid(pid_, &status, 0);
+    remove_singleton_folder();
+  }
+
+  /// Chromium keeps its singleton socket in a folder of its own in the
+  /// system's temporary folder (the profile's SingletonSocket links to it)
+  /// and leaves it there when killed, even by SIGTERM: one per test run.
+  void remove_singleton_folder() const {
+    std::error_code ec;
+    auto socket = std::filesystem::read_symlink(
+      log_.parent_path() / "profile" / "SingletonSocket", ec);
+    if (ec)
+      return;
+    auto folder = socket.parent_path();
+    if (folder.filename().string().rfind("org.chromium.Chromium.", 0) == 0)
+      std::filesystem::remove_all(folder, ec);
   }
 
   /// Sends a command (to the page's session when `page`) and returns its
