@@ -88,7 +88,7 @@ class headless_browser {
 public:
   /// Starts `binary` with its profile and log under `dir`.
   headless_browser(const std::string& binary, const std::filesystem::path& dir)
-    : log_(dir / "chromium.log") {
+    : profile_(dir / "profile"), log_(dir / "chromium.log") {
     int to_browser[2], from_browser[2];
     REQUIRE(::pipe(to_browser) == 0);
     REQUIRE(::pipe(from_browser) == 0);
@@ -101,8 +101,7 @@ public:
                                   "--disable-extensions",
                                   "--disable-breakpad",
                                   "--remote-debugging-pipe",
-                                  "--user-data-dir=" +
-                                    (dir / "profile").string(),
+                                  "--user-data-dir=" + profile_.string(),
                                   "about:blank"};
     std::vector<char*> argv;
     for (auto& a : args)
@@ -275,8 +274,8 @@ private:
   /// and leaves it there when killed, even by SIGTERM: one per test run.
   void remove_singleton_folder() const {
     std::error_code ec;
-    auto socket = std::filesystem::read_symlink(
-      log_.parent_path() / "profile" / "SingletonSocket", ec);
+    auto socket =
+      std::filesystem::read_symlink(profile_ / "SingletonSocket", ec);
     if (ec)
       return;
     auto folder = socket.parent_path();
@@ -299,8 +298,7 @@ private:
     for (std::size_t sent = 0; sent < text.size();) {
       auto n = ::write(out_, text.data() + sent, text.size() - sent);
       if (n <= 0)
-        throw std::runtime_error(
-          "the browser closed its pipe; its log ends:\n" + log_tail());
+        pipe_closed();
       sent += static_cast<std::size_t>(n);
     }
     auto deadline = std::chrono::steady_clock::now() + bound;
@@ -316,6 +314,11 @@ private:
         throw std::runtime_error(method + ": " + (*reply)["error"].dump());
       return (*reply)["result"];
     }
+  }
+
+  [[noreturn]] void pipe_closed() const {
+    throw std::runtime_error("the browser closed its pipe; its log ends:\n" +
+                             log_tail());
   }
 
   /// The last lines of the browser's log, for a failure's message: the log
@@ -347,12 +350,12 @@ private:
       char chunk[1 << 16];
       auto n = ::read(in_, chunk, sizeof chunk);
       if (n <= 0)
-        throw std::runtime_error(
-          "the browser closed its pipe; its log ends:\n" + log_tail());
+        pipe_closed();
       buffer_.append(chunk, static_cast<std::size_t>(n));
     }
   }
 
+  std::filesystem::path profile_;
   std::filesystem::path log_;
   pid_t pid_ = -1;
   int out_ = -1, in_ = -1;
